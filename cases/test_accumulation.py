@@ -1,0 +1,24 @@
+"""Accumulation: k backward calls leave ``x.grad == Σ vₖᵀJ``, updated in place."""
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.trial import Trial
+
+
+@given(data=st.data(), k=st.integers(1, 5), retain=st.booleans())
+def test_accumulation(case, dtype, device, data, k, retain):
+    """k calls, each with its own weights, on one retained graph or on fresh forwards."""
+    t = Trial(case, dtype, device, data, "accumulation")
+    expected = None
+    y = t.forward()
+    for call in range(k):
+        if not retain and call:
+            y = t.forward()
+        vs = t.weights(prefix=f"gy{call}_")
+        t.backward(y, vs, **({"retain_graph": True} if retain and call < k - 1 else {}))
+        expected = t.expected(vs) if expected is None else expected + t.expected(vs)
+        if call == 0:
+            t.run(f"first = [{', '.join(f'{n}.grad' for n in t.grad_names)}]")
+        elif not t.eval(f"all(n.grad is f for n, f in zip([{', '.join(t.grad_names)}], first))"):
+            t.fail(f".grad was replaced by backward call {call + 1} (create_graph=False must update it in place)")
+    t.check(expected, what=f"sum of {k} vᵀJ")

@@ -1,0 +1,116 @@
+"""The case model: one catalogue entry pairs a torch call with an exact sympy spec and its domains."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Callable
+
+import torch
+
+from .domain import Index, Kinks, Real
+
+# Names the trials bind in their namespace (outputs, weights, bookkeeping); inputs must not shadow them.
+RESERVED = {"out", "torch", "F", "g", "params", "before", "first", "m", "expected", "bound"}
+
+DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+class CatalogueError(ValueError):
+    """A malformed catalogue entry."""
+
+
+@dataclass(frozen=True)
+class Arg:
+    name: str
+    domain: Real | Index
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.domain.shape
+
+    @property
+    def differentiable(self) -> bool:
+        return isinstance(self.domain, Real)
+
+
+@dataclass(frozen=True)
+class Case:
+    """A torch function under test.
+
+    name: the readable id (``sin``, ``mm``, ``seed_indexed``).
+    call: Python source of the torch call over the argument names (``torch.sin(x)``); it is also the
+      text of every repro snippet.  Names available: ``torch``, ``F`` (torch.nn.functional) and the
+      helpers of ``conformance.catalogue.helpers``.
+    spec: the exact function over numpy object arrays of sympy symbols (see ``conformance.spec``).
+    args: the inputs, in call order, each with its domain and shape.
+    kinks: optional joint constraint keeping inputs away from non-differentiable sets.
+    dtypes: dtype names the entry supports.
+    deviations: dtype name -> reason and repro of a known torch deviation; every property of that
+      (entry, dtype) is then an expected failure (non-strict: a fixed torch shows as XPASS).
+    """
+
+    name: str
+    call: str
+    spec: Callable
+    args: tuple[Arg, ...]
+    kinks: Kinks | None = None
+    dtypes: tuple[str, ...] = ("float32", "float64")
+    helpers: dict = field(default_factory=dict, compare=False, repr=False)
+    deviations: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
+            raise CatalogueError(f"catalogue entry name {self.name!r} is not a plain identifier")
+        if not self.args:
+            raise CatalogueError(f"catalogue entry {self.name!r} declares no inputs")
+        if not any(a.differentiable for a in self.args):
+            raise CatalogueError(f"catalogue entry {self.name!r} has no differentiable (Real) input")
+        for a in self.args:
+            if a.name in RESERVED or a.name.startswith("gy") or not a.name.isidentifier():
+                raise CatalogueError(f"catalogue entry {self.name!r}: input name {a.name!r} is reserved or invalid "
+                                     f"(reserved: {', '.join(sorted(RESERVED))}, and names starting with 'gy')")
+        unknown = (set(self.dtypes) | set(self.deviations)) - set(DTYPES)
+        if unknown:
+            raise CatalogueError(f"catalogue entry {self.name!r} names unknown dtypes {sorted(unknown)}")
+        try:
+            compile(self.call, f"<catalogue {self.name}>", "eval")
+        except SyntaxError as exc:
+            raise CatalogueError(f"catalogue entry {self.name!r}: call {self.call!r} is not an expression: {exc}") from None
+        if not callable(self.spec):
+            raise CatalogueError(f"catalogue entry {self.name!r}: spec must be callable")
+
+    def __repr__(self) -> str:
+        return f"<case {self.name}: {self.call}>"
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.args)
+
+    def missing(self) -> str | None:
+        """The first ``torch.*`` / ``F.*`` attribute in ``call`` absent from the installed torch, if any."""
+        roots = {"torch": torch, "F": torch.nn.functional}
+        for dotted in re.findall(r"\b(?:torch|F)(?:\.\w+)+", self.call):
+            parts = dotted.split(".")
+            obj = roots[parts[0]]
+            for i, part in enumerate(parts[1:], 1):
+                if not hasattr(obj, part):
+                    return ".".join(parts[: i + 1])
+                obj = getattr(obj, part)
+        return None
+
+    @functools.cached_property
+    def fn(self) -> Callable:
+        namespace = {"torch": torch, "F": torch.nn.functional, **self.helpers}
+        return eval(f"lambda {', '.join(self.arg_names)}: {self.call}", namespace)  # noqa: S307
+
+
+def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
+          dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
+          deviations: dict[str, str] | None = None, **args: Real | Index) -> Case:
+    """Declare one catalogue entry; keyword arguments name the inputs in call order."""
+    for arg_name, dom in args.items():
+        if not isinstance(dom, (Real, Index)):
+            raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
+    return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
+                deviations or {})

@@ -1,0 +1,31 @@
+"""The catalogue: one declarative entry per torch function (see ``conformance.case.entry``).
+
+Entries live in one module per family; this package collects them into ``CATALOGUE`` (name -> Case)
+and refuses duplicates.  To add an op, add an ``entry(...)`` line to the family module it belongs to.
+"""
+from __future__ import annotations
+
+from ..case import Case, CatalogueError
+from . import binary, composite, elementwise, linalg, reductions
+
+FAMILIES = (elementwise, binary, reductions, linalg, composite)
+
+
+def _collect() -> dict[str, Case]:
+    out: dict[str, Case] = {}
+    for family in FAMILIES:
+        for case in family.ENTRIES:
+            if case.name in out:
+                raise CatalogueError(f"catalogue entry {case.name!r} is declared twice")
+            out[case.name] = case
+    return out
+
+
+CATALOGUE: dict[str, Case] = _collect()
+
+
+def get(name: str) -> Case:
+    try:
+        return CATALOGUE[name]
+    except KeyError:
+        raise CatalogueError(f"unknown catalogue entry {name!r}; known: {', '.join(sorted(CATALOGUE))}") from None

@@ -1,0 +1,60 @@
+"""Input domains: where a catalogue entry's inputs may be drawn.
+
+A domain is an interval, minus a declared margin around the points where the function is singular or
+not differentiable.  Integer inputs (indices) have their own domain.  Domains are plain data; the
+Hypothesis strategies that draw from them live in ``strategies``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Real:
+    """Floats in [lo, hi], at least ``margin`` away from each point in ``avoid``."""
+
+    lo: float = -4.0
+    hi: float = 4.0
+    avoid: tuple[float, ...] = ()
+    margin: float = 0.05
+    shape: tuple[int, ...] = (6,)
+
+    def __post_init__(self):
+        if not self.lo < self.hi:
+            raise ValueError(f"Real domain needs lo < hi, got [{self.lo}, {self.hi}]")
+        if self.margin < 0:
+            raise ValueError(f"Real domain margin must be >= 0, got {self.margin}")
+
+    def of(self, *shape: int) -> "Real":
+        """The same domain at another shape."""
+        return Real(self.lo, self.hi, self.avoid, self.margin, tuple(shape))
+
+    def contains(self, value: float) -> bool:
+        return self.lo <= value <= self.hi and all(abs(value - p) >= self.margin for p in self.avoid)
+
+
+@dataclass(frozen=True)
+class Index:
+    """Integer tensor (int64) with entries in [0, high): a non-differentiable input such as gather's index."""
+
+    high: int
+    shape: tuple[int, ...] = (6,)
+
+    def of(self, *shape: int) -> "Index":
+        return Index(self.high, tuple(shape))
+
+    def contains(self, value: int) -> bool:
+        return 0 <= value < self.high
+
+
+@dataclass(frozen=True)
+class Kinks:
+    """Joint constraint: every element of ``fn(*inputs)`` (numpy float64 arrays) is >= margin in size.
+
+    Used where a function's non-differentiable set is not a product of intervals, e.g. ``x - y`` for
+    ``maximum(x, y)``.
+    """
+
+    fn: object
+    margin: float = 0.05
+    names: tuple[str, ...] = field(default=())

@@ -1,0 +1,177 @@
+"""The pytest plugin: options, Hypothesis profiles, parametrization, report header and summary.
+
+Registered through the ``pytest11`` entry point ``conformance.plugin``, so its options work wherever
+the kit is installed.
+"""
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+
+import pytest
+import torch
+from hypothesis import HealthCheck, settings
+
+from . import __version__, record
+from .case import DTYPES
+from .catalogue import CATALOGUE
+from .report import KnownDeviation, dtype_name
+
+_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=4, **_COMMON)
+settings.register_profile("ci", max_examples=8, derandomize=True, database=None, print_blob=True, **_COMMON)
+settings.register_profile("nightly", max_examples=150, database=None, print_blob=True, **_COMMON)
+PROFILES = ("dev", "ci", "nightly")
+DEFAULT_PROFILE = "dev"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "autograd conformance")
+    group.addoption("--device", default="cpu",
+                    help="torch device the suite runs on (any torch device string: cpu, cuda, cuda:1, mps, xpu...)")
+    group.addoption("--dtype", action="append", default=None, metavar="NAME",
+                    help=f"restrict to these dtypes (repeatable or comma-separated; known: {', '.join(DTYPES)})")
+
+
+def _selected_dtypes(config) -> list[str]:
+    raw = config.getoption("--dtype") or list(DTYPES)
+    names = [n.strip() for item in raw for n in item.split(",") if n.strip()]
+    unknown = [n for n in names if n not in DTYPES]
+    if unknown:
+        raise pytest.UsageError(f"--dtype: unknown dtype {', '.join(map(repr, unknown))}; known: {', '.join(DTYPES)}")
+    return list(dict.fromkeys(names))
+
+
+def _device(config) -> torch.device:
+    name = config.getoption("--device")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as exc:
+        raise pytest.UsageError(f"--device: {name!r} is not a torch device string ({exc})") from None
+    try:
+        torch.empty(1, device=device)
+    except Exception as exc:  # noqa: BLE001 - any failure means the device cannot be used
+        raise pytest.UsageError(f"--device: {name!r} is not available in this torch "
+                                f"({torch.__version__}): {str(exc).splitlines()[0]}") from None
+    return device
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance_property(name): the autograd property a case checks")
+    config._conformance_dtypes = _selected_dtypes(config)
+    config._conformance_device = _device(config)
+    if not config.getoption("hypothesis_profile", default=None):
+        settings.load_profile(os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE))
+
+
+def pytest_report_header(config):
+    seed = config.getoption("hypothesis_seed", default=None)
+    profile = settings.default
+    return [f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
+            f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
+            f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
+            f"seed {seed if seed is not None else ('derandomized' if profile.derandomize else 'random')}"]
+
+
+@pytest.fixture(scope="session")
+def device(request) -> torch.device:
+    """The torch device under test (``--device``)."""
+    return request.config._conformance_device
+
+
+def pytest_generate_tests(metafunc):
+    config = metafunc.config
+    if "case" in metafunc.fixturenames:
+        params = []
+        for name, case in CATALOGUE.items():
+            marks = []
+            missing = case.missing()
+            if missing:
+                marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))
+            params.append(pytest.param(case, id=name, marks=marks))
+        metafunc.parametrize("case", params)
+    if "dtype" in metafunc.fixturenames:
+        metafunc.parametrize("dtype", [DTYPES[n] for n in config._conformance_dtypes],
+                             ids=list(config._conformance_dtypes))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None:
+            continue
+        case, dtype = callspec.params.get("case"), callspec.params.get("dtype")
+        if case is None or dtype is None:
+            continue
+        if dtype_name(dtype) not in case.dtypes:
+            item.add_marker(pytest.mark.skip(reason=f"{case.name} does not support {dtype_name(dtype)}"))
+        elif dtype_name(dtype) in case.deviations:
+            item.add_marker(pytest.mark.xfail(reason=f"known torch deviation: {case.deviations[dtype_name(dtype)]}",
+                                              strict=False))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    record.start()
+    try:
+        yield
+    finally:
+        result = record.stop()
+        if result and result[1]:
+            item.user_properties.append(("conformance_worst", result))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance(KnownDeviation):
+        report.outcome = "skipped"
+        report.wasxfail = str(call.excinfo.value).splitlines()[0]
+        report.longrepr = str(call.excinfo.value)
+
+
+def scaled_settings(fraction: float):
+    """Hypothesis settings with a fraction of the active profile's examples (at least one)."""
+    return settings(max_examples=max(1, int(settings.default.max_examples * fraction)))
+
+
+def _property(nodeid: str) -> str | None:
+    """The property a conformance case checks: its module's name (cases/test_vjp.py -> vjp)."""
+    module = nodeid.split("::")[0].rsplit("/", 1)[-1]
+    return module.removeprefix("test_").removesuffix(".py") if module.startswith("test_") else None
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    rows: dict[str, dict] = defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0, "worst": (0.0, "")})
+    closest: list[tuple[float, str]] = []
+    for key in ("passed", "failed", "skipped", "xfailed", "xpassed"):
+        for rep in terminalreporter.stats.get(key, []):
+            if getattr(rep, "when", "call") not in ("call", "setup") or (rep.when == "setup" and key == "passed"):
+                continue
+            if "/cases/" not in f"/{rep.nodeid}" and not rep.nodeid.startswith("cases/"):
+                continue
+            prop = _property(rep.nodeid)
+            if prop is None:
+                continue
+            row = rows[prop]
+            row["passed" if key == "xpassed" else key] += 1
+            for name, value in getattr(rep, "user_properties", []):
+                if name == "conformance_worst" and key in ("passed", "failed"):
+                    ratio, label = value
+                    closest.append((ratio, rep.nodeid.split("::")[-1]))
+                    if ratio >= row["worst"][0]:
+                        row["worst"] = (ratio, label)
+    if not rows:
+        return
+    tr = terminalreporter
+    tr.write_sep("=", "autograd conformance summary")
+    tr.write_line(f"torch {torch.__version__} | device {config._conformance_device} | profile {settings.get_current_profile_name()}")
+    tr.write_line(f"{'property':<14}{'passed':>8}{'failed':>8}{'skipped':>8}{'xfailed':>8}   worst error / bound")
+    for prop in sorted(rows):
+        r = rows[prop]
+        worst = f"{r['worst'][0]:.3f} ({r['worst'][1]})" if r["worst"][1] else "-"
+        tr.write_line(f"{prop:<14}{r['passed']:>8}{r['failed']:>8}{r['skipped']:>8}{r['xfailed']:>8}   {worst}")
+    closest = [c for c in sorted(closest, reverse=True) if c[0] <= 1][:5]
+    if closest:
+        tr.write_line("closest to their bound (passing): " + ", ".join(f"{n} {r:.3f}" for r, n in closest))

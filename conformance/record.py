@@ -1,0 +1,25 @@
+"""Where checks report the worst error they saw (as a fraction of its bound), per test item.
+
+The pytest plugin opens a record around each test call and stores the worst ratio in the item's
+``user_properties`` (which also travel from pytest-xdist workers); the summary reads them back.
+"""
+from __future__ import annotations
+
+_current: list | None = None
+
+
+def start() -> None:
+    global _current
+    _current = [0.0, ""]
+
+
+def stop() -> tuple[float, str] | None:
+    global _current
+    result, _current = _current, None
+    return tuple(result) if result is not None else None
+
+
+def observe(ratio: float, label: str) -> None:
+    """Note an observed error/bound ratio (the largest one of the item is kept)."""
+    if _current is not None and ratio >= _current[0]:
+        _current[0], _current[1] = float(ratio), label

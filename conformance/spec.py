@@ -1,0 +1,154 @@
+"""The vocabulary of sympy specs: elementwise functions over numpy object arrays of symbols.
+
+A catalogue spec is a Python function that receives each float input as a numpy object array of
+real sympy symbols (integer inputs arrive as plain numpy integer arrays) and returns the exact
+output as an array (or a tuple of arrays) of sympy expressions.  Arithmetic (+, -, *, /, **, @)
+works on such arrays directly; the names below lift sympy functions elementwise and add the few
+reductions torch specs need.  Nothing here knows a particular torch op.
+"""
+from __future__ import annotations
+
+import functools
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+
+def lift(fn, nargs: int = 1):
+    """Lift a scalar sympy function to broadcast elementwise over numpy object arrays."""
+    ufunc = np.frompyfunc(fn, nargs, 1)
+
+    @functools.wraps(fn)
+    def lifted(*args):
+        if any(isinstance(a, np.ndarray) for a in args):
+            return ufunc(*args)
+        return fn(*args)
+
+    return lifted
+
+
+class sigmoid(sp.Function):
+    """Logistic function; its derivative is written through its own value, as torch's backward is."""
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+
+class expm1_(sp.Function):
+    """exp(x) - 1 whose derivative is written through its own value (torch: grad * (result + 1))."""
+
+    def fdiff(self, argindex=1):
+        return expm1_(self.args[0]) + 1
+
+
+# mpmath implementations of the custom functions above, for the oracle's lambdify namespace.
+MPMATH_FUNCTIONS = {
+    "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+    "expm1_": mpmath.expm1,
+}
+
+sin = lift(sp.sin)
+cos = lift(sp.cos)
+tan = lift(sp.tan)
+asin = lift(sp.asin)
+acos = lift(sp.acos)
+atan = lift(sp.atan)
+sinh = lift(sp.sinh)
+cosh = lift(sp.cosh)
+tanh = lift(sp.tanh)
+asinh = lift(sp.asinh)
+acosh = lift(sp.acosh)
+atanh = lift(sp.atanh)
+exp = lift(sp.exp)
+log = lift(sp.log)
+sqrt = lift(sp.sqrt)
+erf = lift(sp.erf)
+erfc = lift(sp.erfc)
+lgamma = lift(sp.loggamma)
+digamma = lift(sp.digamma)
+abs = lift(sp.Abs)  # noqa: A001 - the spec vocabulary mirrors torch's names
+sign = lift(sp.sign)
+atan2 = lift(sp.atan2, 2)
+maximum = lift(sp.Max, 2)
+minimum = lift(sp.Min, 2)
+logistic = lift(sigmoid)
+pi = sp.pi
+
+
+expm1 = lift(expm1_)
+
+
+def log1p(x):
+    return log(1 + x)
+
+
+def log2(x):
+    return log(x) / sp.log(2)
+
+
+def log10(x):
+    return log(x) / sp.log(10)
+
+
+def rsqrt(x):
+    return 1 / sqrt(x)
+
+
+def hypot(x, y):
+    return sqrt(x**2 + y**2)
+
+
+def relu(x):
+    return maximum(x, 0)
+
+
+def silu(x):
+    return x * logistic(x)
+
+
+def softplus(x):
+    return log(1 + exp(x))
+
+
+def array(rows) -> np.ndarray:
+    """An object array from nested lists of expressions (the seed's indexed assignment, for one)."""
+    out = np.empty(np.shape(np.array(rows, dtype=object)), dtype=object)
+    out[...] = rows
+    return out
+
+
+def sum(a, axis=None, keepdims=False):  # noqa: A001
+    return np.sum(np.asarray(a, dtype=object), axis=axis, keepdims=keepdims)
+
+
+def mean(a, axis=None, keepdims=False):
+    a = np.asarray(a, dtype=object)
+    n = a.size if axis is None else np.prod([a.shape[d] for d in np.atleast_1d(axis)])
+    return sum(a, axis, keepdims) / sp.Integer(int(n))
+
+
+def prod(a, axis=None, keepdims=False):
+    return np.prod(np.asarray(a, dtype=object), axis=axis, keepdims=keepdims)
+
+
+def logsumexp(a, axis, keepdims=False):
+    return log(sum(exp(a), axis, keepdims))
+
+
+def softmax(a, axis):
+    e = exp(a)
+    return e / sum(e, axis, keepdims=True)
+
+
+def log_softmax(a, axis):
+    return a - logsumexp(a, axis, keepdims=True)
+
+
+def norm(a, p=2, axis=None):
+    if p == 2:
+        return sqrt(sum(a * a, axis))
+    if p == 1:
+        return sum(abs(a), axis)
+    return sum(abs(a) ** p, axis) ** (sp.Integer(1) / p)
