@@ -79,9 +79,19 @@ def device(request) -> torch.device:
     return request.config._conformance_device
 
 
+def _explicit(metafunc, name: str) -> bool:
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if name in names:
+            return True
+    return False
+
+
 def pytest_generate_tests(metafunc):
+    """Tests that take ``case`` run over the catalogue, and ``dtype`` over the selected dtypes."""
     config = metafunc.config
-    if "case" in metafunc.fixturenames:
+    if "case" in metafunc.fixturenames and not _explicit(metafunc, "case"):
         params = []
         for name, case in CATALOGUE.items():
             marks = []
@@ -90,7 +100,7 @@ def pytest_generate_tests(metafunc):
                 marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))
             params.append(pytest.param(case, id=name, marks=marks))
         metafunc.parametrize("case", params)
-    if "dtype" in metafunc.fixturenames:
+    if "dtype" in metafunc.fixturenames and not _explicit(metafunc, "dtype"):
         metafunc.parametrize("dtype", [DTYPES[n] for n in config._conformance_dtypes],
                              ids=list(config._conformance_dtypes))
 

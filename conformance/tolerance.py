@@ -81,7 +81,7 @@ _STEPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
 
 
 def _abs(e: sp.Expr) -> sp.Expr:
-    return abs(e) if e.is_Number else mag(e)
+    return abs(e) if (e.is_Number or e.is_NumberSymbol) else mag(e)
 
 
 def error_expr(expr: sp.Expr, _memo: dict | None = None) -> sp.Expr:

@@ -1,0 +1,7 @@
+import pytest
+
+
+@pytest.fixture
+def cpu():
+    import torch
+    return torch.device("cpu")

@@ -1,0 +1,57 @@
+"""The oracle's exact values against closed forms, at the exact binary value of each input."""
+import mpmath
+import numpy as np
+import sympy as sp
+
+from conformance import spec as s
+from conformance.case import entry
+from conformance.catalogue import get
+from conformance.domain import Real
+from conformance.oracle import DIGITS, oracle_for
+
+
+def test_sin_vjp_is_v_cos_x_to_all_digits():
+    x = np.array([0.1, -2.5, 3.0, 1e-3, 0.75, -1.0])
+    v = np.array([1.0, -2.0, 0.5, 1e3, 0.0, 3.0])
+    exact = oracle_for(get("sin")).vjp({"x": x}, [v])
+    with mpmath.workdps(DIGITS):
+        for i in range(6):
+            want = mpmath.mpf(v[i]) * mpmath.cos(mpmath.mpf(x[i]))
+            assert abs(exact.grads["x"][i] - want) <= mpmath.mpf(10) ** (5 - DIGITS) * (1 + abs(want))
+
+
+def test_inputs_enter_at_their_binary_value_not_their_decimal():
+    """float32(2.7) is 2.7000000476837158...: the oracle must use that number, not 2.7."""
+    x = np.array([[-1.5], [2.7]], dtype=np.float32).astype(np.float64)
+    exact = oracle_for(get("seed_indexed")).vjp({"x": x}, [np.ones((3, 1))])
+    with mpmath.workdps(DIGITS):
+        x1 = mpmath.mpf(float(np.float32(2.7)))
+        assert exact.grads["x"][1, 0] == 3 * x1**2 + 4 * x1**3
+        assert exact.grads["x"][1, 0] != 3 * mpmath.mpf("2.7") ** 2 + 4 * mpmath.mpf("2.7") ** 3
+
+
+def test_multi_input_broadcast_vjp_sums_over_broadcast_dims():
+    case = get("mul_broadcast")  # (3,1) * (1,4)
+    x, y = np.arange(3.0).reshape(3, 1) + 1, np.arange(4.0).reshape(1, 4) - 1.5
+    v = np.linspace(-1, 1, 12).reshape(3, 4)
+    exact = oracle_for(case).vjp({"x": x, "y": y}, [v])
+    assert np.allclose(np.array(exact.grads["x"], dtype=float), (v * y).sum(1, keepdims=True), rtol=0, atol=1e-15)
+    assert np.allclose(np.array(exact.grads["y"], dtype=float), (v * x).sum(0, keepdims=True), rtol=0, atol=1e-15)
+
+
+def test_oracle_is_cached_per_case():
+    assert oracle_for(get("exp")) is oracle_for(get("exp"))
+
+
+def test_custom_primitives_differentiate_through_their_value():
+    x = sp.Symbol("x", real=True)
+    sig = s.sigmoid(x)
+    assert sp.diff(sig, x) == sig * (1 - sig)
+    assert sp.diff(s.expm1_(x), x) == s.expm1_(x) + 1
+
+
+def test_forward_values_are_exact():
+    case = entry("cube", "x ** 3", lambda x: x**3, x=Real(-2, 2, shape=(2,)))
+    got = oracle_for(case).forward({"x": np.array([0.1, -1.5])})
+    with mpmath.workdps(DIGITS):
+        assert got == [mpmath.mpf(0.1) ** 3, mpmath.mpf(-1.5) ** 3]

@@ -1,0 +1,36 @@
+"""The kit catches small backward errors and stays silent without them (fixed deterministic points)."""
+import numpy as np
+import pytest
+import torch
+
+from conformance.catalogue import get
+from conformance.faults import scaled_backward
+from conformance.report import ConformanceFailure
+from conformance.trial import Trial
+
+from _points import grid
+
+# (case, torch function patched): elementwise entries whose call goes through ``torch.<fn>``.
+TARGETS = [("sin", "sin"), ("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("erf", "erf"),
+           ("sigmoid", "sigmoid"), ("sin_exp_chain", "exp"), ("atan", "atan")]
+DETECT = {torch.float64: 1e-12, torch.float32: 1e-5}
+
+
+def _vjp(case_name, dtype, device):
+    case = get(case_name)
+    values = grid(case)
+    t = Trial(case, dtype, device, None, "vjp", values={k: v.astype(np.float32).astype(np.float64) for k, v in values.items()})
+    y = t.forward()
+    vs = t.weights(values=[np.linspace(-2.0, 3.0, int(np.prod(s))).reshape(s) for s in t.oracle.output_shapes])
+    t.backward(y, vs)
+    t.check(t.expected(vs))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case_name, fn", TARGETS, ids=[c for c, _ in TARGETS])
+def test_detects_relative_backward_error(case_name, fn, dtype, cpu):
+    _vjp(case_name, dtype, cpu)  # no fault: no alarm
+    with scaled_backward(fn, DETECT[dtype]), pytest.raises(ConformanceFailure) as info:
+        _vjp(case_name, dtype, cpu)
+    assert "x bound" in str(info.value)
+    assert any("Repro" in n for n in info.value.__notes__)
