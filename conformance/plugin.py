@@ -79,8 +79,9 @@ def device(request) -> torch.device:
     return request.config._conformance_device
 
 
-def _explicit(metafunc, name: str) -> bool:
-    for mark in metafunc.definition.iter_markers("parametrize"):
+def _explicit(node, name: str) -> bool:
+    """Whether the test parametrizes ``name`` itself (then the plugin leaves it alone)."""
+    for mark in node.iter_markers("parametrize"):
         names = mark.args[0]
         names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
         if name in names:
@@ -91,7 +92,7 @@ def _explicit(metafunc, name: str) -> bool:
 def pytest_generate_tests(metafunc):
     """Tests that take ``case`` run over the catalogue, and ``dtype`` over the selected dtypes."""
     config = metafunc.config
-    if "case" in metafunc.fixturenames and not _explicit(metafunc, "case"):
+    if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
         params = []
         for name, case in CATALOGUE.items():
             marks = []
@@ -100,18 +101,21 @@ def pytest_generate_tests(metafunc):
                 marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))
             params.append(pytest.param(case, id=name, marks=marks))
         metafunc.parametrize("case", params)
-    if "dtype" in metafunc.fixturenames and not _explicit(metafunc, "dtype"):
+    if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
         metafunc.parametrize("dtype", [DTYPES[n] for n in config._conformance_dtypes],
                              ids=list(config._conformance_dtypes))
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "case" in fixtures or "device" in fixtures:  # a conformance case: counted in the summary
+            item.user_properties.append(("conformance_property", _property(item.nodeid)))
         callspec = getattr(item, "callspec", None)
         if callspec is None:
             continue
         case, dtype = callspec.params.get("case"), callspec.params.get("dtype")
-        if case is None or dtype is None:
+        if case is None or dtype is None or _explicit(item, "case"):
             continue
         if dtype_name(dtype) not in case.dtypes:
             item.add_marker(pytest.mark.skip(reason=f"{case.name} does not support {dtype_name(dtype)}"))
@@ -159,9 +163,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for rep in terminalreporter.stats.get(key, []):
             if getattr(rep, "when", "call") not in ("call", "setup") or (rep.when == "setup" and key == "passed"):
                 continue
-            if "/cases/" not in f"/{rep.nodeid}" and not rep.nodeid.startswith("cases/"):
-                continue
-            prop = _property(rep.nodeid)
+            props = dict(getattr(rep, "user_properties", []))
+            prop = props.get("conformance_property")
             if prop is None:
                 continue
             row = rows[prop]

@@ -1,0 +1,87 @@
+"""Every catalogue entry: its spec agrees with torch's forward, its domain strategy stays in its domain.
+
+Also: malformed entries are refused with an error naming the problem, and ops absent from the
+installed torch are skips, not collection errors.
+"""
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conformance import spec as s
+from conformance.case import CatalogueError, entry
+from conformance.catalogue import CATALOGUE, get
+from conformance.domain import Index, Kinks, Real
+from conformance.oracle import oracle_for
+from conformance.strategies import inputs
+
+ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items()]
+
+
+@pytest.mark.parametrize("case", ENTRIES)
+@settings(max_examples=5, deadline=None, database=None)
+@given(data=st.data())
+def test_spec_matches_torch_forward(case, data):
+    """A wrong spec (a missing factor, a swapped argument) shows up as a forward mismatch."""
+    values = data.draw(inputs(case, torch.float64))
+    tensors = [torch.tensor(values[a.name], dtype=torch.float64 if a.differentiable else torch.int64)
+               for a in case.args]
+    out = case.fn(*tensors)
+    got = np.concatenate([t.detach().reshape(-1).numpy() for t in (out if isinstance(out, tuple) else (out,))])
+    exact = np.array([float(v) for v in oracle_for(case).forward(values)])
+    assert np.allclose(got, exact, rtol=1e-9, atol=1e-12), f"{case.name}: torch {got} vs spec {exact}"
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case", ENTRIES)
+@settings(max_examples=10, deadline=None, database=None)
+@given(data=st.data())
+def test_domain_strategy_stays_in_domain(case, dtype, data):
+    values = data.draw(inputs(case, dtype))
+    for a in case.args:
+        arr = values[a.name]
+        assert arr.shape == a.shape
+        assert all(a.domain.contains(v) for v in arr.reshape(-1)), f"{a.name} = {arr} leaves {a.domain}"
+        if a.differentiable and dtype == torch.float32:
+            assert np.array_equal(arr.astype(np.float32).astype(np.float64), arr), "not float32-representable"
+    if case.kinks is not None:
+        gaps = case.kinks.fn(*(values[a.name] for a in case.args))
+        assert np.all(np.abs(gaps) >= case.kinks.margin)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: entry("bad name!", "torch.sin(x)", s.sin, x=Real()), "not a plain identifier"),
+    (lambda: entry("noargs", "torch.sin(x)", s.sin), "declares no inputs"),
+    (lambda: entry("syntax", "torch.sin(x", s.sin, x=Real()), "is not an expression"),
+    (lambda: entry("dtype", "torch.sin(x)", s.sin, dtypes=("float16",), x=Real()), "unknown dtypes"),
+    (lambda: entry("reserved", "torch.sin(out)", s.sin, out=Real()), "reserved"),
+    (lambda: entry("domain", "torch.sin(x)", s.sin, x=(-1, 1)), "needs a Real or Index domain"),
+    (lambda: entry("onlyint", "x", lambda x: x, x=Index(3)), "no differentiable"),
+    (lambda: Real(1.0, -1.0), "lo < hi"),
+])
+def test_malformed_entry_is_refused_with_its_reason(make, message):
+    with pytest.raises((CatalogueError, ValueError), match=message):
+        make()
+
+
+def test_unknown_entry_names_the_known_ones():
+    with pytest.raises(CatalogueError, match="unknown catalogue entry 'sine'.*sin"):
+        get("sine")
+
+
+def test_op_absent_from_torch_is_reported_by_name():
+    case = entry("future_op", "torch.special.not_yet_an_op(x)", s.sin, x=Real())
+    assert case.missing() == "torch.special.not_yet_an_op"
+    assert get("sin").missing() is None
+
+
+def test_spec_that_fails_to_build_is_a_catalogue_error():
+    case = entry("broken", "torch.sin(x)", lambda x: x @ x @ x, x=Real(shape=(2, 3)))
+    with pytest.raises(CatalogueError, match="broken.*spec failed"):
+        oracle_for(case)
+
+
+def test_kinks_reject_points_near_ties():
+    case = get("maximum")
+    assert isinstance(case.kinks, Kinks)

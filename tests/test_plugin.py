@@ -1,0 +1,82 @@
+"""The pytest plugin as a user meets it: options, usage errors, ids, header, failure report, summary."""
+import pytest
+
+pytest_plugins = ["pytester"]
+
+VJP_CASE = '''
+from hypothesis import given, strategies as st
+from conformance.trial import Trial
+
+@given(data=st.data())
+def test_vjp(case, dtype, device, data):
+    t = Trial(case, dtype, device, data, "vjp")
+    y = t.forward()
+    vs = t.weights()
+    t.backward(y, vs)
+    t.check(t.expected(vs))
+'''
+
+
+@pytest.fixture
+def suite(pytester):
+    pytester.makepyfile(test_vjp=VJP_CASE)
+    return pytester
+
+
+def test_readable_ids_and_k_selection(suite):
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "-k", "sin and float32")
+    result.stdout.fnmatch_lines(["test_vjp.py::test_vjp[[]sin-float32[]]", "test_vjp.py::test_vjp[[]Tensor.sin-float32[]]"])
+
+
+def test_header_names_torch_device_dtypes_profile(suite):
+    result = suite.runpytest("-p", "conformance.plugin", "test_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
+    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, hypothesis profile ci*"])
+    result.stdout.fnmatch_lines(["*autograd conformance summary*", "vjp *1 *0 *0 *0 *"])
+    assert result.ret == 0
+
+
+def test_dtype_option_restricts(suite):
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--dtype", "float64", "-k", "exp")
+    assert "float32" not in result.stdout.str()
+    assert "exp-float64" in result.stdout.str()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--device", "nosuchdevice"], "--device: 'nosuchdevice' is not a torch device string"),
+    (["--device", "cuda:7"], "--device: 'cuda:7' is not available"),
+    (["--dtype", "float16"], "--dtype: unknown dtype 'float16'"),
+])
+def test_bad_option_is_a_usage_error_naming_it(suite, args, message):
+    result = suite.runpytest("-p", "conformance.plugin", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert message in result.stderr.str()
+
+
+def test_failure_report_has_bound_inputs_and_runnable_repro(suite):
+    suite.makeconftest('''
+import pytest
+from conformance.faults import scaled_backward
+
+@pytest.fixture(autouse=True)
+def fault():
+    with scaled_backward("sin", 1e-6):
+        yield
+''')
+    result = suite.runpytest("-p", "conformance.plugin", "test_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert "vjp of 'sin' (float64, cpu): x.grad deviates from the exact vᵀJ by" in out
+    assert "input x = [" in out and "weight gy0 = " in out
+    repro = out[out.index("Repro (copy-paste into Python):"):]
+    result.stdout.fnmatch_lines(["vjp * 0 * 1 *"])
+    # The repro is plain torch and runs as printed (without the fault, torch is right: ratio <= 1).
+    lines = []
+    for line in repro.splitlines()[1:]:
+        line = line.removeprefix("E").strip()
+        if not line or line.startswith("Falsifying") or line.startswith("Failing"):
+            break
+        lines.append(line)
+    namespace = {}
+    exec("\n".join(lines[:-1]), namespace)
+    ratio = ((namespace["x"].grad.double() - namespace["expected"]).abs() / namespace["bound"]).nan_to_num().max()
+    assert float(ratio) <= 1
