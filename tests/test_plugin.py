@@ -19,19 +19,19 @@ def test_vjp(case, dtype, device, data):
 
 @pytest.fixture
 def suite(pytester):
-    pytester.makepyfile(test_vjp=VJP_CASE)
+    pytester.makepyfile(test_user_vjp=VJP_CASE)
     return pytester
 
 
 def test_readable_ids_and_k_selection(suite):
     result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "-k", "sin and float32")
-    result.stdout.fnmatch_lines(["test_vjp.py::test_vjp[[]sin-float32[]]", "test_vjp.py::test_vjp[[]Tensor.sin-float32[]]"])
+    result.stdout.fnmatch_lines(["test_user_vjp.py::test_vjp[[]sin-float32[]]", "test_user_vjp.py::test_vjp[[]Tensor.sin-float32[]]"])
 
 
 def test_header_names_torch_device_dtypes_profile(suite):
-    result = suite.runpytest("-p", "conformance.plugin", "test_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
+    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
     result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, hypothesis profile ci*"])
-    result.stdout.fnmatch_lines(["*autograd conformance summary*", "vjp *1 *0 *0 *0 *"])
+    result.stdout.fnmatch_lines(["*autograd conformance summary*", "user_vjp *1 *0 *0 *0 *"])
     assert result.ret == 0
 
 
@@ -62,13 +62,13 @@ def fault():
     with scaled_backward("sin", 1e-6):
         yield
 ''')
-    result = suite.runpytest("-p", "conformance.plugin", "test_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
+    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
     assert result.ret == 1
     out = result.stdout.str()
     assert "vjp of 'sin' (float64, cpu): x.grad deviates from the exact vᵀJ by" in out
     assert "input x = [" in out and "weight gy0 = " in out
     repro = out[out.index("Repro (copy-paste into Python):"):]
-    result.stdout.fnmatch_lines(["vjp * 0 * 1 *"])
+    result.stdout.fnmatch_lines(["user_vjp * 0 * 1 *"])
     # The repro is plain torch and runs as printed (without the fault, torch is right: ratio <= 1).
     lines = []
     for line in repro.splitlines()[1:]:
