@@ -1,20 +1,12 @@
 """The pytest plugin as a user meets it: options, usage errors, ids, header, failure report, summary."""
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
 
-VJP_CASE = '''
-from hypothesis import given, strategies as st
-from conformance.trial import Trial
-
-@given(data=st.data())
-def test_vjp(case, dtype, device, data):
-    t = Trial(case, dtype, device, data, "vjp")
-    y = t.forward()
-    vs = t.weights()
-    t.backward(y, vs)
-    t.check(t.expected(vs))
-'''
+# A user's own property file: the kit's weighted-backward case, as shipped.
+VJP_CASE = (Path(__file__).resolve().parents[1] / "cases" / "test_vjp.py").read_text()
 
 
 @pytest.fixture
