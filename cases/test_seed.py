@@ -36,11 +36,11 @@ def test_seed_scalar(device, steps, printed):
     t = Trial(Y, F32, device, None, "seed", values=ONE)
     t.run("y = x ** 2")
     t.run("z = x ** 3")
-    t.weight_values["one"], t.weight_layouts["one"] = np.ones(1), "implicit"
+    ones = t.implicit_weights()
     expected = None
     for step in steps:
         t.run(step)
-        part = t.expected(["one"], case=Y if step.startswith("y") else Z)
+        part = t.expected([ones], case=Y if step.startswith("y") else Z)
         expected = part if expected is None else expected + part
     t.check(expected, what="seed gradient")
     _printed(t, printed)
@@ -48,15 +48,15 @@ def test_seed_scalar(device, steps, printed):
 
 def test_seed_zeroing(device):
     t = Trial(Y, F32, device, None, "seed", values=ONE)
-    t.weight_values["one"], t.weight_layouts["one"] = np.ones(1), "implicit"
+    ones = t.implicit_weights()
     t.run("y = x ** 2")
     t.run("y.backward()")
-    t.check(t.expected(["one"]), what="seed gradient before zeroing")
+    t.check(t.expected([ones]), what="seed gradient before zeroing")
     _printed(t, "tensor([2.])")
     t.run("x.grad.zero_()")
     t.run("z = x ** 3")
     t.run("z.backward()")
-    t.check(t.expected(["one"], case=Z), what="seed gradient after zeroing")
+    t.check(t.expected([ones], case=Z), what="seed gradient after zeroing")
     _printed(t, "tensor([3.])")
 
 

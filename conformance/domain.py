@@ -6,7 +6,7 @@ Hypothesis strategies that draw from them live in ``strategies``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class Real:
 
     def of(self, *shape: int) -> "Real":
         """The same domain at another shape."""
-        return Real(self.lo, self.hi, self.avoid, self.margin, tuple(shape))
+        return replace(self, shape=tuple(shape))
 
     def contains(self, value: float) -> bool:
         return self.lo <= value <= self.hi and all(abs(value - p) >= self.margin for p in self.avoid)
@@ -41,7 +41,7 @@ class Index:
     shape: tuple[int, ...] = (6,)
 
     def of(self, *shape: int) -> "Index":
-        return Index(self.high, tuple(shape))
+        return replace(self, shape=tuple(shape))
 
     def contains(self, value: int) -> bool:
         return 0 <= value < self.high
@@ -57,4 +57,3 @@ class Kinks:
 
     fn: object
     margin: float = 0.05
-    names: tuple[str, ...] = field(default=())

@@ -6,6 +6,7 @@ the kit is installed.
 from __future__ import annotations
 
 import os
+import random
 from collections import defaultdict
 
 import pytest
@@ -23,6 +24,29 @@ settings.register_profile("ci", max_examples=8, derandomize=True, database=None,
 settings.register_profile("nightly", max_examples=150, database=None, print_blob=True, **_COMMON)
 PROFILES = ("dev", "ci", "nightly")
 DEFAULT_PROFILE = "dev"
+
+
+def _profile_from_args(args: list[str]) -> str:
+    for i, arg in enumerate(args):
+        if arg == "--hypothesis-profile" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--hypothesis-profile="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
+
+
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Random profiles get a seed chosen here, so the header can print it and a run can be replayed."""
+    if any(a.startswith("--hypothesis-seed") for a in args):
+        return
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers inherit the controller's environment
+        if "CONFORMANCE_SEED" in os.environ:
+            args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
+        return
+    profile = _profile_from_args(args)
+    if profile in PROFILES and not settings.get_profile(profile).derandomize:
+        os.environ["CONFORMANCE_SEED"] = str(random.randrange(2**32))
+        args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
 
 
 def pytest_addoption(parser):
@@ -57,11 +81,13 @@ def _device(config) -> torch.device:
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "conformance_property(name): the autograd property a case checks")
     config._conformance_dtypes = _selected_dtypes(config)
     config._conformance_device = _device(config)
     if not config.getoption("hypothesis_profile", default=None):
-        settings.load_profile(os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE))
+        profile = os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
+        if profile not in PROFILES:
+            raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
+        settings.load_profile(profile)
 
 
 def pytest_report_header(config):
@@ -70,7 +96,7 @@ def pytest_report_header(config):
     return [f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
             f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
-            f"seed {seed if seed is not None else ('derandomized' if profile.derandomize else 'random')}"]
+            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"]
 
 
 @pytest.fixture(scope="session")

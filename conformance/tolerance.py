@@ -15,6 +15,7 @@ of every operand through that operation's partial derivatives:
 * a sum of n terms:  E = sum E(a_i) + ceil(log2 n) * sum |a_i|   (blocked/pairwise summation);
 * a product:         E = sum E(a_i) * prod_{j!=i} |a_j| + (n - 1) * |prod|;
 * a power a**b:      E = |b a**(b-1)| E(a) + |a**b log a| E(b) + (1 + |b|) |a**b|;
+* accumulation into .grad (``accumulated``): E(g_1 + g_2) = E(g_1) + E(g_2) + |g_1 + g_2|;
 * a function f(a..): E = sum |df/da_i| E(a_i) + c_f (|f| + sum |a_i df/da_i|), c_f from
   ``PRIMITIVE_ROUNDINGS`` (1 unless measured otherwise).
 
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import math
 
+import mpmath
 import sympy as sp
 import torch
 
@@ -76,7 +78,7 @@ def _is_exact_constant(c: sp.Expr) -> bool:
     return False
 
 
-_SELECTORS = (sp.Max, sp.Min, sp.Abs, sp.sign, sp.Heaviside)
+_SELECTORS = (sp.Max, sp.Min, sp.Abs)
 _STEPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
 
 
@@ -139,11 +141,6 @@ def error_expr(expr: sp.Expr, _memo: dict | None = None) -> sp.Expr:
     return out
 
 
-def accumulation_error(partials: list) -> float:
-    """Extra error of accumulating gradients g_1 .. g_k into .grad: one rounding per running sum."""
-    total, running = 0.0, 0.0
-    for i, g in enumerate(partials):
-        running = running + g
-        if i:
-            total += abs(running)
-    return total
+def accumulated(error_a, error_b, total):
+    """E of ``.grad += g`` (elementwise): both parts' errors plus one rounding of the new sum."""
+    return error_a + error_b + mpmath.fabs(total)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from conformance import spec as s
 from conformance.case import CatalogueError, entry
 from conformance.catalogue import CATALOGUE, get
-from conformance.domain import Index, Kinks, Real
+from conformance.domain import Index, Real
 from conformance.oracle import oracle_for
 from conformance.strategies import inputs
 
@@ -81,7 +81,3 @@ def test_spec_that_fails_to_build_is_a_catalogue_error():
     with pytest.raises(CatalogueError, match="broken.*spec failed"):
         oracle_for(case)
 
-
-def test_kinks_reject_points_near_ties():
-    case = get("maximum")
-    assert isinstance(case.kinks, Kinks)

@@ -22,7 +22,7 @@ def test_readable_ids_and_k_selection(suite):
 
 def test_header_names_torch_device_dtypes_profile(suite):
     result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
-    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, hypothesis profile ci*"])
+    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, hypothesis profile ci*seed derandomized*"])
     result.stdout.fnmatch_lines(["*autograd conformance summary*", "user_vjp *1 *0 *0 *0 *"])
     assert result.ret == 0
 
@@ -72,3 +72,17 @@ def fault():
     exec("\n".join(lines[:-1]), namespace)
     ratio = ((namespace["x"].grad.double() - namespace["expected"]).abs() / namespace["bound"]).nan_to_num().max()
     assert float(ratio) <= 1
+
+
+def test_random_profile_prints_a_replayable_seed(suite, monkeypatch):
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # the inner run is a controller of its own
+    monkeypatch.delenv("CONFORMANCE_SEED", raising=False)
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "--hypothesis-profile", "nightly")
+    result.stdout.fnmatch_lines(["*hypothesis profile nightly, max_examples 150, seed [0-9]* (replay: --hypothesis-seed=SEED)"])
+
+
+def test_unknown_profile_in_environment_is_a_usage_error(suite, monkeypatch):
+    monkeypatch.setenv("CONFORMANCE_PROFILE", "weekly")
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "CONFORMANCE_PROFILE: unknown profile 'weekly'" in result.stderr.str()
