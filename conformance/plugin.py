@@ -18,10 +18,15 @@ from .case import DTYPES
 from .catalogue import CATALOGUE
 from .report import KnownDeviation, dtype_name
 
-_COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.register_profile("dev", max_examples=4, **_COMMON)
+# Profiles derive from Hypothesis's own "default" profile, never from whatever is loaded at import time:
+# with a CI environment variable set, Hypothesis loads its built-in "ci" profile (derandomized) first.
+_BASE = settings.get_profile("default")
+_COMMON = dict(parent=_BASE, deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("dev", max_examples=4, derandomize=False, **_COMMON)
 settings.register_profile("ci", max_examples=8, derandomize=True, database=None, print_blob=True, **_COMMON)
-settings.register_profile("nightly", max_examples=150, database=None, print_blob=True, **_COMMON)
+settings.register_profile("nightly", max_examples=150, derandomize=False, database=None, print_blob=True,
+                          **_COMMON)
 PROFILES = ("dev", "ci", "nightly")
 DEFAULT_PROFILE = "dev"
 

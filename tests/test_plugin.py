@@ -1,4 +1,7 @@
 """The pytest plugin as a user meets it: options, usage errors, ids, header, failure report, summary."""
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,3 +89,12 @@ def test_unknown_profile_in_environment_is_a_usage_error(suite, monkeypatch):
     result = suite.runpytest("-p", "conformance.plugin", "--collect-only")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "CONFORMANCE_PROFILE: unknown profile 'weekly'" in result.stderr.str()
+
+
+def test_profiles_ignore_a_ci_environment():
+    """With ``CI`` set, Hypothesis loads its derandomized "ci" profile before the kit registers its own."""
+    code = ("from hypothesis import settings; import conformance.plugin; "
+            "print(settings.get_profile('nightly').derandomize, settings.get_profile('dev').derandomize)")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "CI": "true"},
+                         capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
