@@ -88,15 +88,19 @@ class Case:
         return tuple(a.name for a in self.args)
 
     def missing(self) -> str | None:
-        """The first ``torch.*`` / ``F.*`` attribute in ``call`` absent from the installed torch, if any."""
+        """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch."""
         roots = {"torch": torch, "F": torch.nn.functional}
-        for dotted in re.findall(r"\b(?:torch|F)(?:\.\w+)+", self.call):
+        chains = r"\b(?:torch|F)(?:\.\w+)+"
+        for dotted in re.findall(chains, self.call):
             parts = dotted.split(".")
             obj = roots[parts[0]]
             for i, part in enumerate(parts[1:], 1):
                 if not hasattr(obj, part):
                     return ".".join(parts[: i + 1])
                 obj = getattr(obj, part)
+        for method in re.findall(r"\.([A-Za-z_]\w*)\s*\(", re.sub(chains, "_", self.call)):
+            if not hasattr(torch.Tensor, method):
+                return f"Tensor.{method}"
         return None
 
     @functools.cached_property

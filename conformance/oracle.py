@@ -22,7 +22,12 @@ from .tolerance import error_expr
 
 DIGITS = 50
 
-_MODULES = [{**spec_vocabulary.MPMATH_FUNCTIONS, "mag": mpmath.fabs}, "mpmath"]
+
+
+def _modules() -> list:
+    """lambdify's namespace: the spec vocabulary's custom primitives (as registered now), then mpmath."""
+    return [{**spec_vocabulary.MPMATH_FUNCTIONS, "mag": mpmath.fabs}, "mpmath"]
+
 
 COMPILE_SECONDS: dict[str, float] = {}
 
@@ -76,7 +81,7 @@ class Oracle:
             errors.append(error_expr(g, memo))
         self.terms = len(flat_out)
         self._symbols = flat_x + flat_v
-        self._vjp = sp.lambdify(self._symbols, grads + errors, modules=_MODULES, cse=True)
+        self._vjp = sp.lambdify(self._symbols, grads + errors, modules=_modules(), cse=True)
         self._n = len(flat_x)
         self._forward = None
         COMPILE_SECONDS[case.name] = COMPILE_SECONDS.get(case.name, 0.0) + time.perf_counter() - t0
@@ -107,7 +112,7 @@ class Oracle:
     def forward(self, inputs: dict[str, np.ndarray]) -> list:
         """Exact forward values, flattened over the outputs (used to check specs against torch)."""
         if self._forward is None:
-            self._forward = sp.lambdify(list(self._symbols[: self._n]), self._forward_exprs, modules=_MODULES, cse=True)
+            self._forward = sp.lambdify(list(self._symbols[: self._n]), self._forward_exprs, modules=_modules(), cse=True)
         values = [mpmath.mpf(float(x)) for name in self.inputs for x in np.asarray(inputs[name]).reshape(-1)]
         with mpmath.workdps(DIGITS):
             return [mpmath.mpf(r) for r in self._forward(*values)]

@@ -5,6 +5,7 @@ the kit is installed.
 """
 from __future__ import annotations
 
+import fnmatch
 import os
 import random
 from collections import defaultdict
@@ -58,6 +59,9 @@ def pytest_addoption(parser):
     group = parser.getgroup("conformance", "autograd conformance")
     group.addoption("--device", default="cpu",
                     help="torch device the suite runs on (any torch device string: cpu, cuda, cuda:1, mps, xpu...)")
+    group.addoption("--op", action="append", default=None, metavar="PATTERN",
+                    help="restrict to catalogue entries matching these names or glob patterns "
+                         "(repeatable or comma-separated: --op sin,cos --op 'linalg.*')")
     group.addoption("--dtype", action="append", default=None, metavar="NAME",
                     help=f"restrict to these dtypes (repeatable or comma-separated; known: {', '.join(DTYPES)})")
 
@@ -69,6 +73,18 @@ def _selected_dtypes(config) -> list[str]:
     if unknown:
         raise pytest.UsageError(f"--dtype: unknown dtype {', '.join(map(repr, unknown))}; known: {', '.join(DTYPES)}")
     return list(dict.fromkeys(names))
+
+
+def _selected_entries(config) -> list[str]:
+    raw = config.getoption("--op")
+    if not raw:
+        return list(CATALOGUE)
+    patterns = [p.strip() for item in raw for p in item.split(",") if p.strip()]
+    unmatched = [p for p in patterns if not fnmatch.filter(CATALOGUE, p)]
+    if unmatched:
+        raise pytest.UsageError(f"--op: no catalogue entry matches {', '.join(map(repr, unmatched))} "
+                                f"(entries: python -m conformance.coverage --list)")
+    return [n for n in CATALOGUE if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
 def _device(config) -> torch.device:
@@ -87,6 +103,7 @@ def _device(config) -> torch.device:
 
 def pytest_configure(config):
     config._conformance_dtypes = _selected_dtypes(config)
+    config._conformance_entries = _selected_entries(config)
     config._conformance_device = _device(config)
     if not config.getoption("hypothesis_profile", default=None):
         profile = os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
@@ -125,8 +142,8 @@ def pytest_generate_tests(metafunc):
     config = metafunc.config
     if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
         params = []
-        for name, case in CATALOGUE.items():
-            marks = []
+        for name in config._conformance_entries:
+            case, marks = CATALOGUE[name], []
             missing = case.missing()
             if missing:
                 marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))

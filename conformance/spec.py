@@ -49,6 +49,19 @@ MPMATH_FUNCTIONS = {
     "expm1_": mpmath.expm1,
 }
 
+
+
+def register(name: str, mpmath_impl) -> None:
+    """Give the oracle an mpmath implementation of a custom ``sympy.Function`` subclass named ``name``.
+
+    Catalogue modules that define their own primitive (a function torch differentiates through its
+    value, say) call this at import time, before any oracle is compiled.
+    """
+    if name in MPMATH_FUNCTIONS and MPMATH_FUNCTIONS[name] is not mpmath_impl:
+        raise ValueError(f"spec primitive {name!r} is registered twice")
+    MPMATH_FUNCTIONS[name] = mpmath_impl
+
+
 sin = lift(sp.sin)
 cos = lift(sp.cos)
 tan = lift(sp.tan)

@@ -6,9 +6,9 @@ and refuses duplicates.  To add an op, add an ``entry(...)`` line to the family 
 from __future__ import annotations
 
 from ..case import Case, CatalogueError
-from . import binary, composite, elementwise, linalg, reductions
+from . import activations, binary, composite, elementwise, layers, linalg, losses, reductions, shape, special
 
-FAMILIES = (elementwise, binary, reductions, linalg, composite)
+FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, composite)
 
 
 def _collect() -> dict[str, Case]:

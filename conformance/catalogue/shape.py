@@ -1,0 +1,7 @@
+"""Shape, view and indexing functions."""
+from .. import spec as s
+from ..case import entry
+from ..domain import Kinks, Real
+
+ENTRIES = [
+]
