@@ -172,6 +172,15 @@ def pytest_collection_modifyitems(config, items):
                                               strict=False))
 
 
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``-n N`` with xdist's default ``--dist load``, keep each entry's items on one worker."""
+    if config.getvalue("dist") != "load":
+        return None
+    from .schedule import EntryScheduling
+    return EntryScheduling(config, log)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     record.start()

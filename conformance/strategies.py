@@ -53,10 +53,24 @@ def input_array(domain: Real | Index, dtype: torch.dtype) -> st.SearchStrategy[n
     return arrays(np.float64, domain.shape, elements=real_elements(domain, dtype))
 
 
+def inputs(case: Case, dtype: torch.dtype) -> st.SearchStrategy[dict[str, np.ndarray]]:
+    """One point of the case's domain: name -> array (float64 holding dtype values, or int64).
+
+    Strategies are built once per (case, dtype) and reused: building and validating them costs
+    more than drawing from them.
+    """
+    key = (case.name, case.call, dtype)
+    if key not in _INPUTS:
+        _INPUTS[key] = _inputs(case, {a.name: input_array(a.domain, dtype) for a in case.args})
+    return _INPUTS[key]
+
+
+_INPUTS: dict[tuple, st.SearchStrategy] = {}
+
+
 @st.composite
-def inputs(draw, case: Case, dtype: torch.dtype) -> dict[str, np.ndarray]:
-    """One point of the case's domain: name -> array (float64 holding dtype values, or int64)."""
-    values = {a.name: draw(input_array(a.domain, dtype)) for a in case.args}
+def _inputs(draw, case: Case, arrays_by_name: dict) -> dict[str, np.ndarray]:
+    values = {name: draw(strategy) for name, strategy in arrays_by_name.items()}
     if case.kinks is not None:
         gaps = np.asarray(case.kinks.fn(*(values[a.name] for a in case.args)), dtype=np.float64)
         assume(bool(np.all(np.abs(gaps) >= case.kinks.margin)))
@@ -74,21 +88,29 @@ def weight_elements(dtype: torch.dtype) -> st.SearchStrategy[float]:
     )
 
 
-@st.composite
-def weights(draw, shape: tuple[int, ...], dtype: torch.dtype) -> tuple[np.ndarray, str, tuple]:
+def weights(shape: tuple[int, ...], dtype: torch.dtype) -> st.SearchStrategy[tuple[np.ndarray, str, tuple]]:
     """A weight array for an output of ``shape``, with the layout its tensor will have.
 
-    Returns (values, layout, small_shape) where values has the full shape; for the "expanded" layout
+    Draws (values, layout, small_shape) where values has the full shape; for the "expanded" layout
     the tensor is built at small_shape (one broadcast dimension of size 1) and expanded (stride 0).
+    Built once per shape and dtype.
     """
-    layouts = [l for l in LAYOUTS if _layout_fits(l, shape)]
-    layout = draw(st.sampled_from(layouts))
-    small = shape
-    if layout == "expanded":
-        dim = draw(st.sampled_from([d for d, n in enumerate(shape) if n > 1]))
-        small = shape[:dim] + (1,) + shape[dim + 1 :]
-    values = draw(arrays(np.float64, small, elements=weight_elements(dtype)))
-    return np.broadcast_to(values, shape).copy(), layout, small
+    shape = tuple(shape)
+    key = (shape, dtype)
+    if key not in _WEIGHTS:
+        elements = weight_elements(dtype)
+        full = arrays(np.float64, shape, elements=elements)
+        choices = [st.tuples(full, st.just(layout), st.just(shape))
+                   for layout in LAYOUTS if layout != "expanded" and _layout_fits(layout, shape)]
+        for dim, n in enumerate(shape):
+            if n > 1:
+                small = shape[:dim] + (1,) + shape[dim + 1 :]
+                choices.append(st.tuples(arrays(np.float64, small, elements=elements), st.just("expanded"), st.just(small)))
+        _WEIGHTS[key] = st.one_of(choices).map(lambda d: (np.broadcast_to(d[0], shape).copy(), d[1], d[2]))
+    return _WEIGHTS[key]
+
+
+_WEIGHTS: dict[tuple, st.SearchStrategy] = {}
 
 
 def _layout_fits(layout: str, shape: tuple[int, ...]) -> bool:

@@ -1,0 +1,149 @@
+"""Op coverage: which of the installed torch's differentiable functions the catalogue checks.
+
+    python -m conformance.coverage            # covered / total, then the uncovered ops
+    python -m conformance.coverage --all      # every op, covered or not, with the entries covering it
+    python -m conformance.coverage --list     # the catalogue entries and their calls
+    python -m conformance.coverage --markdown # the summary as a Markdown table (for the README)
+
+The reference list is PyTorch's own OpInfo database (``op_db`` entries with ``supports_autograd``),
+which imports only where ``torch.testing._internal`` can (it needs the ``expecttest`` package:
+``pip install expecttest``).  Where it cannot, the fallback reference is every public overridable
+function of ``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.special`` and ``Tensor``
+(``torch.overrides.get_testing_overrides``), differentiable or not, and the report says so.
+
+Which torch functions an entry covers is read from its call: ``torch.linalg.det(a)`` covers
+``linalg.det``, ``F.relu(x)`` covers ``nn.functional.relu``, ``x.sin()`` and ``x.sin_()`` cover ``sin``,
+``x * y`` covers ``mul`` (``2 * x`` covers ``__rmul__`` too), ``x[1:]`` covers ``__getitem__``.
+"""
+from __future__ import annotations
+
+import argparse
+import ast
+from collections import defaultdict
+
+import torch
+
+from .case import Case
+from .catalogue import CATALOGUE, FAMILIES
+
+# Python operator -> (torch function, reflected dunder when the left operand is a number)
+_OPERATORS = {ast.Add: ("add", "__radd__"), ast.Sub: ("sub", "__rsub__"), ast.Mult: ("mul", "__rmul__"),
+              ast.Div: ("div", "__rdiv__"), ast.Pow: ("pow", "__rpow__"), ast.MatMult: ("matmul", "__rmatmul__"),
+              ast.Mod: ("remainder", "__rmod__"), ast.FloorDiv: ("floor_divide", "__rfloordiv__")}
+
+# Tensor factories and conversions used to build constants inside calls: not functions under test.
+_CONSTANTS = {"tensor", "as_tensor", "eye", "ones", "zeros", "full", "arange", "linspace", "empty", "ones_like",
+              "zeros_like", "full_like", "empty_like", "new_ones", "new_zeros", "new_full", "new_tensor", "to",
+              "bool", "long", "int", "double", "float", "detach", "requires_grad_", "item", "size", "dim"}
+
+
+def _dotted(node: ast.AST) -> list[str] | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        return [node.id, *reversed(parts)]
+    return None
+
+
+def referenced(case: Case) -> set[str]:
+    """The torch functions an entry's call uses, spelled as OpInfo names them."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(case.call, mode="eval")):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            chain = _dotted(node.func)
+            if chain and chain[0] == "torch":
+                names.add(".".join(chain[1:]))
+            elif chain and chain[0] == "F":
+                names.add("nn.functional." + ".".join(chain[1:]))
+            else:  # a Tensor method; an in-place variant covers its function
+                names.add(node.func.attr.rstrip("_") if node.func.attr.endswith("_") and not
+                          node.func.attr.startswith("_") else node.func.attr)
+        elif isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+            op, reflected = _OPERATORS[type(node.op)]
+            names.add(op)
+            if isinstance(node.left, ast.Constant):
+                names.add(reflected)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and not isinstance(node.operand, ast.Constant):
+            names.add("neg")
+        elif isinstance(node, ast.Subscript):
+            names.add("__getitem__")
+        elif isinstance(node, ast.Attribute) and node.attr in {"mT", "mH", "T", "H"}:
+            names.add(node.attr)
+    return names - _CONSTANTS
+
+
+def distinct_functions(catalogue: dict[str, Case] = CATALOGUE) -> set[str]:
+    """Distinct torch functions over all entries (method and function spellings of one op count once)."""
+    return set().union(*(referenced(c) for c in catalogue.values())) if catalogue else set()
+
+
+def reference_ops() -> tuple[str, dict[str, set[str]]]:
+    """(description of the source, op name -> names that cover it: the op and its aliases)."""
+    try:
+        from torch.testing._internal.common_methods_invocations import op_db
+    except Exception as exc:  # noqa: BLE001 - any import failure selects the documented fallback
+        return _fallback(f"{type(exc).__name__}: {exc}")
+    ops: dict[str, set[str]] = defaultdict(set)
+    for op in op_db:
+        if op.supports_autograd:
+            ops[op.name] |= {op.name, *(a.name for a in op.aliases)}
+    return f"OpInfo op_db of torch {torch.__version__} (entries with supports_autograd)", dict(ops)
+
+
+def _fallback(reason: str) -> tuple[str, dict[str, set[str]]]:
+    prefixes = {torch: "", torch.nn.functional: "nn.functional.", torch.linalg: "linalg.",
+                torch.special: "special.", torch.Tensor: ""}
+    ops: dict[str, set[str]] = {}
+    for fn in torch.overrides.get_testing_overrides():
+        name = getattr(fn, "__name__", None)
+        for module, prefix in prefixes.items():
+            if name and not name.startswith("_") and getattr(module, name, None) is fn:
+                ops.setdefault(prefix + name, {prefix + name})
+                break
+    return (f"public overridable functions of torch {torch.__version__}, differentiable or not "
+            f"(OpInfo op_db unavailable: {reason})", ops)
+
+
+def coverage(catalogue: dict[str, Case] = CATALOGUE) -> tuple[str, dict[str, list[str]]]:
+    """(source, op name -> catalogue entries covering it; empty list when uncovered)."""
+    source, ops = reference_ops()
+    uses = {name: referenced(case) for name, case in catalogue.items()}
+    table = {op: sorted(n for n, refs in uses.items() if refs & spellings) for op, spellings in sorted(ops.items())}
+    return source, table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m conformance.coverage", description=__doc__.splitlines()[0])
+    parser.add_argument("--all", action="store_true", help="list every reference op, covered or not")
+    parser.add_argument("--list", action="store_true", help="list the catalogue entries and their calls")
+    parser.add_argument("--markdown", action="store_true", help="print the summary as a Markdown table")
+    args = parser.parse_args(argv)
+    if args.list:
+        for family in FAMILIES:
+            for case in family.ENTRIES:
+                print(f"{family.__name__.rsplit('.', 1)[-1]:12} {case.name:36} {case.call}")
+        return 0
+    source, table = coverage()
+    covered = [op for op, entries in table.items() if entries]
+    n_fn = len(distinct_functions())
+    if args.markdown:
+        print("| catalogue entries | distinct torch functions called | reference ops covered | reference |")
+        print("| ---: | ---: | ---: | --- |")
+        print(f"| {len(CATALOGUE)} | {n_fn} | {len(covered)} / {len(table)} ({100 * len(covered) / len(table):.0f}%) "
+              f"| {source} |")
+        return 0
+    print(f"reference: {source}")
+    print(f"catalogue: {len(CATALOGUE)} entries calling {n_fn} distinct torch functions")
+    print(f"covered: {len(covered)} / {len(table)} reference ops ({100 * len(covered) / len(table):.1f}%)\n")
+    for op, entries in table.items():
+        if args.all:
+            print(f"{'+' if entries else '-'} {op:45} {', '.join(entries)}")
+        elif not entries:
+            print(f"- {op}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
