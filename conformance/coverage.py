@@ -93,15 +93,21 @@ def reference_ops() -> tuple[str, dict[str, set[str]]]:
 
 
 def _fallback(reason: str) -> tuple[str, dict[str, set[str]]]:
+    overridable = torch.overrides.get_testing_overrides()
     prefixes = {torch: "", torch.nn.functional: "nn.functional.", torch.linalg: "linalg.",
                 torch.special: "special.", torch.Tensor: ""}
     ops: dict[str, set[str]] = {}
-    for fn in torch.overrides.get_testing_overrides():
-        name = getattr(fn, "__name__", None)
-        for module, prefix in prefixes.items():
-            if name and not name.startswith("_") and getattr(module, name, None) is fn:
-                ops.setdefault(prefix + name, {prefix + name})
-                break
+    for module, prefix in prefixes.items():
+        for attr in dir(module):
+            if attr.startswith("_"):
+                continue
+            fn = getattr(module, attr, None)
+            try:
+                known = fn in overridable
+            except TypeError:  # unhashable attribute
+                continue
+            if known:
+                ops.setdefault(prefix + attr, {prefix + attr})
     return (f"public overridable functions of torch {torch.__version__}, differentiable or not "
             f"(OpInfo op_db unavailable: {reason})", ops)
 
