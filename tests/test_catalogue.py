@@ -73,6 +73,8 @@ def test_unknown_entry_names_the_known_ones():
 def test_op_absent_from_torch_is_reported_by_name():
     case = entry("future_op", "torch.special.not_yet_an_op(x)", s.sin, x=Real())
     assert case.missing() == "torch.special.not_yet_an_op"
+    method = entry("future_method", "x.clone().not_yet_a_method_(2)", s.sin, x=Real())
+    assert method.missing() == "Tensor.not_yet_a_method_"
     assert get("sin").missing() is None
 
 

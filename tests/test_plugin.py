@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalogue import CATALOGUE
+
 pytest_plugins = ["pytester"]
 
 # A user's own property file: the kit's weighted-backward case, as shipped.
@@ -30,6 +32,13 @@ def test_header_names_torch_device_dtypes_profile(suite):
     assert result.ret == 0
 
 
+def test_op_option_selects_entries_by_name_and_glob(suite):
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "sin", "--op", "norm*")
+    ids = {line.split("[")[1].split("-")[0] for line in result.stdout.lines if "::test_vjp[" in line}
+    assert ids == {"sin"} | {n for n in CATALOGUE if n.startswith("norm")}
+    assert {"norm1", "norm2"} <= ids
+
+
 def test_dtype_option_restricts(suite):
     result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--dtype", "float64", "-k", "exp")
     assert "float32" not in result.stdout.str()
@@ -40,6 +49,7 @@ def test_dtype_option_restricts(suite):
     (["--device", "nosuchdevice"], "--device: 'nosuchdevice' is not a torch device string"),
     (["--device", "cuda:7"], "--device: 'cuda:7' is not available"),
     (["--dtype", "float16"], "--dtype: unknown dtype 'float16'"),
+    (["--op", "sin,no_such_op*"], "--op: no catalogue entry matches 'no_such_op*'"),
 ])
 def test_bad_option_is_a_usage_error_naming_it(suite, args, message):
     result = suite.runpytest("-p", "conformance.plugin", *args)
