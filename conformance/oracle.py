@@ -16,6 +16,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from . import disk_cache
 from . import spec as spec_vocabulary
 from .case import Case, CatalogueError
 from .tolerance import error_expr
@@ -72,17 +73,20 @@ class Oracle:
         flat_x = [s for arr in self.inputs.values() for s in arr.reshape(-1)]
         self._forward_exprs = flat_out
 
-        grads, errors = [], []
-        memo: dict = {}
-        for xj in flat_x:
-            terms = [v * sp.diff(f, xj) for f, v in zip(flat_out, flat_v) if xj in f.free_symbols]
-            g = sp.Add(*terms)
-            grads.append(g)
-            errors.append(error_expr(g, memo))
         self.terms = len(flat_out)
         self._symbols = flat_x + flat_v
-        self._vjp = sp.lambdify(self._symbols, grads + errors, modules=_modules(), cse=True)
         self._n = len(flat_x)
+        self._vjp = disk_cache.load(flat_out, self._symbols, _modules())
+        if self._vjp is None:
+            grads, errors = [], []
+            memo: dict = {}
+            for xj in flat_x:
+                terms = [v * sp.diff(f, xj) for f, v in zip(flat_out, flat_v) if xj in f.free_symbols]
+                g = sp.Add(*terms)
+                grads.append(g)
+                errors.append(error_expr(g, memo))
+            self._vjp = sp.lambdify(self._symbols, grads + errors, modules=_modules(), cse=True)
+            disk_cache.store(flat_out, self._symbols, self._vjp)
         self._forward = None
         COMPILE_SECONDS[case.name] = COMPILE_SECONDS.get(case.name, 0.0) + time.perf_counter() - t0
 

@@ -55,3 +55,34 @@ def test_forward_values_are_exact():
     got = oracle_for(case).forward({"x": np.array([0.1, -1.5])})
     with mpmath.workdps(DIGITS):
         assert got == [mpmath.mpf(0.1) ** 3, mpmath.mpf(-1.5) ** 3]
+
+
+def test_disk_cache_gives_the_same_oracle(tmp_path, monkeypatch):
+    """A second build loads the generated code from disk and evaluates identically; off disables it."""
+    from conformance import disk_cache
+    from conformance.catalogue import get
+    from conformance.oracle import Oracle
+
+    monkeypatch.setenv("CONFORMANCE_ORACLE_CACHE", str(tmp_path))
+    case = get("tanh_mlp")
+    values = {"x": np.array([[0.5, -1.0, 2.0], [0.25, 1.5, -0.75]]), "w": np.array([[1.0, -2.0], [0.5, 0.125], [-1.0, 3.0]])}
+    weights = [np.array([1.5, -0.5])]
+    fresh = Oracle(case, {}).vjp(values, weights)
+    assert len(list(tmp_path.glob("*.py"))) == 1
+    calls = []
+    monkeypatch.setattr(disk_cache, "store", lambda *a: calls.append(a))
+    cached = Oracle(case, {}).vjp(values, weights)
+    assert not calls, "the second build must load from the cache, not compile and store again"
+    for name in values:
+        assert list(cached.grads[name].reshape(-1)) == list(fresh.grads[name].reshape(-1))
+        assert list(cached.errors[name].reshape(-1)) == list(fresh.errors[name].reshape(-1))
+    next(tmp_path.glob("*.py")).write_text("this is not python")
+    assert disk_cache.load(*_flat(case), [{}, "mpmath"]) is None  # a damaged file is never trusted
+    monkeypatch.setenv("CONFORMANCE_ORACLE_CACHE", "off")
+    assert disk_cache.directory() is None
+
+
+def _flat(case):
+    from conformance.oracle import Oracle
+    o = Oracle(case, {})
+    return o._forward_exprs, o._symbols
