@@ -1,91 +1,134 @@
 """Hypothesis strategies: inputs drawn from a case's domains, weight vectors in varied layouts.
 
-Only Hypothesis's public API is used (``strategies`` and ``extra.numpy.arrays``).  Values are drawn
-as float64 numpy arrays whose elements are exactly representable in the tested dtype (``width``),
-so the tensor built from them and the oracle see the very same binary numbers.
+Drawing each float through Hypothesis costs about as much as checking it, so an array is drawn as a
+few Hypothesis choices, a *kind* (how its values are distributed) and a *seed*, from which numpy
+generates the elements.  Hypothesis still drives generation: it explores kinds and seeds, replays
+them (``--hypothesis-seed``, derandomized profiles) and shrinks a failure toward kind 0 (plain
+uniform values) and seed 0.  Only Hypothesis's public API is used.
+
+Values are float64 numpy arrays whose elements are exactly representable in the tested dtype and
+never subnormal, so the tensor built from them and the oracle see the very same binary numbers.
+
+Input kinds: ``uniform`` over the domain; ``specials`` mixes in the domain's bounds, small integers,
+halves and the edges of the excluded margins; ``clustered`` values near one another; ``small``
+log-uniform magnitudes toward the domain's smallest.  Weight kinds: ``mixed`` (zeros, signs, small
+and large magnitudes within one vector), ``unit``, ``ones``, ``large``, ``sparse``.
 """
 from __future__ import annotations
 
 import numpy as np
 import torch
-from hypothesis import assume
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from .case import Case
 from .domain import Index, Real
 
 LAYOUTS = ("contiguous", "permuted", "strided", "expanded")
+INPUT_KINDS = ("uniform", "specials", "clustered", "small")
+WEIGHT_KINDS = ("mixed", "unit", "ones", "large", "sparse")
+_SEEDS = st.integers(0, 2**32 - 1)
+_TRIES = 50  # rejection sampling rounds for margins and joint constraints
 
 
-def width(dtype: torch.dtype) -> int:
-    return {torch.float32: 32, torch.float64: 64}[dtype]
+def _numpy_dtype(dtype: torch.dtype):
+    return {torch.float32: np.float32, torch.float64: np.float64}[dtype]
 
 
-def _inward(lo: float, hi: float, w: int) -> tuple[float, float]:
-    """[lo, hi] shrunk to bounds exactly representable at ``w`` bits (Hypothesis requires it)."""
-    if w == 64:
-        return lo, hi
-    f32lo, f32hi = np.float32(lo), np.float32(hi)
-    if f32lo < lo:
-        f32lo = np.nextafter(f32lo, np.float32(np.inf))
-    if f32hi > hi:
-        f32hi = np.nextafter(f32hi, np.float32(-np.inf))
-    return float(f32lo), float(f32hi)
+def representable(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
+    """``values`` rounded to ``dtype`` (as float64), subnormals flushed to zero."""
+    out = np.asarray(values, dtype=np.float64).astype(_numpy_dtype(dtype)).astype(np.float64)
+    out[np.abs(out) < torch.finfo(dtype).tiny] = 0.0
+    return out
 
 
-def floats(lo: float, hi: float, dtype: torch.dtype) -> st.SearchStrategy[float]:
-    """Floats in [lo, hi] exactly representable in ``dtype``, without subnormals."""
-    w = width(dtype)
-    return st.floats(*_inward(lo, hi, w), width=w, allow_subnormal=False)
+def _specials(domain: Real) -> np.ndarray:
+    lo, hi = domain.lo, domain.hi
+    pool = [lo, hi, 0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0, 3.0, -3.0, 0.25, -0.25, 1.5, -1.5]
+    pool += [p + s * domain.margin for p in domain.avoid for s in (-1, 1)]
+    pool = np.array(pool)
+    return pool[(pool >= lo) & (pool <= hi)]
 
 
-def real_elements(domain: Real, dtype: torch.dtype) -> st.SearchStrategy[float]:
-    base = floats(domain.lo, domain.hi, dtype)
-    if domain.avoid:
-        return base.filter(domain.contains)
-    return base
+def _raw(kind: str, domain: Real, rng: np.random.Generator, n: int) -> np.ndarray:
+    lo, hi = domain.lo, domain.hi
+    if kind == "specials":
+        pool = _specials(domain)
+        values = rng.uniform(lo, hi, n)
+        if pool.size:
+            pick = rng.random(n) < 0.5
+            values[pick] = rng.choice(pool, pick.sum())
+        return values
+    if kind == "clustered":
+        centre, spread = rng.uniform(lo, hi), (hi - lo) * 10.0 ** rng.uniform(-3, -1)
+        return np.clip(centre + rng.uniform(-spread, spread, n), lo, hi)
+    if kind == "small":
+        smallest = max(min(abs(lo), abs(hi)) if lo * hi > 0 else 0.0, 1e-3)
+        largest = max(abs(lo), abs(hi))
+        values = np.exp(rng.uniform(np.log(smallest), np.log(largest), n)) * rng.choice([-1.0, 1.0], n)
+        return np.where((values >= lo) & (values <= hi), values, rng.uniform(lo, hi, n))
+    return rng.uniform(lo, hi, n)
 
 
-def input_array(domain: Real | Index, dtype: torch.dtype) -> st.SearchStrategy[np.ndarray]:
-    if isinstance(domain, Index):
-        return arrays(np.int64, domain.shape, elements=st.integers(0, domain.high - 1))
-    return arrays(np.float64, domain.shape, elements=real_elements(domain, dtype))
+def real_array(domain: Real, dtype: torch.dtype, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """An array of ``domain.shape`` inside the domain, exactly representable in ``dtype``."""
+    n = int(np.prod(domain.shape, dtype=np.int64))
+    values = representable(_raw(kind, domain, rng, n), dtype)
+    for _ in range(_TRIES):
+        bad = (values < domain.lo) | (values > domain.hi)
+        for p in domain.avoid:
+            bad |= np.abs(values - p) < domain.margin
+        if not bad.any():
+            return values.reshape(domain.shape)
+        values[bad] = representable(rng.uniform(domain.lo, domain.hi, int(bad.sum())), dtype)
+    raise ValueError(f"cannot draw from {domain} in {_numpy_dtype(dtype).__name__}: is it (nearly) empty?")
+
+
+def _point(case: Case, dtype: torch.dtype, kinds: tuple, seed: int) -> dict[str, np.ndarray] | None:
+    rng = np.random.default_rng(seed)
+    for _ in range(_TRIES):
+        values = {}
+        for a, kind in zip(case.args, kinds):
+            if isinstance(a.domain, Index):
+                values[a.name] = rng.integers(0, a.domain.high, a.shape, dtype=np.int64)
+            else:
+                values[a.name] = real_array(a.domain, dtype, kind, rng)
+        if case.kinks is None:
+            return values
+        gaps = np.asarray(case.kinks.fn(*(values[a.name] for a in case.args)), dtype=np.float64)
+        if np.all(np.abs(gaps) >= case.kinks.margin):
+            return values
+    return None
 
 
 def inputs(case: Case, dtype: torch.dtype) -> st.SearchStrategy[dict[str, np.ndarray]]:
-    """One point of the case's domain: name -> array (float64 holding dtype values, or int64).
-
-    Strategies are built once per (case, dtype) and reused: building and validating them costs
-    more than drawing from them.
-    """
+    """One point of the case's domain: name -> array (float64 holding dtype values, or int64)."""
     key = (case.name, case.call, dtype)
     if key not in _INPUTS:
-        _INPUTS[key] = _inputs(case, {a.name: input_array(a.domain, dtype) for a in case.args})
+        kinds = st.tuples(*(st.sampled_from(INPUT_KINDS) for _ in case.args))
+        _INPUTS[key] = st.builds(lambda k, s: _point(case, dtype, k, s), kinds, _SEEDS).filter(
+            lambda v: v is not None)
     return _INPUTS[key]
 
 
 _INPUTS: dict[tuple, st.SearchStrategy] = {}
 
 
-@st.composite
-def _inputs(draw, case: Case, arrays_by_name: dict) -> dict[str, np.ndarray]:
-    values = {name: draw(strategy) for name, strategy in arrays_by_name.items()}
-    if case.kinks is not None:
-        gaps = np.asarray(case.kinks.fn(*(values[a.name] for a in case.args)), dtype=np.float64)
-        assume(bool(np.all(np.abs(gaps) >= case.kinks.margin)))
-    return values
-
-
-def weight_elements(dtype: torch.dtype) -> st.SearchStrategy[float]:
-    """Weights: zeros, signs, small and large magnitudes mixed within one vector."""
-    return st.one_of(
-        st.just(0.0),
-        st.sampled_from([1.0, -1.0, 0.5, -2.0]),
-        floats(-2.0, 2.0, dtype),
-        floats(-1e3, 1e3, dtype),
-        floats(1e-4, 1e-2, dtype).map(lambda v: -v),
-    )
+def weight_array(shape: tuple[int, ...], dtype: torch.dtype, kind: str, rng: np.random.Generator) -> np.ndarray:
+    """Weights: zeros, signs, small and large magnitudes, exactly representable in ``dtype``."""
+    n = int(np.prod(shape, dtype=np.int64))
+    if kind == "ones":
+        values = np.ones(n)
+    elif kind == "unit":
+        values = rng.uniform(-2.0, 2.0, n)
+    elif kind == "large":
+        values = rng.uniform(-1e3, 1e3, n)
+    elif kind == "sparse":
+        values = rng.uniform(-2.0, 2.0, n) * (rng.random(n) < 0.3)
+    else:  # mixed, per element
+        choice = rng.integers(0, 5, n)
+        values = np.choose(choice, [np.zeros(n), rng.choice([1.0, -1.0, 0.5, -2.0], n), rng.uniform(-2.0, 2.0, n),
+                                    rng.uniform(-1e3, 1e3, n), -10.0 ** rng.uniform(-4, -2, n)])
+    return representable(values, dtype).reshape(shape)
 
 
 def weights(shape: tuple[int, ...], dtype: torch.dtype) -> st.SearchStrategy[tuple[np.ndarray, str, tuple]]:
@@ -93,20 +136,19 @@ def weights(shape: tuple[int, ...], dtype: torch.dtype) -> st.SearchStrategy[tup
 
     Draws (values, layout, small_shape) where values has the full shape; for the "expanded" layout
     the tensor is built at small_shape (one broadcast dimension of size 1) and expanded (stride 0).
-    Built once per shape and dtype.
     """
     shape = tuple(shape)
     key = (shape, dtype)
     if key not in _WEIGHTS:
-        elements = weight_elements(dtype)
-        full = arrays(np.float64, shape, elements=elements)
-        choices = [st.tuples(full, st.just(layout), st.just(shape))
-                   for layout in LAYOUTS if layout != "expanded" and _layout_fits(layout, shape)]
-        for dim, n in enumerate(shape):
-            if n > 1:
-                small = shape[:dim] + (1,) + shape[dim + 1 :]
-                choices.append(st.tuples(arrays(np.float64, small, elements=elements), st.just("expanded"), st.just(small)))
-        _WEIGHTS[key] = st.one_of(choices).map(lambda d: (np.broadcast_to(d[0], shape).copy(), d[1], d[2]))
+        layouts = [(l, shape) for l in LAYOUTS if l != "expanded" and _layout_fits(l, shape)]
+        layouts += [("expanded", shape[:d] + (1,) + shape[d + 1 :]) for d, n in enumerate(shape) if n > 1]
+
+        def build(layout, kind, seed):
+            small = layout[1]
+            values = weight_array(small, dtype, kind, np.random.default_rng(seed))
+            return np.broadcast_to(values, shape).copy(), layout[0], small
+
+        _WEIGHTS[key] = st.builds(build, st.sampled_from(layouts), st.sampled_from(WEIGHT_KINDS), _SEEDS)
     return _WEIGHTS[key]
 
 
@@ -121,4 +163,3 @@ def _layout_fits(layout: str, shape: tuple[int, ...]) -> bool:
     if layout == "strided":
         return len(shape) >= 1
     return any(n > 1 for n in shape)  # expanded
-
