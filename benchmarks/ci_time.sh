@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Wall time of the conformance suite with the `ci` profile: serial, then with 2 pytest-xdist workers.
+# Wall time of the conformance suite with 2 pytest-xdist workers: the `ci` profile with a cold oracle
+# cache (a fresh machine, as in CI) and a warm one, then the `dev` profile (warm).
 # Run by hand from the repository root, in an environment with the kit installed.
 set -uo pipefail
-for workers in 0 2; do
+cache=$(mktemp -d)
+run() {  # label, profile
   start=$(date +%s.%N)
-  python -m pytest cases -q -n "$workers" --hypothesis-profile ci -p no:randomly > /tmp/ci_time_$workers.log 2>&1
+  CONFORMANCE_ORACLE_CACHE=$cache python -m pytest cases -q -n 2 --hypothesis-profile "$2" -p no:randomly > "/tmp/ci_time_$1.log" 2>&1
   end=$(date +%s.%N)
-  printf 'workers=%s  %.1f s  %s\n' "$workers" "$(echo "$end - $start" | bc)" "$(tail -1 /tmp/ci_time_$workers.log)"
-done
+  printf '%-10s %6.1f s  %s\n' "$1" "$(echo "$end - $start" | bc)" "$(tail -1 "/tmp/ci_time_$1.log")"
+}
+run ci-cold ci
+run ci-warm ci
+run dev-warm dev
+rm -rf "$cache"

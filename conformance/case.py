@@ -10,8 +10,9 @@ import torch
 
 from .domain import Index, Kinks, Real
 
-# Names the trials bind in their namespace (outputs, weights, bookkeeping); inputs must not shadow them.
-RESERVED = {"out", "torch", "F", "g", "params", "before", "first", "m", "expected", "bound"}
+# Names the trials bind in their namespace (outputs, weights, bookkeeping, the loop variable of the
+# zeroing statements); inputs must not shadow them.
+RESERVED = {"out", "torch", "F", "g", "params", "p", "before", "first", "m", "expected", "bound"}
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 

@@ -37,8 +37,9 @@ class Expected:
 
     def __add__(self, other: "Expected") -> "Expected":
         """The accumulated gradient: one more rounding (of the running sum) per element."""
-        grads = {n: self.grads[n] + other.grads[n] for n in self.grads}
-        errors = {n: _ACCUMULATED(self.errors[n], other.errors[n], grads[n]) for n in self.grads}
+        grads = {n: np.asarray(self.grads[n] + other.grads[n], dtype=object) for n in self.grads}  # 0-d stays an array
+        errors = {n: np.asarray(_ACCUMULATED(self.errors[n], other.errors[n], grads[n]), dtype=object)
+                  for n in self.grads}
         return Expected(grads, errors, self.terms + other.terms)
 
 

@@ -56,6 +56,7 @@ def test_domain_strategy_stays_in_domain(case, dtype, data):
     (lambda: entry("syntax", "torch.sin(x", s.sin, x=Real()), "is not an expression"),
     (lambda: entry("dtype", "torch.sin(x)", s.sin, dtypes=("float16",), x=Real()), "unknown dtypes"),
     (lambda: entry("reserved", "torch.sin(out)", s.sin, out=Real()), "reserved"),
+    (lambda: entry("loopvar", "torch.sin(p)", s.sin, p=Real()), "reserved"),
     (lambda: entry("domain", "torch.sin(x)", s.sin, x=(-1, 1)), "needs a Real or Index domain"),
     (lambda: entry("onlyint", "x", lambda x: x, x=Index(3)), "no differentiable"),
     (lambda: Real(1.0, -1.0), "lo < hi"),

@@ -1,7 +1,455 @@
-"""torch.nn.functional layers: linear maps, normalisation, convolution, pooling, resampling."""
+"""torch.nn.functional layers: linear maps, normalisation, convolution, pooling, resampling.
+
+Shapes are tiny (the oracle is symbolic per element).  Normalisation layers get an explicit
+``eps=2**-16``, exact in both dtypes, so the spec's eps is the one the kernel adds.  Resampling sizes
+are chosen so that torch's source coordinates and interpolation weights are exact dyadic numbers
+(scale 1/2), as the spec's rational weights are.  Max-type pooling keeps every window's largest value
+``margin`` away from its runner-up (``Kinks``).
+"""
+import itertools
+
+import numpy as np
+import sympy as sp
+
 from .. import spec as s
 from ..case import entry
 from ..domain import Kinks, Real
 
+R = Real(-4.0, 4.0)
+U = Real(-2.0, 2.0)
+NONZERO = Real(-3.0, 3.0, avoid=(0.0,), margin=0.1)
+
+EPS = sp.Rational(1, 2**16)  # the calls pass eps=2**-16
+HALF = sp.Rational(1, 2)
+
+
+# -- normalisation -------------------------------------------------------------------------------
+def _standardize(x, axes, eps=EPS):
+    """(x - mean) / sqrt(biased var + eps) over ``axes``."""
+    d = x - s.mean(x, axis=axes, keepdims=True)
+    var = s.mean(d * d, axis=axes, keepdims=True)
+    return d / s.sqrt(var + eps)
+
+
+def _channel(p, ndim):
+    """A per-channel parameter (dim 1) broadcast against an input of ``ndim`` dimensions."""
+    return p.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def _group_norm(x, groups, w, b):
+    y = _standardize(x.reshape(x.shape[0], groups, -1), axes=2).reshape(x.shape)
+    return y * _channel(w, x.ndim) + _channel(b, x.ndim)
+
+
+def _batch_norm(x, w, b):
+    y = _standardize(x, axes=(0,) + tuple(range(2, x.ndim)))
+    return y * _channel(w, x.ndim) + _channel(b, x.ndim)
+
+
+def _instance_norm(x, w, b):
+    y = _standardize(x, axes=tuple(range(2, x.ndim)))
+    return y * _channel(w, x.ndim) + _channel(b, x.ndim)
+
+
+def _local_response_norm(x, size, alpha, beta, k):
+    """x / (k + alpha * mean of x² over a zero-padded window of ``size`` channels) ** beta."""
+    c = x.shape[1]
+    sq = x * x
+    out = np.empty(x.shape, dtype=object)
+    for ch in range(c):
+        window = [j for j in range(ch - size // 2, ch + (size - 1) // 2 + 1) if 0 <= j < c]
+        avg = s.sum(sq[:, window], axis=1) / size
+        out[:, ch] = x[:, ch] / (avg * alpha + k) ** beta
+    return out
+
+
+def _rms_norm(x, w):
+    return x / s.sqrt(s.mean(x * x, axis=-1, keepdims=True) + EPS) * w
+
+
+def _l2(x, axis):
+    return s.sqrt(s.sum(x * x, axis=axis, keepdims=True))
+
+
+def _cosine_similarity(x1, x2):
+    return s.sum((x1 / _l2(x1, 1)) * (x2 / _l2(x2, 1)), axis=1)
+
+
+def _pdist(x):
+    n = x.shape[0]
+    return s.array([s.sqrt(s.sum((x[i] - x[j]) ** 2)) for i in range(n) for j in range(i + 1, n)])
+
+
+def _pdist_gaps(x):
+    n = x.shape[0]
+    return [np.hypot(*(x[i] - x[j])) for i in range(n) for j in range(i + 1, n)]
+
+
+# -- convolution ---------------------------------------------------------------------------------
+def _tuple(v, nd):
+    return tuple(v) if isinstance(v, (tuple, list)) else (v,) * nd
+
+
+def _pad(x, pads, fill=0):
+    """Pad the spatial dims of (N, C, *S) with ``fill``; ``pads`` holds (before, after) per dim."""
+    shape = x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(x.shape[2:], pads))
+    out = np.full(shape, fill, dtype=object)
+    out[(slice(None), slice(None)) + tuple(slice(lo, lo + n) for n, (lo, _) in zip(x.shape[2:], pads))] = x
+    return out
+
+
+def _conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
+    """Cross-correlation of (N, Cin, *S) with (Cout, Cin / groups, *K); padding an int or (before, after) pairs."""
+    nd = x.ndim - 2
+    stride, dilation = _tuple(stride, nd), _tuple(dilation, nd)
+    pads = padding if isinstance(padding, list) else [(p, p) for p in _tuple(padding, nd)]
+    xp = _pad(x, pads)
+    cout, cin_g, ks = w.shape[0], w.shape[1], w.shape[2:]
+    size = [(xp.shape[2 + d] - dilation[d] * (ks[d] - 1) - 1) // stride[d] + 1 for d in range(nd)]
+    out = np.empty((x.shape[0], cout, *size), dtype=object)
+    for n, co, *o in np.ndindex(*out.shape):
+        g = co // (cout // groups)
+        terms = [w[(co, ci) + k] * xp[(n, g * cin_g + ci) + tuple(o[d] * stride[d] + k[d] * dilation[d] for d in range(nd))]
+                 for ci in range(cin_g) for k in np.ndindex(*ks)]
+        out[(n, co, *o)] = sp.Add(*terms) + (b[co] if b is not None else 0)
+    return out
+
+
+def _conv_transpose(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Transposed convolution of (N, Cin, *S) with (Cin, Cout / groups, *K): each input scatters x * w."""
+    nd = x.ndim - 2
+    stride, padding, dilation = _tuple(stride, nd), _tuple(padding, nd), _tuple(dilation, nd)
+    output_padding = _tuple(output_padding, nd)
+    cin, cout_g, ks = w.shape[0], w.shape[1], w.shape[2:]
+    full = [(x.shape[2 + d] - 1) * stride[d] + dilation[d] * (ks[d] - 1) + 1 + output_padding[d] for d in range(nd)]
+    acc = np.full((x.shape[0], cout_g * groups, *full), sp.Integer(0), dtype=object)
+    for n, ci, *i in np.ndindex(*x.shape):
+        g = ci // (cin // groups)
+        for co, k in itertools.product(range(cout_g), np.ndindex(*ks)):
+            pos = tuple(i[d] * stride[d] + k[d] * dilation[d] for d in range(nd))
+            acc[(n, g * cout_g + co) + pos] += x[(n, ci, *i)] * w[(ci, co) + k]
+    out = acc[(slice(None), slice(None)) + tuple(slice(padding[d], full[d] - padding[d]) for d in range(nd))]
+    return out + _channel(b, x.ndim) if b is not None else out
+
+
+def _unfold(x, k, stride=1, padding=0, dilation=1):
+    """im2col of (N, C, H, W): (N, C * kh * kw, L), column l the l-th window in row-major order."""
+    n, c = x.shape[:2]
+    kh, kw = _tuple(k, 2)
+    eye = np.empty((c * kh * kw, c, kh, kw), dtype=object)
+    eye[...] = sp.Integer(0)
+    for r, idx in enumerate(np.ndindex(c, kh, kw)):
+        eye[(r,) + idx] = sp.Integer(1)
+    cols = _conv(x, eye, stride=stride, padding=padding, dilation=dilation)
+    return cols.reshape(n, c * kh * kw, -1)
+
+
+def _fold(x, size, k):
+    """col2im: sums the (N, C * kh * kw, L) columns back into overlapping (N, C, *size) windows."""
+    n = x.shape[0]
+    kh, kw = _tuple(k, 2)
+    c = x.shape[1] // (kh * kw)
+    oh, ow = size[0] - kh + 1, size[1] - kw + 1
+    out = np.full((n, c) + tuple(size), sp.Integer(0), dtype=object)
+    cols = x.reshape(n, c, kh, kw, oh, ow)
+    for b, ch, i, j, p, q in np.ndindex(*cols.shape):
+        out[b, ch, p + i, q + j] += cols[b, ch, i, j, p, q]
+    return out
+
+
+# -- pooling -------------------------------------------------------------------------------------
+def _windows(size, k, stride=None, pad=0, dil=1):
+    """Input indices of each pooling window along one dim (padding positions left out)."""
+    stride = k if stride is None else stride
+    count = (size + 2 * pad - dil * (k - 1) - 1) // stride + 1
+    return [[p for p in (o * stride - pad + j * dil for j in range(k)) if 0 <= p < size] for o in range(count)]
+
+
+def _adaptive(size, out):
+    return [list(range(i * size // out, -(-(i + 1) * size // out))) for i in range(out)]
+
+
+def _pool(x, wins, reduce):
+    """Apply ``reduce`` to each window of (N, C, *S); ``wins`` lists per spatial dim the window indices."""
+    out = np.empty(x.shape[:2] + tuple(len(w) for w in wins), dtype=object)
+    for idx in np.ndindex(*out.shape):
+        o = idx[2:]
+        out[idx] = reduce([x[idx[:2] + p] for p in itertools.product(*(wins[d][o[d]] for d in range(len(o))))])
+    return out
+
+
+def _max(vals):
+    """The largest value, as the piece whose value beats the later ones (first wins, as no tie is drawn)."""
+    pieces = [(a, sp.And(*(a > b for b in vals[i + 1:]))) for i, a in enumerate(vals[:-1])]
+    return sp.Piecewise(*pieces, (vals[-1], True))
+
+
+def _runner_up_gap(vals):
+    top = sorted(vals, reverse=True)
+    return top[0] - top[1] if len(top) > 1 else np.inf
+
+
+def _max_gaps(wins):
+    """Kinks of a max pool: each window's largest value minus its runner-up."""
+    return lambda x: _pool(x, wins, _runner_up_gap).astype(float)
+
+
+def _lp2(vals):
+    return s.sqrt(sp.Add(*(v * v for v in vals)))
+
+
+# -- resampling ----------------------------------------------------------------------------------
+def _linear_taps(n_in, n_out, align_corners):
+    """(index, weight) pairs of torch's linear interpolation along one dim, per output index."""
+    if align_corners:
+        src = [sp.Rational(n_in - 1, n_out - 1) * i for i in range(n_out)]
+    else:
+        scale = sp.Rational(n_in, n_out)
+        src = [max(scale * (i + HALF) - HALF, sp.Integer(0)) for i in range(n_out)]
+    taps = []
+    for p in src:
+        i0 = int(sp.floor(p))
+        lam = p - i0
+        taps.append([(i0, 1 - lam), (min(i0 + 1, n_in - 1), lam)])
+    return taps
+
+
+def _cubic_taps(n_in, n_out, a=sp.Rational(-3, 4)):
+    """(index, weight) pairs of torch's bicubic convolution (align_corners=True; indices clamped)."""
+    def near(t):
+        return ((a + 2) * t - (a + 3)) * t * t + 1
+
+    def far(t):
+        return ((a * t - 5 * a) * t + 8 * a) * t - 4 * a
+
+    taps = []
+    for i in range(n_out):
+        p = sp.Rational(n_in - 1, n_out - 1) * i
+        i0 = int(sp.floor(p))
+        t = p - i0
+        weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+        taps.append([(min(max(i0 - 1 + j, 0), n_in - 1), weights[j]) for j in range(4)])
+    return taps
+
+
+def _resample(x, taps):
+    """Separable interpolation of (N, C, *S): ``taps`` per spatial dim, per output index."""
+    out = np.empty(x.shape[:2] + tuple(len(t) for t in taps), dtype=object)
+    for idx in np.ndindex(*out.shape):
+        o = idx[2:]
+        terms = []
+        for combo in itertools.product(*(taps[d][o[d]] for d in range(len(o)))):
+            weight = sp.Mul(*(c[1] for c in combo))
+            terms.append(weight * x[idx[:2] + tuple(c[0] for c in combo)])
+        out[idx] = sp.Add(*terms)
+    return out
+
+
+def _nearest(x, picks):
+    """Nearest-neighbour resampling: ``picks`` lists per spatial dim the source index of each output."""
+    return x[np.ix_(range(x.shape[0]), range(x.shape[1]), *picks)]
+
+
+class grid_pixel(sp.Function):
+    """g + 1: grid_sample's pixel coordinate of g (align_corners=True, size 3), kept as one rounded value.
+
+    torch rounds ((g + 1) / 2) * 2 before subtracting the cell's corner, so the interpolation weight
+    g + 1 - corner carries that rounding; sympy would cancel it (1 + g - 1 = g) if written inline.
+    """
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(1)
+
+
+s.register("grid_pixel", lambda g: g + 1)
+
+
+def _grid_sample(x, grid):
+    """Bilinear grid_sample of (N, C, 3, 3) at align_corners=True: pixel coordinate = g + 1.
+
+    The cell (left or right of the middle pixel) follows the sign of g; the domain keeps g off 0.
+    """
+    n, c = x.shape[:2]
+    out = np.empty((n, c) + grid.shape[1:3], dtype=object)
+    for b, ch, h, w in np.ndindex(*out.shape):
+        gx, gy = grid[b, h, w]
+        px, py = grid_pixel(gx), grid_pixel(gy)
+        pieces = []
+        for cx, cy in itertools.product((0, 1), (0, 1)):
+            tx, ty = px - cx, py - cy
+            value = ((1 - tx) * (1 - ty) * x[b, ch, cy, cx] + tx * (1 - ty) * x[b, ch, cy, cx + 1]
+                     + (1 - tx) * ty * x[b, ch, cy + 1, cx] + tx * ty * x[b, ch, cy + 1, cx + 1])
+            pieces.append((value, sp.And(gx < 0 if cx == 0 else gx > 0, gy < 0 if cy == 0 else gy > 0)))
+        out[b, ch, h, w] = sp.Piecewise(*pieces[:-1], (pieces[-1][0], True))
+    return out
+
+
+def _affine_grid(theta, xs, ys):
+    """Grid (N, H, W, 2) = theta @ (x, y, 1) at the base coordinates ``xs`` (width) and ``ys`` (height)."""
+    base = s.array([[[xv, yv, 1] for xv in xs] for yv in ys])
+    return np.stack([base @ t.T for t in theta])
+
+
+# -- embeddings, shuffles, attention -------------------------------------------------------------
+def _embedding_bag(w, bags, reduce):
+    return s.array([[reduce([w[i, j] for i in bag]) for j in range(w.shape[1])] for bag in bags])
+
+
+BAGS = [[0, 2], [1, 0, 3]]  # the calls' indices [0, 2, 1, 0, 3] with offsets [0, 2]
+
+
+def _bag_gaps(w):
+    return [_runner_up_gap([w[i, j] for i in bag]) for bag in BAGS for j in range(w.shape[1])]
+
+
+def _pixel_shuffle(x, r):
+    n, c, h, w = x.shape
+    return x.reshape(n, c // (r * r), r, r, h, w).transpose(0, 1, 4, 2, 5, 3).reshape(n, c // (r * r), h * r, w * r)
+
+
+def _pixel_unshuffle(x, r):
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // r, r, w // r, r).transpose(0, 1, 3, 5, 2, 4).reshape(n, c * r * r, h // r, w // r)
+
+
+def _channel_shuffle(x, groups):
+    n, c = x.shape[:2]
+    return x.reshape((n, groups, c // groups) + x.shape[2:]).swapaxes(1, 2).reshape(x.shape)
+
+
+def _attention(q, k, v, scale):
+    return np.stack([s.softmax(q[b] @ k[b].T * scale, axis=-1) @ v[b] for b in range(q.shape[0])])
+
+
 ENTRIES = [
+    # -- linear maps ------------------------------------------------------------------------------
+    entry("nn.functional.linear", "F.linear(x, w, b)", lambda x, w, b: x @ w.T + b,
+          x=R.of(2, 3), w=R.of(2, 3), b=R.of(2)),
+    entry("nn.functional.linear_nobias", "F.linear(x, w)", lambda x, w: x @ w.T, x=R.of(3, 2), w=R.of(3, 2)),
+    entry("nn.functional.bilinear", "F.bilinear(x1, x2, w, b)",
+          lambda x1, x2, w, b: np.einsum("ni,oij,nj->no", x1, w, x2) + b,
+          x1=U.of(2, 2), x2=U.of(2, 3), w=U.of(2, 2, 3), b=U.of(2)),
+    # -- normalisation ----------------------------------------------------------------------------
+    entry("nn.functional.layer_norm", "F.layer_norm(x, (3,), w, b, eps=2**-16)",
+          lambda x, w, b: _standardize(x, axes=-1) * w + b, x=R.of(2, 3), w=U.of(3), b=U.of(3)),
+    entry("nn.functional.layer_norm_2d", "F.layer_norm(x, (2, 2), eps=2**-16)",
+          lambda x: _standardize(x, axes=(1, 2)), x=R.of(1, 2, 2)),
+    entry("nn.functional.group_norm", "F.group_norm(x, 2, w, b, eps=2**-16)",
+          lambda x, w, b: _group_norm(x, 2, w, b), x=R.of(1, 6), w=U.of(6), b=U.of(6)),
+    entry("nn.functional.batch_norm", "F.batch_norm(x, None, None, w, b, training=True, eps=2**-16)",
+          _batch_norm, x=R.of(3, 2), w=U.of(2), b=U.of(2)),
+    entry("nn.functional.batch_norm_3d_input", "F.batch_norm(x, None, None, training=True, eps=2**-16)",
+          lambda x: _standardize(x, axes=(0, 2)), x=R.of(1, 2, 3)),
+    entry("nn.functional.instance_norm", "F.instance_norm(x, weight=w, bias=b, eps=2**-16)",
+          _instance_norm, x=R.of(1, 2, 3), w=U.of(2), b=U.of(2)),
+    entry("nn.functional.local_response_norm", "F.local_response_norm(x, 3, alpha=0.5, beta=0.75, k=1.0)",
+          lambda x: _local_response_norm(x, 3, HALF, sp.Rational(3, 4), 1), x=R.of(1, 4, 2)),
+    entry("nn.functional.rms_norm", "F.rms_norm(x, (4,), w, eps=2**-16)", _rms_norm, x=R.of(2, 4), w=U.of(4)),
+    entry("nn.functional.normalize", "F.normalize(x, dim=1)", lambda x: x / _l2(x, 1), x=NONZERO.of(2, 3)),
+    entry("nn.functional.normalize_p1", "F.normalize(x, p=1, dim=0)",
+          lambda x: x / s.sum(s.abs(x), axis=0, keepdims=True), x=NONZERO.of(3, 2)),
+    entry("nn.functional.cosine_similarity", "F.cosine_similarity(x1, x2)", _cosine_similarity,
+          x1=NONZERO.of(2, 3), x2=NONZERO.of(2, 3)),
+    entry("nn.functional.pairwise_distance", "F.pairwise_distance(x1, x2, eps=2**-20)",
+          lambda x1, x2: s.sqrt(s.sum((x1 - x2 + sp.Rational(1, 2**20)) ** 2, axis=-1)),
+          x1=U.of(2, 3), x2=U.of(2, 3), kinks=Kinks(lambda x1, x2: np.linalg.norm(x1 - x2, axis=-1), margin=0.1)),
+    entry("nn.functional.pdist", "F.pdist(x)", _pdist, x=U.of(4, 2), kinks=Kinks(_pdist_gaps, margin=0.1)),
+    # -- convolution ------------------------------------------------------------------------------
+    entry("nn.functional.conv1d", "F.conv1d(x, w, b)", _conv, x=R.of(1, 2, 5), w=R.of(2, 2, 2), b=R.of(2)),
+    entry("nn.functional.conv1d_stride_padding", "F.conv1d(x, w, stride=2, padding=1)",
+          lambda x, w: _conv(x, w, stride=2, padding=1), x=R.of(2, 1, 5), w=R.of(2, 1, 3)),
+    entry("nn.functional.conv1d_same_dilated", "F.conv1d(x, w, padding='same', dilation=2)",
+          lambda x, w: _conv(x, w, padding=[(1, 1)], dilation=2), x=R.of(1, 2, 5), w=R.of(1, 2, 2)),
+    entry("nn.functional.conv2d", "F.conv2d(x, w, b)", _conv, x=R.of(1, 1, 4, 4), w=R.of(1, 1, 2, 2), b=R.of(1)),
+    entry("nn.functional.conv2d_groups_padding", "F.conv2d(x, w, padding=1, groups=2)",
+          lambda x, w: _conv(x, w, padding=1, groups=2), x=R.of(1, 2, 3, 3), w=R.of(4, 1, 2, 2)),
+    entry("nn.functional.conv2d_stride_dilation", "F.conv2d(x, w, stride=(1, 2), dilation=(2, 1))",
+          lambda x, w: _conv(x, w, stride=(1, 2), dilation=(2, 1)), x=R.of(1, 1, 4, 5), w=R.of(2, 1, 2, 2)),
+    entry("nn.functional.conv3d", "F.conv3d(x, w)", _conv, x=R.of(1, 1, 2, 3, 3), w=R.of(1, 1, 2, 2, 2)),
+    entry("nn.functional.conv_transpose1d", "F.conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1)",
+          lambda x, w, b: _conv_transpose(x, w, b, stride=2, padding=1, output_padding=1),
+          x=R.of(1, 2, 3), w=R.of(2, 2, 3), b=R.of(2)),
+    entry("nn.functional.conv_transpose2d", "F.conv_transpose2d(x, w, stride=2)",
+          lambda x, w: _conv_transpose(x, w, stride=2), x=R.of(1, 1, 2, 2), w=R.of(1, 2, 2, 2)),
+    entry("nn.functional.conv_transpose2d_groups", "F.conv_transpose2d(x, w, b, padding=1, groups=2, dilation=2)",
+          lambda x, w, b: _conv_transpose(x, w, b, padding=1, groups=2, dilation=2),
+          x=R.of(1, 2, 2, 2), w=R.of(2, 1, 2, 2), b=R.of(2)),
+    entry("nn.functional.unfold", "F.unfold(x, 2, padding=1, stride=2)", lambda x: _unfold(x, 2, stride=2, padding=1),
+          x=R.of(1, 2, 3, 3)),
+    entry("nn.functional.fold", "F.fold(x, (3, 3), 2)", lambda x: _fold(x, (3, 3), 2), x=R.of(1, 4, 4)),
+    # -- pooling ----------------------------------------------------------------------------------
+    entry("nn.functional.avg_pool1d", "F.avg_pool1d(x, 3, stride=2, padding=1)",
+          lambda x: _pool(x, [_windows(6, 3, 2, 1)], lambda v: sp.Add(*v) / 3), x=R.of(1, 2, 6)),
+    entry("nn.functional.avg_pool2d", "F.avg_pool2d(x, 2)",
+          lambda x: _pool(x, [_windows(4, 2)] * 2, lambda v: sp.Add(*v) / 4), x=R.of(1, 1, 4, 4)),
+    entry("nn.functional.avg_pool2d_exclude_pad", "F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)",
+          lambda x: _pool(x, [_windows(3, 2, 1, 1)] * 2, lambda v: sp.Add(*v) / len(v)), x=R.of(1, 1, 3, 3)),
+    entry("nn.functional.avg_pool3d", "F.avg_pool3d(x, 2, divisor_override=3)",
+          lambda x: _pool(x, [_windows(2, 2), _windows(2, 2), _windows(4, 2)], lambda v: sp.Add(*v) / 3),
+          x=R.of(1, 1, 2, 2, 4)),
+    entry("nn.functional.lp_pool1d", "F.lp_pool1d(x, 2, 2)", lambda x: _pool(x, [_windows(6, 2)], _lp2),
+          x=NONZERO.of(1, 2, 6)),
+    entry("nn.functional.lp_pool2d", "F.lp_pool2d(x, 2, 2)", lambda x: _pool(x, [_windows(4, 2)] * 2, _lp2),
+          x=NONZERO.of(1, 1, 4, 4)),
+    entry("nn.functional.adaptive_avg_pool1d", "F.adaptive_avg_pool1d(x, 3)",
+          lambda x: _pool(x, [_adaptive(5, 3)], lambda v: sp.Add(*v) / len(v)), x=R.of(1, 2, 5)),
+    entry("nn.functional.adaptive_avg_pool2d", "F.adaptive_avg_pool2d(x, (2, 3))",
+          lambda x: _pool(x, [_adaptive(3, 2), _adaptive(4, 3)], lambda v: sp.Add(*v) / len(v)), x=R.of(1, 1, 3, 4)),
+    entry("nn.functional.adaptive_max_pool1d", "F.adaptive_max_pool1d(x, 3)",
+          lambda x: _pool(x, [_adaptive(5, 3)], _max), x=R.of(1, 2, 5), kinks=Kinks(_max_gaps([_adaptive(5, 3)]))),
+    entry("nn.functional.adaptive_max_pool2d", "F.adaptive_max_pool2d(x, (2, 2))",
+          lambda x: _pool(x, [_adaptive(3, 2), _adaptive(4, 2)], _max), x=R.of(1, 1, 3, 4),
+          kinks=Kinks(_max_gaps([_adaptive(3, 2), _adaptive(4, 2)]))),
+    entry("nn.functional.max_pool1d", "F.max_pool1d(x, 3, stride=2, padding=1)",
+          lambda x: _pool(x, [_windows(6, 3, 2, 1)], _max), x=R.of(1, 2, 6),
+          kinks=Kinks(_max_gaps([_windows(6, 3, 2, 1)]))),
+    entry("nn.functional.max_pool2d", "F.max_pool2d(x, 2)", lambda x: _pool(x, [_windows(4, 2)] * 2, _max),
+          x=R.of(1, 1, 4, 4), kinks=Kinks(_max_gaps([_windows(4, 2)] * 2))),
+    entry("nn.functional.max_pool2d_dilated", "F.max_pool2d(x, 2, stride=1, dilation=2)",
+          lambda x: _pool(x, [_windows(4, 2, 1, 0, 2)] * 2, _max), x=R.of(1, 1, 4, 4),
+          kinks=Kinks(_max_gaps([_windows(4, 2, 1, 0, 2)] * 2))),
+    # -- resampling -------------------------------------------------------------------------------
+    entry("nn.functional.interpolate_linear", "F.interpolate(x, size=6, mode='linear')",
+          lambda x: _resample(x, [_linear_taps(3, 6, False)]), x=R.of(1, 2, 3)),
+    entry("nn.functional.interpolate_linear_align_corners", "F.interpolate(x, size=5, mode='linear', align_corners=True)",
+          lambda x: _resample(x, [_linear_taps(3, 5, True)]), x=R.of(1, 2, 3)),
+    entry("nn.functional.interpolate_bilinear", "F.interpolate(x, scale_factor=2, mode='bilinear')",
+          lambda x: _resample(x, [_linear_taps(2, 4, False), _linear_taps(3, 6, False)]), x=R.of(1, 1, 2, 3)),
+    entry("nn.functional.interpolate_bilinear_align_corners",
+          "F.interpolate(x, size=(3, 5), mode='bilinear', align_corners=True)",
+          lambda x: _resample(x, [_linear_taps(2, 3, True), _linear_taps(3, 5, True)]), x=R.of(1, 1, 2, 3)),
+    entry("nn.functional.interpolate_bicubic_align_corners",
+          "F.interpolate(x, size=(3, 5), mode='bicubic', align_corners=True)",
+          lambda x: _resample(x, [_cubic_taps(2, 3), _cubic_taps(3, 5)]), x=R.of(1, 1, 2, 3)),
+    entry("nn.functional.interpolate_nearest", "F.interpolate(x, scale_factor=2)",
+          lambda x: _nearest(x, [[i // 2 for i in range(6)]]), x=R.of(1, 2, 3)),
+    entry("nn.functional.interpolate_nearest_exact", "F.interpolate(x, size=(2, 3), mode='nearest-exact')",
+          lambda x: _nearest(x, [[1, 3], [0, 2, 4]]), x=R.of(1, 1, 4, 5)),
+    entry("nn.functional.pixel_shuffle", "F.pixel_shuffle(x, 2)", lambda x: _pixel_shuffle(x, 2), x=R.of(1, 4, 1, 2)),
+    entry("nn.functional.pixel_unshuffle", "F.pixel_unshuffle(x, 2)", lambda x: _pixel_unshuffle(x, 2),
+          x=R.of(1, 2, 2, 4)),
+    entry("nn.functional.channel_shuffle", "F.channel_shuffle(x, 2)", lambda x: _channel_shuffle(x, 2),
+          x=R.of(1, 4, 3)),
+    entry("nn.functional.grid_sample", "F.grid_sample(x, grid, align_corners=True)", _grid_sample,
+          x=R.of(1, 1, 3, 3), grid=Real(-0.9, 0.9, avoid=(0.0,), margin=0.05).of(1, 1, 2, 2)),
+    entry("nn.functional.affine_grid", "F.affine_grid(theta, (1, 1, 2, 3), align_corners=True)",
+          lambda theta: _affine_grid(theta, [-1, 0, 1], [-1, 1]), theta=R.of(1, 2, 3)),
+    entry("nn.functional.affine_grid_half_pixel", "F.affine_grid(theta, (2, 1, 2, 2), align_corners=False)",
+          lambda theta: _affine_grid(theta, [-HALF, HALF], [-HALF, HALF]), theta=R.of(2, 2, 3)),
+    # -- embeddings, dropout, attention -----------------------------------------------------------
+    entry("nn.functional.embedding", "F.embedding(torch.tensor([[0, 2], [1, 0]]), w)",
+          lambda w: w[np.array([[0, 2], [1, 0]])], w=R.of(3, 2)),
+    entry("nn.functional.embedding_bag_sum", "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3]), w, torch.tensor([0, 2]), mode='sum')",
+          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v)), w=R.of(4, 2)),
+    entry("nn.functional.embedding_bag_mean", "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3]), w, torch.tensor([0, 2]))",
+          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v) / len(v)), w=R.of(4, 2)),
+    entry("nn.functional.embedding_bag_max", "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3]), w, torch.tensor([0, 2]), mode='max')",
+          lambda w: _embedding_bag(w, BAGS, _max), w=R.of(4, 2), kinks=Kinks(_bag_gaps)),
+    entry("nn.functional.embedding_bag_per_sample_weights",
+          "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3]), w, torch.tensor([0, 2]), mode='sum', per_sample_weights=sw)",
+          lambda w, sw: s.array([w[0] * sw[0] + w[2] * sw[1], w[1] * sw[2] + w[0] * sw[3] + w[3] * sw[4]]),
+          w=R.of(4, 2), sw=R.of(5)),
+    entry("nn.functional.dropout_eval", "F.dropout(x, 0.5, training=False)", lambda x: x, x=R.of(2, 3)),
+    entry("nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, scale=0.5)",
+          lambda q, k, v: _attention(q, k, v, HALF), q=U.of(1, 2, 2), k=U.of(1, 2, 2), v=U.of(1, 2, 1)),
 ]
