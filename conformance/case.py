@@ -22,6 +22,16 @@ class CatalogueError(ValueError):
 
 
 @dataclass(frozen=True)
+class Contract:
+    """A documented torch deviation that breaks autograd's contract, not only a value."""
+
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+@dataclass(frozen=True)
 class Arg:
     name: str
     domain: Real | Index
@@ -48,7 +58,9 @@ class Case:
     kinks: optional joint constraint keeping inputs away from non-differentiable sets.
     dtypes: dtype names the entry supports.
     deviations: dtype name -> reason and repro of a known torch deviation; every property of that
-      (entry, dtype) is then an expected failure (non-strict: a fixed torch shows as XPASS).
+      (entry, dtype) is then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
+      string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
+      broken contract too (a raising backward, an unusable ``.grad``).
     """
 
     name: str
@@ -83,6 +95,13 @@ class Case:
 
     def __repr__(self) -> str:
         return f"<case {self.name}: {self.call}>"
+
+    def deviation(self, dtype: str, numeric: bool) -> str | None:
+        """The documented deviation covering a failure of this (entry, dtype), if any."""
+        known = self.deviations.get(dtype)
+        if isinstance(known, Contract):
+            return known.reason
+        return known if numeric else None
 
     @property
     def arg_names(self) -> tuple[str, ...]:

@@ -68,9 +68,16 @@ class Trial:
 
     # -- executing recorded statements -------------------------------------------------------
     def run(self, line: str):
-        """Execute one statement in the trial's namespace and keep it for the repro."""
+        """Execute one statement in the trial's namespace and keep it for the repro.
+
+        A statement that raises is a contract failure of torch (the kit only runs documented calls).
+        """
+        __tracebackhide__ = True
         self.lines.append(line)
-        exec(line, self.ns)  # noqa: S102 - the statement text is the repro
+        try:
+            exec(line, self.ns)  # noqa: S102 - the statement text is the repro
+        except Exception as exc:  # noqa: BLE001 - whatever torch raised is reported with the repro
+            self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
     def eval(self, expr: str):
         return eval(expr, self.ns)  # noqa: S307
@@ -132,9 +139,9 @@ class Trial:
 
     # -- checks ----------------------------------------------------------------------------------
     def fail(self, title: str, detail: list[str] = (), expected_lines: list[str] = (), numeric: bool = False) -> None:
-        """Raise the kit's one failure format; ``numeric`` failures of a documented deviation are xfailed."""
+        """Raise the kit's one failure format; failures a documented deviation covers are xfailed."""
         __tracebackhide__ = True
-        known = numeric and self.case.deviations.get(dtype_name(self.dtype))
+        known = self.case.deviation(dtype_name(self.dtype), numeric)
         weights = [f"{n} = {_short(v)} (layout {self.weight_layouts[n]})" for n, v in self.weight_values.items()]
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype,
                               device=self.device, detail=list(detail), inputs=self.values, weights=weights)
@@ -156,7 +163,7 @@ class Trial:
             if got is None:
                 self.fail(f"{src} is None, expected the exact {what}", expected_lines=self._expected_lines(src, exact, errors))
             self._check_layout(src, got, exact.shape)
-            values = got.detach().to("cpu", torch.float64).numpy()
+            values = got.detach().to("cpu", torch.float64).clone().numpy()  # clone: a ZeroTensor has no numpy view
             for idx in np.ndindex(*exact.shape):
                 bound = K * u * errors[idx] + floor
                 g = float(values[idx])

@@ -1,10 +1,11 @@
-"""A documented torch deviation turns only numeric failures of its (entry, dtype) into xfails."""
+"""A documented torch deviation turns only numeric failures of its (entry, dtype) into xfails; a
+``Contract`` deviation covers broken contracts too."""
 import numpy as np
 import pytest
 import torch
 
 from conformance import spec as s
-from conformance.case import entry
+from conformance.case import Contract, entry
 from conformance.domain import Real
 from conformance.faults import scaled_backward
 from conformance.report import ConformanceFailure, KnownDeviation
@@ -40,3 +41,18 @@ def test_contract_failure_is_never_hidden_by_a_deviation(cpu):
     t, _ = _trial(torch.float64, cpu)
     with pytest.raises(ConformanceFailure, match="grad was replaced"):
         t.fail(".grad was replaced")
+
+
+def test_contract_deviation_covers_a_raising_statement(cpu):
+    case = entry("documented_contract", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
+                 deviations={"float64": Contract("a documented broken contract, for this test")})
+    t = Trial(case, torch.float64, cpu, None, "accumulation", values={"x": np.array([0.25, -1.0, 2.0])})
+    with pytest.raises(KnownDeviation, match="a documented broken contract"):
+        t.run("raise RuntimeError('the engine refused')")
+
+
+def test_raising_statement_is_a_failure_with_its_repro(cpu):
+    t, _ = _trial(torch.float32, cpu)
+    with pytest.raises(ConformanceFailure, match="raised RuntimeError: the engine refused") as info:
+        t.run("raise RuntimeError('the engine refused')")
+    assert "raise RuntimeError('the engine refused')" in "\n".join(info.value.__notes__)

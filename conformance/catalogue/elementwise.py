@@ -1,13 +1,76 @@
 """Elementwise unary functions."""
+import mpmath
+import sympy as sp
+
 from .. import spec as s
-from ..case import entry
+from ..case import Contract, entry
 from ..domain import Real
 
 R = Real(-4.0, 4.0)
 POS = Real(0.1, 6.0)
 NONZERO = Real(-4.0, 4.0, avoid=(0.0,), margin=0.05)
 UNIT = Real(-0.95, 0.95)
+ABOVE1 = Real(1.1, 6.0)
+INTS = tuple(float(k) for k in range(-4, 5))
+HALVES = tuple(k + 0.5 for k in range(-5, 5))
+TENTHS_HALVES = tuple((k + 0.5) / 10 for k in range(-21, 21))
 
+
+class _Step(sp.Function):
+    """A piecewise-constant function: derivative zero away from its jumps (which domains avoid)."""
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+
+class step_floor(_Step):
+    pass
+
+
+class step_ceil(_Step):
+    pass
+
+
+class step_trunc(_Step):
+    pass
+
+
+class step_round(_Step):
+    """Round half to even (torch.round); only evaluated away from half-integers."""
+
+
+class step_sign(_Step):
+    pass
+
+
+s.register("step_floor", mpmath.floor)
+s.register("step_ceil", mpmath.ceil)
+s.register("step_trunc", lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x))
+s.register("step_round", mpmath.nint)
+s.register("step_sign", mpmath.sign)
+
+floor = s.lift(step_floor)
+ceil = s.lift(step_ceil)
+trunc = s.lift(step_trunc)
+round_ = s.lift(step_round)
+sign = s.lift(step_sign)
+
+
+def _clamp(x, lo, hi):
+    return sp.Piecewise((lo, x < lo), (x, x < hi), (hi, True))
+
+
+def clamp(x, lo=None, hi=None):
+    """clamp with scalar bounds; both bounds as one Piecewise (nested Max/Min compile slowly)."""
+    if lo is not None and hi is not None:
+        return s.lift(lambda e: _clamp(e, lo, hi))(x)
+    return s.maximum(x, lo) if lo is not None else s.minimum(x, hi)
+
+
+SGN_ZEROTENSOR = ("torch.sgn's backward on real inputs stores an immutable ZeroTensor in the leaf's .grad: the "
+                  "next backward into it, grad.zero_() and .numpy() raise. x = torch.tensor([1.0, -2.0], "
+                  "requires_grad=True); torch.sgn(x).backward(torch.ones(2)); x.grad._is_zerotensor() is True; "
+                  "(2 * x).sum().backward() raises 'ZeroTensors are immutable' (torch.sign is fine)")
 TRIGAMMA = ("digamma's backward, torch's trigamma, is accurate to only ~5e-10 relative in float64 (CPU): "
             "torch.polygamma(1, torch.tensor(1.0, dtype=torch.float64)) gives 1.6449340676383375; "
             "exact pi**2/6 = 1.6449340668482264")
@@ -46,4 +109,66 @@ ENTRIES = [
     entry("pow_int", "torch.pow(x, 3)", lambda x: x**3, x=R),
     entry("pow_neg_int", "x ** -2", lambda x: x**-2, x=NONZERO),
     entry("pow_real", "torch.pow(x, 2.5)", lambda x: x**2.5, x=POS),
+
+    # acosh, exp2, log10, angle conversions and the numpy-style arc* aliases
+    entry("acosh", "torch.acosh(x)", lambda x: s.acosh(x), x=ABOVE1),
+    entry("exp2", "torch.exp2(x)", lambda x: 2**x, x=Real(-8.0, 8.0)),
+    entry("log10", "torch.log10(x)", lambda x: s.log10(x), x=POS),
+    entry("deg2rad", "torch.deg2rad(x)", lambda x: x * s.pi / 180, x=Real(-360.0, 360.0)),
+    entry("rad2deg", "torch.rad2deg(x)", lambda x: x * 180 / s.pi, x=R),
+    entry("arcsin", "torch.arcsin(x)", lambda x: s.asin(x), x=UNIT),
+    entry("arccos", "torch.arccos(x)", lambda x: s.acos(x), x=UNIT),
+    entry("arctan", "torch.arctan(x)", lambda x: s.atan(x), x=R),
+    entry("arcsinh", "torch.arcsinh(x)", lambda x: s.asinh(x), x=R),
+    entry("arccosh", "torch.arccosh(x)", lambda x: s.acosh(x), x=ABOVE1),
+    entry("arctanh", "torch.arctanh(x)", lambda x: s.atanh(x), x=UNIT),
+    # sign changes and identities
+    entry("neg", "torch.neg(x)", lambda x: -x, x=R),
+    entry("negative", "torch.negative(x)", lambda x: -x, x=R),
+    entry("positive", "torch.positive(x)", lambda x: x, x=R),
+    entry("absolute", "torch.absolute(x)", lambda x: s.abs(x), x=NONZERO),
+    entry("sgn", "torch.sgn(x)", lambda x: sign(x), x=NONZERO,
+          deviations={d: Contract(SGN_ZEROTENSOR) for d in ("float32", "float64")}),
+    entry("sign", "torch.sign(x)", lambda x: sign(x), x=NONZERO),
+    entry("nan_to_num", "torch.nan_to_num(x)", lambda x: x, x=R),
+    # rounding: zero derivative (frac: unit) away from the jumps
+    entry("floor", "torch.floor(x)", lambda x: floor(x), x=Real(-4.0, 4.0, avoid=INTS)),
+    entry("ceil", "torch.ceil(x)", lambda x: ceil(x), x=Real(-4.0, 4.0, avoid=INTS)),
+    entry("trunc", "torch.trunc(x)", lambda x: trunc(x), x=Real(-4.0, 4.0, avoid=INTS)),
+    entry("fix", "torch.fix(x)", lambda x: trunc(x), x=Real(-4.0, 4.0, avoid=INTS)),
+    entry("frac", "torch.frac(x)", lambda x: x - trunc(x), x=Real(-4.0, 4.0, avoid=INTS)),
+    entry("round", "torch.round(x)", lambda x: round_(x), x=Real(-4.0, 4.0, avoid=HALVES)),
+    entry("round_decimals", "torch.round(x, decimals=1)", lambda x: round_(10 * x) / 10,
+          x=Real(-2.0, 2.0, avoid=TENTHS_HALVES, margin=0.01)),
+    # clamping with scalar bounds
+    entry("clamp", "torch.clamp(x, -1.0, 2.0)", lambda x: clamp(x, -1, 2), x=Real(-4.0, 4.0, avoid=(-1.0, 2.0))),
+    entry("clamp_lower", "torch.clamp(x, min=-1.0)", lambda x: clamp(x, lo=-1), x=Real(-4.0, 4.0, avoid=(-1.0,))),
+    entry("clamp_upper", "torch.clamp(x, max=0.5)", lambda x: clamp(x, hi=sp.Rational(1, 2)),
+          x=Real(-4.0, 4.0, avoid=(0.5,))),
+    entry("clamp_min", "torch.clamp_min(x, -1.5)", lambda x: clamp(x, lo=sp.Rational(-3, 2)),
+          x=Real(-4.0, 4.0, avoid=(-1.5,))),
+    entry("clamp_max", "torch.clamp_max(x, 1.0)", lambda x: clamp(x, hi=1), x=Real(-4.0, 4.0, avoid=(1.0,))),
+    entry("clip", "torch.clip(x, -2.0, 1.0)", lambda x: clamp(x, -2, 1), x=Real(-4.0, 4.0, avoid=(-2.0, 1.0))),
+    # method spellings
+    entry("Tensor.exp", "x.exp()", lambda x: s.exp(x), x=R.of(2, 3)),
+    entry("Tensor.log", "x.log()", lambda x: s.log(x), x=POS.of(2, 3)),
+    entry("Tensor.log1p", "x.log1p()", lambda x: s.log1p(x), x=Real(-0.9, 5.0).of(2, 3)),
+    entry("Tensor.expm1", "x.expm1()", lambda x: s.expm1(x), x=R.of(2, 3)),
+    entry("Tensor.tanh", "x.tanh()", lambda x: s.tanh(x), x=Real(-10.0, 10.0).of(2, 3)),
+    entry("Tensor.sigmoid", "x.sigmoid()", lambda x: s.logistic(x), x=Real(-12.0, 12.0).of(2, 3)),
+    entry("Tensor.sqrt", "x.sqrt()", lambda x: s.sqrt(x), x=POS.of(2, 3)),
+    entry("Tensor.erf", "x.erf()", lambda x: s.erf(x), x=R.of(2, 3)),
+    entry("Tensor.reciprocal", "x.reciprocal()", lambda x: 1 / x, x=NONZERO.of(2, 3)),
+    entry("Tensor.clamp_scalar", "x.clamp(-1.0, 2.0)", lambda x: clamp(x, -1, 2),
+          x=Real(-4.0, 4.0, avoid=(-1.0, 2.0)).of(2, 3)),
+    # in-place variants on a non-leaf
+    entry("Tensor.sin_", "x.clone().sin_()", lambda x: s.sin(x), x=R),
+    entry("Tensor.exp_", "x.clone().exp_()", lambda x: s.exp(x), x=R),
+    entry("Tensor.log_", "x.clone().log_()", lambda x: s.log(x), x=POS),
+    entry("Tensor.sqrt_", "x.clone().sqrt_()", lambda x: s.sqrt(x), x=POS),
+    entry("Tensor.tanh_", "x.clone().tanh_()", lambda x: s.tanh(x), x=Real(-10.0, 10.0)),
+    entry("Tensor.sigmoid_", "x.clone().sigmoid_()", lambda x: s.logistic(x), x=Real(-12.0, 12.0)),
+    entry("Tensor.reciprocal_", "x.clone().reciprocal_()", lambda x: 1 / x, x=NONZERO),
+    entry("Tensor.clamp_", "x.clone().clamp_(-1.0, 2.0)", lambda x: clamp(x, -1, 2),
+          x=Real(-4.0, 4.0, avoid=(-1.0, 2.0))),
 ]
