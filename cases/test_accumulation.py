@@ -2,9 +2,11 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance.plugin import scaled_settings
 from conformance.trial import Trial
 
 
+@scaled_settings(0.5)  # an engine contract: half the profile's examples; test_vjp checks every op's values
 @given(data=st.data(), k=st.integers(1, 5), retain=st.booleans())
 def test_accumulation(case, dtype, device, data, k, retain):
     """k calls, each with its own weights, on one retained graph or on fresh forwards."""
