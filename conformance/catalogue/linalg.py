@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
-from ..case import entry
+from ..case import Contract, entry
 from ..domain import Kinks, Real
 
 R = Real(-2.0, 2.0)
@@ -231,6 +231,11 @@ DEVIATION_MATRIX_EXP = (
     "3.6e-11 (about 3e5 u); with 1e3 * W 1.0e-13 (about 900 u). float32, 1e3 * W: [[8.3594837, -2.1798501], "
     "[11.2193375, -1.0199494]] vs [[8.3597002, -2.1799078], [11.2196321, -1.0199759]] (relative 2.6e-5).")
 
+VANDER = ("torch.vander's backward raises for every N and increasing setting: x = torch.tensor([0.5, -1.0, 2.0], "
+          "dtype=torch.float64, requires_grad=True); torch.vander(x, N=3).backward(torch.ones(3, 3, "
+          "dtype=torch.float64)) -> RuntimeError: one of the variables needed for gradient computation has been "
+          "modified by an inplace operation (the forward is right: rows [x**2, x, 1])")
+
 ENTRIES = [
     # -- products -------------------------------------------------------------------------------
     entry("mm", "torch.mm(a, b)", lambda a, b: a @ b, a=R.of(2, 3), b=R.of(3, 2)),
@@ -355,4 +360,6 @@ ENTRIES = [
     entry("linalg.diagonal", "torch.linalg.diagonal(a, offset=-1)",
           lambda a: np.stack([np.diagonal(m, -1) for m in a]), a=R.of(2, 3, 3)),
     entry("diagflat", "torch.diagflat(x)", lambda x: _diag(x.reshape(-1)), x=R.of(2, 2)),
+    entry("vander", "torch.vander(x, N=3)", lambda x: s.array([[v**2, v, 1] for v in x]), x=R.of(3),
+          deviations=dict.fromkeys(("float32", "float64"), Contract(VANDER))),
 ]
