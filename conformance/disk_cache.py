@@ -2,9 +2,9 @@
 
 Differentiating a spec, building its error bound and generating code take most of an oracle's
 compile time; the generated Python source is stored under a key that hashes everything it depends
-on: the spec's output expressions (``srepr``), the argument symbols, the source of the whole
-``conformance`` package (spec primitives, tolerance policy, oracle, catalogue) and the sympy and
-mpmath versions.  Any change to one of them is a different key, never a stale oracle.
+on: the spec's output expressions (``srepr``), the argument symbols, the source of the kit modules
+code generation depends on (case model, domains, spec primitives, tolerance policy, oracle, this
+module and the whole catalogue, where custom primitives live) and the sympy and mpmath versions.  Any change to one of them is a different key, never a stale oracle.
 
 Location: ``$CONFORMANCE_ORACLE_CACHE`` if set, else ``$XDG_CACHE_HOME/autograd-conformance`` (or
 ``~/.cache/autograd-conformance``); ``CONFORMANCE_ORACLE_CACHE=off`` disables it.  Entries are written
@@ -35,11 +35,16 @@ def directory() -> Path | None:
     return Path(base) / "autograd-conformance"
 
 
+# The kit's modules the generated code depends on (the catalogue package is added whole).
+_SOURCES = ("case.py", "domain.py", "spec.py", "tolerance.py", "oracle.py", "disk_cache.py")
+
+
 @functools.lru_cache(maxsize=1)
 def _kit_fingerprint() -> str:
     digest = hashlib.sha256(f"sympy {sp.__version__} mpmath {mpmath.__version__}".encode())
     package = Path(__file__).resolve().parent
-    for path in sorted(package.rglob("*.py")):
+    sources = [package / name for name in _SOURCES] + sorted((package / "catalogue").rglob("*.py"))
+    for path in sources:
         digest.update(path.relative_to(package).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
