@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# Wall time of the conformance suite with 2 pytest-xdist workers: the `ci` profile with a cold oracle
-# cache (a fresh machine, as in CI) and a warm one, then the `dev` profile (warm).
+# Wall time of the conformance suite with 2 pytest-xdist workers: the `dev` profile with a cold oracle
+# cache, the `ci` profile cold (a fresh machine, as in CI) and warm, then `dev` warm.
 # Run by hand from the repository root, in an environment with the kit installed.
 set -uo pipefail
-cache=$(mktemp -d)
-run() {  # label, profile
+run() {  # label, profile, cache directory
   start=$(date +%s.%N)
-  CONFORMANCE_ORACLE_CACHE=$cache python -m pytest cases -q -n 2 --hypothesis-profile "$2" -p no:randomly > "/tmp/ci_time_$1.log" 2>&1
+  CONFORMANCE_ORACLE_CACHE=$3 python -m pytest cases -q -n 2 --hypothesis-profile "$2" -p no:randomly > "/tmp/ci_time_$1.log" 2>&1
   end=$(date +%s.%N)
   printf '%-10s %6.1f s  %s\n' "$1" "$(echo "$end - $start" | bc)" "$(tail -1 "/tmp/ci_time_$1.log")"
 }
-run ci-cold ci
-run ci-warm ci
-run dev-warm dev
+first=$(mktemp -d)
+run dev-cold dev "$first"
+rm -rf "$first"
+cache=$(mktemp -d)
+run ci-cold ci "$cache"
+run ci-warm ci "$cache"
+run dev-warm dev "$cache"
 rm -rf "$cache"
