@@ -47,8 +47,49 @@ class expm1_(sp.Function):
 MPMATH_FUNCTIONS = {
     "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
     "expm1_": mpmath.expm1,
+    "step_floor": mpmath.floor,
+    "step_ceil": mpmath.ceil,
+    "step_trunc": lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x),
+    "step_round": mpmath.nint,
+    "step_sign": mpmath.sign,
 }
 
+
+
+class Step(sp.Function):
+    """A piecewise-constant primitive: derivative zero away from its jumps (which domains avoid).
+
+    sympy leaves floor's derivative unevaluated and writes sign's as a DiracDelta; torch's backward of
+    these is zero, and so is the spec's.  The tolerance policy counts a step as exact.
+    """
+
+    def fdiff(self, argindex=1):
+        return sp.Integer(0)
+
+
+class step_floor(Step):
+    pass
+
+
+class step_ceil(Step):
+    pass
+
+
+class step_trunc(Step):
+    pass
+
+
+class step_round(Step):
+    """Round half to even (torch.round); only evaluated away from half-integers."""
+
+
+class step_sign(Step):
+    pass
+
+
+def decimal(value) -> sp.Rational:
+    """A constant as the exact decimal a call writes (``0.01`` is 1/100; a non-dyadic one is charged a rounding)."""
+    return sp.Rational(str(value))
 
 
 def register(name: str, mpmath_impl) -> None:
@@ -82,11 +123,15 @@ erfc = lift(sp.erfc)
 lgamma = lift(sp.loggamma)
 digamma = lift(sp.digamma)
 abs = lift(sp.Abs)  # noqa: A001 - the spec vocabulary mirrors torch's names
-sign = lift(sp.sign)
 atan2 = lift(sp.atan2, 2)
 maximum = lift(sp.Max, 2)
 minimum = lift(sp.Min, 2)
 logistic = lift(sigmoid)
+floor = lift(step_floor)
+ceil = lift(step_ceil)
+trunc = lift(step_trunc)
+round_ = lift(step_round)
+sign = lift(step_sign)
 pi = sp.pi
 
 

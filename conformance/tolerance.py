@@ -44,6 +44,8 @@ import mpmath
 import sympy as sp
 import torch
 
+from . import spec
+
 K = 4
 
 # Per-primitive charge, in roundings, for the function rule's u * (|f| + sum |a_i df/da_i|) term.
@@ -84,7 +86,7 @@ def _is_exact_constant(c: sp.Expr) -> bool:
 
 
 _SELECTORS = (sp.Max, sp.Min, sp.Abs)
-_STEPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside)
+_STEPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside, spec.Step)
 
 
 def _abs(e: sp.Expr) -> sp.Expr:

@@ -34,9 +34,7 @@ s.register("act_tanh", mpmath.tanh)
 s.register("act_sech2", lambda x: mpmath.sech(x) ** 2)
 
 
-def _q(v) -> sp.Rational:
-    """A Python constant as the exact decimal torch's caller wrote (non-dyadic ones are charged a rounding)."""
-    return sp.Rational(str(v))
+_q = s.decimal
 
 
 def _pw(positive, negative, at=0):

@@ -1,6 +1,5 @@
 """Binary and ternary elementwise functions: arithmetic and its aliases, powers, rounding divisions,
 selections, interpolation; broadcast and in-place variants."""
-import mpmath
 import numpy as np
 import sympy as sp
 
@@ -15,34 +14,7 @@ EXPONENT = Real(-2.0, 2.0)
 APART = Kinks(lambda x, y: x - y, margin=0.05)
 
 
-class BinaryFloor(sp.floor):
-    """floor, differentiated as torch does away from the integers: derivative zero."""
-
-    def fdiff(self, argindex=1):
-        return sp.S.Zero
-
-
-class BinarySign(sp.sign):
-    """sign, differentiated as torch does away from zero: derivative zero."""
-
-    def fdiff(self, argindex=1):
-        return sp.S.Zero
-
-    def _eval_derivative(self, x):
-        return sp.S.Zero
-
-
-s.register("BinaryFloor", mpmath.floor)
-s.register("BinarySign", mpmath.sign)
-
-
-def _trunc(q):
-    return sp.Piecewise((BinaryFloor(q), q >= 0), (-BinaryFloor(-q), True))
-
-
-floor = s.lift(BinaryFloor)
-trunc = s.lift(_trunc)
-sign = s.lift(BinarySign)
+floor, trunc, sign = s.floor, s.trunc, s.sign
 
 
 def _off_integers(q):

@@ -1,5 +1,4 @@
 """Elementwise unary functions."""
-import mpmath
 import sympy as sp
 
 from .. import spec as s
@@ -16,44 +15,7 @@ HALVES = tuple(k + 0.5 for k in range(-5, 5))
 TENTHS_HALVES = tuple((k + 0.5) / 10 for k in range(-21, 21))
 
 
-class _Step(sp.Function):
-    """A piecewise-constant function: derivative zero away from its jumps (which domains avoid)."""
-
-    def fdiff(self, argindex=1):
-        return sp.Integer(0)
-
-
-class step_floor(_Step):
-    pass
-
-
-class step_ceil(_Step):
-    pass
-
-
-class step_trunc(_Step):
-    pass
-
-
-class step_round(_Step):
-    """Round half to even (torch.round); only evaluated away from half-integers."""
-
-
-class step_sign(_Step):
-    pass
-
-
-s.register("step_floor", mpmath.floor)
-s.register("step_ceil", mpmath.ceil)
-s.register("step_trunc", lambda x: mpmath.floor(x) if x >= 0 else mpmath.ceil(x))
-s.register("step_round", mpmath.nint)
-s.register("step_sign", mpmath.sign)
-
-floor = s.lift(step_floor)
-ceil = s.lift(step_ceil)
-trunc = s.lift(step_trunc)
-round_ = s.lift(step_round)
-sign = s.lift(step_sign)
+floor, ceil, trunc, round_, sign = s.floor, s.ceil, s.trunc, s.round_, s.sign
 
 
 def _clamp(x, lo, hi):

@@ -28,9 +28,7 @@ s.register("loss_softplus", lambda x: mpmath.log1p(mpmath.exp(x)))
 softplus = s.lift(loss_softplus)
 
 
-def _q(v) -> sp.Rational:
-    """A Python constant as the exact decimal the call writes (non-dyadic ones are charged a rounding)."""
-    return sp.Rational(str(v))
+_q = s.decimal
 
 
 def _reduce(loss, reduction):
