@@ -14,7 +14,18 @@ from .domain import Index, Kinks, Real
 # zeroing statements); inputs must not shadow them.
 RESERVED = {"out", "torch", "F", "g", "params", "p", "before", "first", "m", "expected", "bound"}
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64}
+DTYPES = {"float32": torch.float32, "float64": torch.float64,
+          "complex64": torch.complex64, "complex128": torch.complex128}
+COMPLEX = ("complex64", "complex128")  # run by the complex properties, for entries that declare them
+REAL_AND_COMPLEX = ("float32", "float64") + COMPLEX  # an entry whose spec holds for complex inputs too
+
+# Autograd features a property may require of an entry; an entry lists the ones torch lacks for it
+# (``unsupported={"forward_ad": "reason"}``), and those properties skip it with the reason.
+FEATURES = {
+    "double_backward": "differentiating torch's backward again (create_graph=True, Hessian-vector products)",
+    "forward_ad": "forward-mode AD (torch.autograd.forward_ad, torch.func.jvp, jacfwd, hessian)",
+    "func": "torch.func transforms (vjp, grad, jacrev, vmap over the backward)",
+}
 
 
 class CatalogueError(ValueError):
@@ -57,8 +68,10 @@ class Case:
     args: the inputs, in call order, each with its domain and shape.
     kinks: optional joint constraint keeping inputs away from non-differentiable sets.
     dtypes: dtype names the entry supports.
-    deviations: dtype name -> reason and repro of a known torch deviation; every property of that
-      (entry, dtype) is then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
+    unsupported: feature (see ``FEATURES``) -> why torch lacks it for this function; properties that
+      require the feature skip the entry with that reason (the kit's tests check torch still lacks it).
+    deviations: dtype name (or feature name) -> reason and repro of a known torch deviation; every
+      property of that (entry, dtype) (or every property requiring that feature) is then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
       string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
       broken contract too (a raising backward, an unusable ``.grad``).
     """
@@ -71,6 +84,7 @@ class Case:
     dtypes: tuple[str, ...] = ("float32", "float64")
     helpers: dict = field(default_factory=dict, compare=False, repr=False)
     deviations: dict = field(default_factory=dict, compare=False, repr=False)
+    unsupported: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -83,9 +97,20 @@ class Case:
             if a.name in RESERVED or a.name.startswith("gy") or not a.name.isidentifier():
                 raise CatalogueError(f"catalogue entry {self.name!r}: input name {a.name!r} is reserved or invalid "
                                      f"(reserved: {', '.join(sorted(RESERVED))}, and names starting with 'gy')")
-        unknown = (set(self.dtypes) | set(self.deviations)) - set(DTYPES)
+        unknown = set(self.dtypes) - set(DTYPES)
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r} names unknown dtypes {sorted(unknown)}")
+        unknown = set(self.deviations) - set(DTYPES) - set(FEATURES)
+        if unknown:
+            raise CatalogueError(f"catalogue entry {self.name!r}: deviations keys {sorted(unknown)} are neither dtypes "
+                                 f"({', '.join(DTYPES)}) nor features ({', '.join(sorted(FEATURES))})")
+        unknown = set(self.unsupported) - set(FEATURES)
+        if unknown:
+            raise CatalogueError(f"catalogue entry {self.name!r}: unknown features {sorted(unknown)} in unsupported "
+                                 f"(known: {', '.join(sorted(FEATURES))})")
+        for feature, reason in self.unsupported.items():
+            if not isinstance(reason, str) or not reason.strip():
+                raise CatalogueError(f"catalogue entry {self.name!r}: unsupported[{feature!r}] needs a reason")
         try:
             compile(self.call, f"<catalogue {self.name}>", "eval")
         except SyntaxError as exc:
@@ -96,12 +121,29 @@ class Case:
     def __repr__(self) -> str:
         return f"<case {self.name}: {self.call}>"
 
-    def deviation(self, dtype: str, numeric: bool) -> str | None:
-        """The documented deviation covering a failure of this (entry, dtype), if any."""
-        known = self.deviations.get(dtype)
-        if isinstance(known, Contract):
-            return known.reason
-        return known if numeric else None
+    def lacks(self, features) -> str | None:
+        """Why torch cannot run this entry under a property requiring ``features`` (None: it can)."""
+        for feature in features:
+            if feature not in FEATURES:
+                raise CatalogueError(f"unknown autograd feature {feature!r}; known: {', '.join(sorted(FEATURES))}")
+            if feature in self.unsupported:
+                return f"{self.name}: no {feature}: {self.unsupported[feature]}"
+        return None
+
+    def deviation(self, dtype: str, numeric: bool, features=()) -> str | None:
+        """The documented deviation covering a failure of this (entry, dtype) under a property requiring
+        ``features``, if any."""
+        for key in (dtype, *features):
+            known = self.deviations.get(key)
+            if isinstance(known, Contract):
+                return known.reason
+            if known is not None and numeric:
+                return known
+        return None
+
+    def deviation_keys(self, dtype: str, features=()) -> list[str]:
+        """The deviations keys that apply to (dtype, features)."""
+        return [k for k in (dtype, *features) if k in self.deviations]
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -131,10 +173,11 @@ class Case:
 
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
-          deviations: dict[str, str] | None = None, **args: Real | Index) -> Case:
+          deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
+          **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {})
+                deviations or {}, unsupported or {})

@@ -36,7 +36,7 @@ def directory() -> Path | None:
 
 
 # The kit's modules the generated code depends on (the catalogue package is added whole).
-_SOURCES = ("case.py", "domain.py", "spec.py", "tolerance.py", "oracle.py", "disk_cache.py")
+_SOURCES = ("case.py", "domain.py", "spec.py", "tolerance.py", "oracle.py", "complex_oracle.py", "disk_cache.py")
 
 
 @functools.lru_cache(maxsize=1)
@@ -50,22 +50,23 @@ def _kit_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _key(outputs: list, symbols: list) -> str:
+def _key(outputs: list, symbols: list, kind: str) -> str:
     digest = hashlib.sha256(_kit_fingerprint().encode())
+    digest.update(kind.encode())
     digest.update(repr([s.name for s in symbols]).encode())
     for expr in outputs:
         digest.update(sp.srepr(expr).encode())
     return digest.hexdigest()
 
 
-def _path(outputs: list, symbols: list) -> Path | None:
+def _path(outputs: list, symbols: list, kind: str) -> Path | None:
     root = directory()
-    return None if root is None else root / f"{_key(outputs, symbols)}.py"
+    return None if root is None else root / f"{_key(outputs, symbols, kind)}.py"
 
 
-def load(outputs: list, symbols: list, modules: list):
-    """The cached compiled vjp function for these outputs and symbols, or None."""
-    path = _path(outputs, symbols)
+def load(outputs: list, symbols: list, modules: list, kind: str = "vjp"):
+    """The cached compiled program (``kind``: vjp, jvp, hvp...) for these outputs and symbols, or None."""
+    path = _path(outputs, symbols, kind)
     if path is None or not path.is_file():
         return None
     namespace = dict(_namespace(tuple(sorted(modules[0].items()))))
@@ -82,9 +83,9 @@ def _namespace(custom: tuple) -> dict:
     return sp.lambdify([], 0, modules=[dict(custom), "mpmath"]).__globals__
 
 
-def store(outputs: list, symbols: list, fn) -> None:
+def store(outputs: list, symbols: list, fn, kind: str = "vjp") -> None:
     """Keep the generated source of ``fn`` (best effort: an unwritable cache only costs time)."""
-    path = _path(outputs, symbols)
+    path = _path(outputs, symbols, kind)
     if path is None:
         return
     try:

@@ -57,6 +57,13 @@ class Exact:
 
 
 class Oracle:
+    """The exact derivatives of one case at its shapes (and integer inputs), compiled on first use.
+
+    Programs, each returning exact values and their running-error bounds:
+    ``vjp`` (vᵀJ per input), ``jvp`` (J u per output), ``hvp`` (∇²(vᵀF) u per input, the
+    Hessian-vector product) and ``third`` (the derivative of the HVP in a second direction w).
+    """
+
     def __init__(self, case: Case, constants: dict[str, np.ndarray]):
         t0 = time.perf_counter()
         self.case = case
@@ -67,28 +74,98 @@ class Oracle:
         except Exception as exc:  # a spec that cannot be built is a catalogue error, not a torch deviation
             raise CatalogueError(f"catalogue entry {case.name!r}: spec failed: {type(exc).__name__}: {exc}") from exc
         self.output_shapes = [o.shape for o in outputs]
-        flat_out = [sp.sympify(e) for o in outputs for e in o.reshape(-1)]
+        self._flat_out = [sp.sympify(e) for o in outputs for e in o.reshape(-1)]
         self.weights = [_symbols(f"v{k}", o.shape) for k, o in enumerate(outputs)]
-        flat_v = [s for w in self.weights for s in w.reshape(-1)]
-        flat_x = [s for arr in self.inputs.values() for s in arr.reshape(-1)]
-        self._forward_exprs = flat_out
-
-        self.terms = len(flat_out)
-        self._symbols = flat_x + flat_v
-        self._n = len(flat_x)
-        self._vjp = disk_cache.load(flat_out, self._symbols, _modules())
-        if self._vjp is None:
-            grads, errors = [], []
-            memo: dict = {}
-            for xj in flat_x:
-                terms = [v * sp.diff(f, xj) for f, v in zip(flat_out, flat_v) if xj in f.free_symbols]
-                g = sp.Add(*terms)
-                grads.append(g)
-                errors.append(error_expr(g, memo))
-            self._vjp = sp.lambdify(self._symbols, grads + errors, modules=_modules(), cse=True)
-            disk_cache.store(flat_out, self._symbols, self._vjp)
+        self._flat_v = [s for w in self.weights for s in w.reshape(-1)]
+        self._flat_x = [s for arr in self.inputs.values() for s in arr.reshape(-1)]
+        self._flat_u = [_symbols(f"u_{name}", arr.shape) for name, arr in self.inputs.items()]
+        self._flat_u = [s for arr in self._flat_u for s in arr.reshape(-1)]
+        self._flat_w = [sp.Symbol(f"w_{s.name}", real=True) for s in self._flat_x]
+        self._forward_exprs = self._flat_out
+        self.terms = len(self._flat_out)
+        self._n = len(self._flat_x)
+        self._programs: dict[str, object] = {}
+        self._vjp_exprs = None
         self._forward = None
+        self._program("vjp")
         COMPILE_SECONDS[case.name] = COMPILE_SECONDS.get(case.name, 0.0) + time.perf_counter() - t0
+
+    # -- symbolic derivatives ------------------------------------------------------------------
+    def _vjp_symbolic(self) -> list:
+        if self._vjp_exprs is None:
+            self._vjp_exprs = [sp.Add(*(v * sp.diff(f, xj) for f, v in zip(self._flat_out, self._flat_v)
+                                        if xj in f.free_symbols)) for xj in self._flat_x]
+        return self._vjp_exprs
+
+    def _directional(self, exprs: list, direction: list) -> list:
+        """Σ_k d_k ∂e/∂x_k for each expression e (the derivative along ``direction``)."""
+        return [sp.Add(*(d * sp.diff(e, xk) for xk, d in zip(self._flat_x, direction) if xk in e.free_symbols))
+                for e in exprs]
+
+    _KINDS = {
+        # kind -> (symbols after x, how to build the expressions)
+        "vjp": (lambda o: o._flat_v, lambda o: o._vjp_symbolic()),
+        "jvp": (lambda o: o._flat_u, lambda o: [sp.Add(*(u * sp.diff(f, xj) for xj, u in zip(o._flat_x, o._flat_u)
+                                                          if xj in f.free_symbols)) for f in o._flat_out]),
+        "hvp": (lambda o: o._flat_v + o._flat_u, lambda o: o._directional(o._vjp_symbolic(), o._flat_u)),
+        "third": (lambda o: o._flat_v + o._flat_u + o._flat_w,
+                  lambda o: o._directional(o._directional(o._vjp_symbolic(), o._flat_u), o._flat_w)),
+    }
+
+    def _program(self, kind: str):
+        if kind not in self._programs:
+            t0 = time.perf_counter()
+            extra, build = self._KINDS[kind]
+            symbols = self._flat_x + extra(self)
+            fn = disk_cache.load(self._flat_out, symbols, _modules(), kind)
+            if fn is None:
+                values = build(self)
+                memo: dict = {}
+                errors = [error_expr(e, memo) for e in values]
+                fn = sp.lambdify(symbols, values + errors, modules=_modules(), cse=True)
+                disk_cache.store(self._flat_out, symbols, fn, kind)
+            self._programs[kind] = fn
+            if kind != "vjp":
+                COMPILE_SECONDS[self.case.name] = COMPILE_SECONDS.get(self.case.name, 0.0) + time.perf_counter() - t0
+        return self._programs[kind]
+
+    # -- evaluation ----------------------------------------------------------------------------
+    def _evaluate(self, kind: str, *groups) -> list:
+        values = [mpmath.mpf(float(x)) for group in groups for arr in group for x in np.asarray(arr).reshape(-1)]
+        with mpmath.workdps(DIGITS):
+            result = self._program(kind)(*values)
+        result = [mpmath.mpf(r) if not isinstance(r, mpmath.mpf) else r for r in result]
+        for r in result:
+            if not mpmath.isfinite(r):
+                raise CatalogueError(
+                    f"catalogue entry {self.case.name!r}: the exact {kind} is not finite at the drawn point; "
+                    "its domain admits a singular point")
+        return result
+
+    def _x(self, inputs: dict[str, np.ndarray]) -> list:
+        return [inputs[name] for name in self.inputs]
+
+    def vjp(self, inputs: dict[str, np.ndarray], weights: list[np.ndarray]) -> Exact:
+        """Exact vᵀJ for each differentiable input, at float64-exact input and weight values."""
+        result = self._evaluate("vjp", self._x(inputs), weights)
+        return Exact(self._split(result[: self._n]), self._split(result[self._n :]), self.terms)
+
+    def jvp(self, inputs: dict[str, np.ndarray], tangents: list[np.ndarray]) -> Exact:
+        """Exact J u for each output (keys ``out0``, ``out1``...), tangents in input order."""
+        result = self._evaluate("jvp", self._x(inputs), tangents)
+        m = len(self._flat_out)
+        return Exact(self._split_outputs(result[:m]), self._split_outputs(result[m:]), self._n)
+
+    def hvp(self, inputs: dict[str, np.ndarray], weights: list[np.ndarray], tangents: list[np.ndarray]) -> Exact:
+        """Exact ∇²(vᵀF) u for each differentiable input."""
+        result = self._evaluate("hvp", self._x(inputs), weights, tangents)
+        return Exact(self._split(result[: self._n]), self._split(result[self._n :]), self.terms * self._n)
+
+    def third(self, inputs: dict[str, np.ndarray], weights: list[np.ndarray], tangents: list[np.ndarray],
+              tangents2: list[np.ndarray]) -> Exact:
+        """Exact derivative of the HVP ∇²(vᵀF) u along w, for each differentiable input."""
+        result = self._evaluate("third", self._x(inputs), weights, tangents, tangents2)
+        return Exact(self._split(result[: self._n]), self._split(result[self._n :]), self.terms * self._n ** 2)
 
     def _split(self, flat: list) -> dict[str, np.ndarray]:
         out, i = {}, 0
@@ -99,24 +176,20 @@ class Oracle:
             i += arr.size
         return out
 
-    def vjp(self, inputs: dict[str, np.ndarray], weights: list[np.ndarray]) -> Exact:
-        """Exact vᵀJ for each differentiable input, at float64-exact input and weight values."""
-        values = [mpmath.mpf(float(x)) for name in self.inputs for x in np.asarray(inputs[name]).reshape(-1)]
-        values += [mpmath.mpf(float(v)) for w in weights for v in np.asarray(w).reshape(-1)]
-        with mpmath.workdps(DIGITS):
-            result = self._vjp(*values)
-        result = [mpmath.mpf(r) if not isinstance(r, mpmath.mpf) else r for r in result]
-        for r in result:
-            if not mpmath.isfinite(r):
-                raise CatalogueError(
-                    f"catalogue entry {self.case.name!r}: the exact gradient is not finite at the drawn point; "
-                    "its domain admits a singular point")
-        return Exact(self._split(result[: self._n]), self._split(result[self._n :]), self.terms)
+    def _split_outputs(self, flat: list) -> dict[str, np.ndarray]:
+        out, i = {}, 0
+        for k, shape in enumerate(self.output_shapes):
+            size = int(np.prod(shape, dtype=np.int64))
+            vals = np.empty(shape, dtype=object)
+            vals.reshape(-1)[:] = flat[i : i + size] if size else []
+            out[f"out{k}"] = vals
+            i += size
+        return out
 
     def forward(self, inputs: dict[str, np.ndarray]) -> list:
         """Exact forward values, flattened over the outputs (used to check specs against torch)."""
         if self._forward is None:
-            self._forward = sp.lambdify(list(self._symbols[: self._n]), self._forward_exprs, modules=_modules(), cse=True)
+            self._forward = sp.lambdify(list(self._flat_x), self._forward_exprs, modules=_modules(), cse=True)
         values = [mpmath.mpf(float(x)) for name in self.inputs for x in np.asarray(inputs[name]).reshape(-1)]
         with mpmath.workdps(DIGITS):
             return [mpmath.mpf(r) for r in self._forward(*values)]

@@ -15,7 +15,7 @@ import torch
 from hypothesis import HealthCheck, settings
 
 from . import __version__, record
-from .case import DTYPES
+from .case import COMPLEX, DTYPES, Case
 from .catalogue import CATALOGUE
 from .report import KnownDeviation, dtype_name
 
@@ -102,6 +102,8 @@ def _device(config) -> torch.device:
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance(requires=(), entries=None): catalogue features a conformance "
+                            "case requires of an entry, and an optional fixed list of entries")
     config._conformance_dtypes = _selected_dtypes(config)
     config._conformance_entries = _selected_entries(config)
     config._conformance_device = _device(config)
@@ -137,21 +139,51 @@ def _explicit(node, name: str) -> bool:
     return False
 
 
+def _marker(definition) -> dict:
+    """The test's ``@pytest.mark.conformance(requires=..., entries=...)`` options."""
+    mark = definition.get_closest_marker("conformance")
+    if mark is None:
+        return {}
+    unknown = set(mark.kwargs) - {"requires", "entries", "complex"}
+    if mark.args or unknown:
+        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries= and complex= "
+                                f"keywords (got {mark.args!r} {sorted(unknown)})")
+    return mark.kwargs
+
+
 def pytest_generate_tests(metafunc):
-    """Tests that take ``case`` run over the catalogue, and ``dtype`` over the selected dtypes."""
+    """Tests that take ``case`` run over the catalogue, and ``dtype`` over the selected dtypes.
+
+    ``@pytest.mark.conformance(requires=("double_backward",))`` skips entries that declare the feature
+    unsupported (with their reason); ``entries=(...)`` restricts a test to the named entries;
+    ``complex=True`` runs it over the selected complex dtypes and the entries declaring them (other
+    tests run over the selected real dtypes).
+    """
     config = metafunc.config
+    options = _marker(metafunc.definition)
     if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
+        names = config._conformance_entries
+        if options.get("entries") is not None:
+            unknown = [n for n in options["entries"] if n not in CATALOGUE]
+            if unknown:
+                raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown catalogue entries {unknown}")
+            names = [n for n in names if n in options["entries"]]
+        if options.get("complex"):
+            names = [n for n in names if set(CATALOGUE[n].dtypes) & set(COMPLEX)]
         params = []
-        for name in config._conformance_entries:
+        for name in names:
             case, marks = CATALOGUE[name], []
             missing = case.missing()
+            lacks = case.lacks(options.get("requires", ()))
             if missing:
                 marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))
+            elif lacks:
+                marks.append(pytest.mark.skip(reason=lacks))
             params.append(pytest.param(case, id=name, marks=marks))
         metafunc.parametrize("case", params)
     if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
-        metafunc.parametrize("dtype", [DTYPES[n] for n in config._conformance_dtypes],
-                             ids=list(config._conformance_dtypes))
+        wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))]
+        metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -163,14 +195,16 @@ def pytest_collection_modifyitems(config, items):
         if callspec is None:
             continue
         case, dtype = callspec.params.get("case"), callspec.params.get("dtype")
-        if case is None or dtype is None or _explicit(item, "case"):
+        if not isinstance(case, Case) or not isinstance(dtype, torch.dtype) or _explicit(item, "case"):  # empty sets
             continue
         if dtype_name(dtype) not in case.dtypes:
             item.add_marker(pytest.mark.skip(reason=f"{case.name} does not support {dtype_name(dtype)}"))
-        elif dtype_name(dtype) in case.deviations:
-            # only a failure the deviation covers (raised as KnownDeviation) is an xfail; any other fails
-            item.add_marker(pytest.mark.xfail(reason=f"known torch deviation: {case.deviations[dtype_name(dtype)]}",
-                                              strict=False, raises=KnownDeviation))
+        else:
+            mark = item.get_closest_marker("conformance")
+            keys = case.deviation_keys(dtype_name(dtype), mark.kwargs.get("requires", ()) if mark else ())
+            if keys:  # only a failure the deviation covers (raised as KnownDeviation) is an xfail; any other fails
+                item.add_marker(pytest.mark.xfail(reason=f"known torch deviation: {case.deviations[keys[0]]}",
+                                                  strict=False, raises=KnownDeviation))
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -184,7 +218,8 @@ def pytest_xdist_make_scheduler(config, log):
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
-    record.start()
+    mark = item.get_closest_marker("conformance")
+    record.start(mark.kwargs.get("requires", ()) if mark else ())
     try:
         yield
     finally:

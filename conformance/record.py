@@ -6,16 +6,23 @@ The pytest plugin opens a record around each test call and stores the worst rati
 from __future__ import annotations
 
 _current: list | None = None
+_features: tuple = ()
 
 
-def start() -> None:
-    global _current
-    _current = [0.0, ""]
+def start(features: tuple = ()) -> None:
+    """Open the record of a test item; ``features`` are what its property requires of entries."""
+    global _current, _features
+    _current, _features = [0.0, ""], tuple(features)
+
+
+def features() -> tuple:
+    """The autograd features the running property requires (its ``conformance`` marker), for deviations."""
+    return _features
 
 
 def stop() -> tuple[float, str] | None:
-    global _current
-    result, _current = _current, None
+    global _current, _features
+    result, _current, _features = _current, None, ()
     return tuple(result) if result is not None else None
 
 

@@ -28,6 +28,8 @@ def dtype_name(dtype: torch.dtype) -> str:
 
 def _nested(values: np.ndarray) -> str:
     if values.ndim == 0:
+        if values.dtype.kind == "c":
+            return repr(complex(values))
         return repr(float(values)) if values.dtype.kind == "f" else repr(int(values))
     return "[" + ", ".join(_nested(v) for v in values) + "]"
 
@@ -40,7 +42,8 @@ def tensor_source(values: np.ndarray, dtype: torch.dtype, device: torch.device) 
 
 def layout_source(values: np.ndarray, layout: str, small: tuple, dtype, device) -> str:
     """Source for a tensor equal to ``values`` in the given memory layout."""
-    values = np.asarray(values, dtype=np.float64)
+    values = np.asarray(values)
+    values = values.astype(np.complex128 if values.dtype.kind == "c" else np.float64)
     if layout == "contiguous":
         return tensor_source(values, dtype, device)
     if layout == "permuted":

@@ -34,6 +34,11 @@ def _numpy_dtype(dtype: torch.dtype):
     return {torch.float32: np.float32, torch.float64: np.float64}[dtype]
 
 
+def component(dtype: torch.dtype) -> torch.dtype:
+    """The real dtype of each part of a complex dtype (the dtype itself when real)."""
+    return {torch.complex64: torch.float32, torch.complex128: torch.float64}.get(dtype, dtype)
+
+
 def representable(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
     """``values`` rounded to ``dtype`` (as float64), subnormals flushed to zero."""
     out = np.asarray(values, dtype=np.float64).astype(_numpy_dtype(dtype)).astype(np.float64)
@@ -90,6 +95,9 @@ def _point(case: Case, dtype: torch.dtype, kinds: tuple, seed: int) -> dict[str,
         for a, kind in zip(case.args, kinds):
             if isinstance(a.domain, Index):
                 values[a.name] = rng.integers(0, a.domain.high, a.shape, dtype=np.int64)
+            elif dtype.is_complex:  # real and imaginary parts each drawn from the domain
+                values[a.name] = (real_array(a.domain, component(dtype), kind, rng)
+                                  + 1j * real_array(a.domain, component(dtype), kind, rng))
             else:
                 values[a.name] = real_array(a.domain, dtype, kind, rng)
         if case.kinks is None:
@@ -144,8 +152,10 @@ def weights(shape: tuple[int, ...], dtype: torch.dtype) -> st.SearchStrategy[tup
         layouts += [("expanded", shape[:d] + (1,) + shape[d + 1 :]) for d, n in enumerate(shape) if n > 1]
 
         def build(layout, kind, seed):
-            small = layout[1]
-            values = weight_array(small, dtype, kind, np.random.default_rng(seed))
+            small, rng = layout[1], np.random.default_rng(seed)
+            values = weight_array(small, component(dtype), kind, rng)
+            if dtype.is_complex:
+                values = values + 1j * weight_array(small, component(dtype), kind, rng)
             return np.broadcast_to(values, shape).copy(), layout[0], small
 
         _WEIGHTS[key] = st.builds(build, st.sampled_from(layouts), st.sampled_from(WEIGHT_KINDS), _SEEDS)

@@ -149,5 +149,10 @@ def error_expr(expr: sp.Expr, _memo: dict | None = None) -> sp.Expr:
 
 
 def accumulated(error_a, error_b, total):
-    """E of ``.grad += g`` (elementwise): both parts' errors plus one rounding of the new sum."""
+    """E of ``.grad += g`` (elementwise): both parts' errors plus one rounding of the new sum.
+
+    Complex values (``mpmath.mpc``) carry the real part's E as real part and the imaginary part's as imaginary.
+    """
+    if isinstance(total, mpmath.mpc):
+        return error_a + error_b + mpmath.mpc(abs(total.real), abs(total.imag))
     return error_a + error_b + mpmath.fabs(total)

@@ -14,8 +14,10 @@ import torch
 
 from . import record
 from .case import Case, CatalogueError
-from .oracle import Exact, oracle_for
+from .complex_oracle import complex_oracle_for
+from .oracle import DIGITS, Exact, oracle_for
 from .report import ConformanceFailure, KnownDeviation, digits, dtype_name, failure_message, layout_source, repro_note, tensor_source
+from .strategies import component
 from .strategies import inputs as input_strategy
 from .strategies import weights as weight_strategy
 from .tolerance import K, accumulated, tiny, unit_roundoff
@@ -37,9 +39,10 @@ class Expected:
 
     def __add__(self, other: "Expected") -> "Expected":
         """The accumulated gradient: one more rounding (of the running sum) per element."""
-        grads = {n: np.asarray(self.grads[n] + other.grads[n], dtype=object) for n in self.grads}  # 0-d stays an array
-        errors = {n: np.asarray(_ACCUMULATED(self.errors[n], other.errors[n], grads[n]), dtype=object)
-                  for n in self.grads}
+        with mpmath.workdps(DIGITS):  # the exact sum, not its rounding to the default 53 bits
+            grads = {n: np.asarray(self.grads[n] + other.grads[n], dtype=object) for n in self.grads}  # 0-d stays
+            errors = {n: np.asarray(_ACCUMULATED(self.errors[n], other.errors[n], grads[n]), dtype=object)
+                      for n in self.grads}
         return Expected(grads, errors, self.terms + other.terms)
 
 
@@ -54,7 +57,8 @@ class Trial:
             values = data.draw(input_strategy(case, dtype), label="inputs")
         self.values = {k: np.asarray(v) for k, v in values.items()}
         constants = {a.name: self.values[a.name] for a in case.args if not a.differentiable}
-        self.oracle = oracle_for(case, constants)
+        self.oracle = (complex_oracle_for if dtype.is_complex else oracle_for)(case, constants)
+        self._output_dtypes: list | None = None
         self._data = data
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, **case.helpers}
         self.lines: list[str] = ["import torch", "import torch.nn.functional as F"]
@@ -98,6 +102,8 @@ class Trial:
         self.run(f"{y} = {self.case.call}")
         got = [self.eval(o) for o in self.outputs(y)]
         shapes = [tuple(t.shape) for t in got]
+        if self.dtype.is_complex:  # a complex entry's real outputs (abs, angle) take real weights
+            self._output_dtypes = [t.dtype for t in got]
         if shapes != [tuple(s) for s in self.oracle.output_shapes]:
             raise CatalogueError(f"catalogue entry {self.case.name!r}: torch output shapes {shapes} differ from "
                                  f"the spec's {[tuple(s) for s in self.oracle.output_shapes]}")
@@ -105,18 +111,30 @@ class Trial:
 
     def weights(self, prefix: str = "gy", values: list[np.ndarray] | None = None) -> list[str]:
         """One weight per output (recorded as ``gy0``, ``gy1``... or ``{prefix}0``...): drawn, or given."""
-        names = []
-        for k, shape in enumerate(self.oracle.output_shapes):
-            if values is None:
-                drawn = self._data.draw(weight_strategy(tuple(shape), self.dtype), label=f"{prefix}{k}")
-            else:
-                drawn = (np.broadcast_to(np.asarray(values[k], dtype=np.float64), shape).copy(), "contiguous", shape)
-            values_k, layout, small = drawn
-            name = f"{prefix}{k}"
-            self.run(f"{name} = {layout_source(values_k, layout, small, self.dtype, self.device)}")
-            self.weight_values[name], self.weight_layouts[name] = values_k, layout
-            names.append(name)
-        return names
+        shapes = [tuple(s) for s in self.oracle.output_shapes]
+        dtypes = self._output_dtypes or [self.dtype] * len(shapes)
+        return [self._vector(f"{prefix}{k}", shape, None if values is None else values[k], dtypes[k])
+                for k, shape in enumerate(shapes)]
+
+    def tangents(self, prefix: str = "u") -> list[str]:
+        """One drawn direction per differentiable input, shaped like it (``u_x``...), layouts as for weights."""
+        return [self._vector(f"{prefix}_{a.name}", a.shape) for a in self.case.args if a.differentiable]
+
+    def _vector(self, name: str, shape: tuple, values: np.ndarray | None = None, dtype=None) -> str:
+        dtype = dtype or self.dtype
+        if values is None:
+            drawn = self._data.draw(weight_strategy(tuple(shape), dtype), label=name)
+        else:
+            drawn = (np.broadcast_to(np.asarray(values, dtype=np.float64), shape).copy(), "contiguous", shape)
+        values_k, layout, small = drawn
+        self.run(f"{name} = {layout_source(values_k, layout, small, dtype, self.device)}")
+        self.weight_values[name], self.weight_layouts[name] = values_k, layout
+        return name
+
+    def function(self, name: str = "f") -> str:
+        """Define ``f`` as the call over the differentiable inputs (integer inputs stay bound), for torch.func."""
+        self.run(f"{name} = lambda {', '.join(self.grad_names)}: {self.case.call}")
+        return name
 
     def implicit_weights(self, name: str = "ones") -> str:
         """The weight of ``y.backward()`` without ``gradient``: ones, for a one-element output."""
@@ -135,13 +153,70 @@ class Trial:
     def expected(self, vs: list[str], case: Case | None = None) -> Expected:
         """The exact vᵀJ for the weights named ``vs`` (one per output), of this case or another over the same inputs."""
         oracle = self.oracle if case is None else oracle_for(case)
-        return Expected.of(oracle.vjp(self.values, [self.weight_values[v] for v in vs]))
+        return Expected.of(oracle.vjp(self.values, self._values(vs)))
+
+    def expected_jvp(self, us: list[str]) -> Expected:
+        """The exact J u per output (keys ``out0``...), for tangents named ``us`` (one per differentiable input)."""
+        return Expected.of(self.oracle.jvp(self.values, self._values(us)))
+
+    def expected_hvp(self, vs: list[str], us: list[str]) -> Expected:
+        """The exact Hessian-vector product ∇²(vᵀF) u per differentiable input."""
+        return Expected.of(self.oracle.hvp(self.values, self._values(vs), self._values(us)))
+
+    def expected_third(self, vs: list[str], us: list[str], ws: list[str]) -> Expected:
+        """The exact third-order term: the derivative of ∇²(vᵀF) u along w, per differentiable input."""
+        return Expected.of(self.oracle.third(self.values, self._values(vs), self._values(us), self._values(ws)))
+
+    def expected_jacobian(self) -> Expected:
+        """The exact Jacobian, keys ``out{k}/{input}`` with shape output + input (one row per output element)."""
+        shapes = [tuple(s) for s in self.oracle.output_shapes]
+        zeros = [np.zeros(shape) for shape in shapes]
+        rows: dict[tuple, Exact] = {}
+        for k, shape in enumerate(shapes):
+            for idx in np.ndindex(*shape):
+                onehot = [z.copy() for z in zeros]
+                onehot[k][idx] = 1.0
+                rows[(k, idx)] = self.oracle.vjp(self.values, onehot)
+        return self._assemble(rows, [(f"out{k}", shape) for k, shape in enumerate(shapes)])
+
+    def expected_hessian(self, vs: list[str]) -> Expected:
+        """The exact Hessian of vᵀF, keys ``{a}/{b}`` with shape a.shape + b.shape."""
+        names = self.grad_names
+        shapes = {a.name: tuple(a.shape) for a in self.case.args if a.differentiable}
+        zeros = [np.zeros(shapes[n]) for n in names]
+        cols: dict[tuple, Exact] = {}
+        for b, name in enumerate(names):
+            for idx in np.ndindex(*shapes[name]):
+                onehot = [z.copy() for z in zeros]
+                onehot[b][idx] = 1.0
+                cols[(b, idx)] = self.oracle.hvp(self.values, self._values(vs), onehot)
+        # entry [b][a] holds ∂²(vᵀF)/∂b∂a; the exact Hessian is symmetric, so it is also [a][b]
+        return self._assemble(cols, [(n, shapes[n]) for n in names])
+
+    def _assemble(self, parts: dict[tuple, Exact], groups: list[tuple[str, tuple]]) -> Expected:
+        grads, errors, terms = {}, {}, 1
+        for k, (label, shape) in enumerate(groups):
+            for a in self.case.args:
+                if not a.differentiable:
+                    continue
+                key = f"{label}/{a.name}"
+                g = np.empty(tuple(shape) + tuple(a.shape), dtype=object)
+                e = np.empty_like(g)
+                for idx in np.ndindex(*shape):
+                    exact = parts[(k, idx)]
+                    g[idx + (...,)], e[idx + (...,)] = exact.grads[a.name], exact.errors[a.name]
+                    terms = max(terms, exact.terms)
+                grads[key], errors[key] = g, e
+        return Expected(grads, errors, terms)
+
+    def _values(self, names: list[str]) -> list[np.ndarray]:
+        return [self.weight_values[n] for n in names]
 
     # -- checks ----------------------------------------------------------------------------------
     def fail(self, title: str, detail: list[str] = (), expected_lines: list[str] = (), numeric: bool = False) -> None:
         """Raise the kit's one failure format; failures a documented deviation covers are xfailed."""
         __tracebackhide__ = True
-        known = self.case.deviation(dtype_name(self.dtype), numeric)
+        known = self.case.deviation(dtype_name(self.dtype), numeric, record.features())
         weights = [f"{n} = {_short(v)} (layout {self.weight_layouts[n]})" for n, v in self.weight_values.items()]
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype,
                               device=self.device, detail=list(detail), inputs=self.values, weights=weights)
@@ -155,7 +230,8 @@ class Trial:
         """Assert each gradient (source expression, default ``x.grad``) equals the exact one within its bound."""
         __tracebackhide__ = True
         grads = grads or {n: f"{n}.grad" for n in self.grad_names}
-        u, floor = unit_roundoff(self.dtype), (expected.terms + 1) * tiny(self.dtype)
+        part_dtype = component(self.dtype)
+        u, floor = unit_roundoff(part_dtype), (expected.terms + 1) * tiny(part_dtype)
         worst, worst_at, over, total = 0.0, None, 0, 0
         for name, src in grads.items():
             got = self.eval(src)
@@ -163,16 +239,17 @@ class Trial:
             if got is None:
                 self.fail(f"{src} is None, expected the exact {what}", expected_lines=self._expected_lines(src, exact, errors))
             self._check_layout(src, got, exact.shape)
-            values = got.detach().to("cpu", torch.float64).clone().numpy()  # clone: a ZeroTensor has no numpy view
+            wide = torch.complex128 if self.dtype.is_complex else torch.float64
+            values = got.detach().to("cpu", wide).clone().numpy()  # clone: a ZeroTensor has no numpy view
             for idx in np.ndindex(*exact.shape):
-                bound = K * u * errors[idx] + floor
-                g = float(values[idx])
-                err = mpmath.fabs(mpmath.mpf(g) - exact[idx]) if np.isfinite(g) else mpmath.inf
-                ratio = float(err / bound)
-                total += 1
-                over += ratio > 1
-                if ratio >= worst:
-                    worst, worst_at = ratio, (src, name, idx, g, exact[idx], err, bound)
+                for part, g, ex, e in _parts(values[idx], exact[idx], errors[idx]):
+                    bound = K * u * e + floor
+                    err = mpmath.fabs(mpmath.mpf(g) - ex) if np.isfinite(g) else mpmath.inf
+                    ratio = float(err / bound)
+                    total += 1
+                    over += ratio > 1
+                    if ratio >= worst:
+                        worst, worst_at = ratio, (src, name, idx + part, g, ex, err, bound)
         record.observe(worst, f"{self.case.name}-{dtype_name(self.dtype)}")
         if worst > 1:
             src, name, idx, g, ex, err, bound = worst_at
@@ -190,12 +267,27 @@ class Trial:
                       f"expected shape {tuple(shape)}, dtype {self.dtype}, device {self.device}")
 
     def _expected_lines(self, src: str, exact, errors) -> list[str]:
-        exact = np.asarray(exact, dtype=object)
-        bound = np.vectorize(lambda e: float(K * unit_roundoff(self.dtype) * e), otypes=[float])(np.asarray(errors, dtype=object))
-        ex = np.vectorize(lambda v: float(v), otypes=[float])(exact)
+        u = K * unit_roundoff(component(self.dtype))
+        if self.dtype.is_complex:  # real and imaginary parts have their own bounds
+            ex = np.vectorize(complex, otypes=[complex])(np.asarray(exact, dtype=object))
+            bound = np.vectorize(lambda e: complex(u * e), otypes=[complex])(np.asarray(errors, dtype=object))
+            return [f"expected = {tensor_source(ex, torch.complex128, self.device)}  # exact, rounded",
+                    f"bound = {tensor_source(bound, torch.complex128, self.device)}  # real part's bound + i imaginary's",
+                    f"d = {src}.to(torch.complex128) - expected",
+                    f"print({src}, (d.real.abs() / bound.real).max(), (d.imag.abs() / bound.imag).max())  # > 1: deviation"]
+        bound = np.vectorize(lambda e: float(u * e), otypes=[float])(np.asarray(errors, dtype=object))
+        ex = np.vectorize(float, otypes=[float])(np.asarray(exact, dtype=object))
         return [f"expected = {tensor_source(ex, torch.float64, self.device)}  # exact, rounded to float64",
                 f"bound = {tensor_source(bound, torch.float64, self.device)}",
                 f"print({src}, ((({src}).double() - expected).abs() / bound).max())  # > 1 means a deviation"]
+
+
+def _parts(got, exact, error) -> list[tuple]:
+    """(index suffix, got, exact, error) per compared part: the value, or its real and imaginary parts."""
+    if isinstance(exact, mpmath.mpc):
+        got = complex(got)
+        return [(("real",), got.real, exact.real, error.real), (("imag",), got.imag, exact.imag, error.imag)]
+    return [((), float(got), exact, error)]
 
 
 def _short(values: np.ndarray) -> str:

@@ -13,13 +13,16 @@ from conformance import spec as s
 from conformance.case import CatalogueError, entry
 from conformance.catalogue import CATALOGUE, get
 from conformance.domain import Index, Real
+from conformance.complex_oracle import complex_oracle_for
 from conformance.oracle import oracle_for
 from conformance.strategies import inputs
 
 ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items()]
+REAL_ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items() if "float64" in c.dtypes]
+COMPLEX_ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items() if "complex128" in c.dtypes]
 
 
-@pytest.mark.parametrize("case", ENTRIES)
+@pytest.mark.parametrize("case", REAL_ENTRIES)
 @settings(max_examples=5, deadline=None, database=None)
 @given(data=st.data())
 def test_spec_matches_torch_forward(case, data):
@@ -33,18 +36,37 @@ def test_spec_matches_torch_forward(case, data):
     assert np.allclose(got, exact, rtol=1e-9, atol=1e-12), f"{case.name}: torch {got} vs spec {exact}"
 
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case", COMPLEX_ENTRIES)
+@settings(max_examples=5, deadline=None, database=None)
+@given(data=st.data())
+def test_complex_spec_matches_torch_forward(case, data):
+    """The real and imaginary parts sympy derives from the spec agree with torch's complex forward."""
+    values = data.draw(inputs(case, torch.complex128))
+    tensors = [torch.tensor(values[a.name], dtype=torch.complex128 if a.differentiable else torch.int64)
+               for a in case.args]
+    out = case.fn(*tensors)
+    got = np.concatenate([t.detach().reshape(-1).to(torch.complex128).numpy()
+                          for t in (out if isinstance(out, tuple) else (out,))])
+    exact = np.array([complex(v) for v in complex_oracle_for(case).forward(values)])
+    assert np.allclose(got, exact, rtol=1e-9, atol=1e-12), f"{case.name}: torch {got} vs spec {exact}"
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.complex64], ids=["float32", "float64", "complex64"])
 @pytest.mark.parametrize("case", ENTRIES)
 @settings(max_examples=10, deadline=None, database=None)
 @given(data=st.data())
 def test_domain_strategy_stays_in_domain(case, dtype, data):
+    if str(dtype).removeprefix("torch.") not in case.dtypes:
+        pytest.skip(f"{case.name} does not run in {dtype}")
     values = data.draw(inputs(case, dtype))
     for a in case.args:
         arr = values[a.name]
         assert arr.shape == a.shape
-        assert all(a.domain.contains(v) for v in arr.reshape(-1)), f"{a.name} = {arr} leaves {a.domain}"
-        if a.differentiable and dtype == torch.float32:
-            assert np.array_equal(arr.astype(np.float32).astype(np.float64), arr), "not float32-representable"
+        parts = [arr.real, arr.imag] if np.iscomplexobj(arr) else [arr]
+        for part in parts:
+            assert all(a.domain.contains(v) for v in part.reshape(-1)), f"{a.name} = {arr} leaves {a.domain}"
+            if a.differentiable and dtype in (torch.float32, torch.complex64):
+                assert np.array_equal(part.astype(np.float32).astype(np.float64), part), "not float32-representable"
     if case.kinks is not None:
         gaps = case.kinks.fn(*(values[a.name] for a in case.args))
         assert np.all(np.abs(gaps) >= case.kinks.margin)

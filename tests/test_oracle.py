@@ -85,4 +85,50 @@ def test_disk_cache_gives_the_same_oracle(tmp_path, monkeypatch):
 def _flat(case):
     from conformance.oracle import Oracle
     o = Oracle(case, {})
-    return o._forward_exprs, o._symbols
+    return o._flat_out, o._flat_x + o._flat_v
+
+
+def _close(got, want):
+    with mpmath.workdps(DIGITS):
+        return abs(got - want) <= mpmath.mpf(10) ** (5 - DIGITS) * (1 + abs(want))
+
+
+def test_sin_jvp_hvp_and_third_order_against_closed_forms():
+    """J u = cos(x) u; ∇²(vᵀ sin) u = -v sin(x) u; its derivative along w = -v cos(x) u w."""
+    x = np.array([0.1, -2.5, 3.0, 1e-3, 0.75, -1.0])
+    v = np.array([1.0, -2.0, 0.5, 1e3, 0.0, 3.0])
+    u = np.array([0.5, 1.0, -1.0, 2.0, 3.0, -0.25])
+    w = np.array([2.0, -1.0, 0.25, 1.0, 1.0, 4.0])
+    o = oracle_for(get("sin"))
+    jvp, hvp, third = o.jvp({"x": x}, [u]), o.hvp({"x": x}, [v], [u]), o.third({"x": x}, [v], [u], [w])
+    with mpmath.workdps(DIGITS):
+        for i in range(6):
+            xi = mpmath.mpf(x[i])
+            assert _close(jvp.grads["out0"][i], mpmath.cos(xi) * u[i])
+            assert _close(hvp.grads["x"][i], -v[i] * mpmath.sin(xi) * u[i])
+            assert _close(third.grads["x"][i], -v[i] * mpmath.cos(xi) * u[i] * w[i])
+
+
+def test_mixed_second_derivative_of_two_inputs():
+    """For x*y (elementwise), ∇²(vᵀF) u has x-part v·u_y and y-part v·u_x."""
+    x, y = np.array([1.5, -2.0, 0.5]), np.array([0.25, 3.0, -1.0])
+    v, ux, uy = np.array([1.0, -0.5, 2.0]), np.array([2.0, 1.0, -1.0]), np.array([-3.0, 0.5, 4.0])
+    case = entry("xy", "x * y", lambda x, y: x * y, x=Real().of(3), y=Real().of(3))
+    h = oracle_for(case).hvp({"x": x, "y": y}, [v], [ux, uy])
+    assert [float(g) for g in h.grads["x"]] == list(v * uy)
+    assert [float(g) for g in h.grads["y"]] == list(v * ux)
+
+
+def test_complex_gradient_follows_the_conjugate_wirtinger_convention():
+    """For holomorphic sin, z.grad = v·conj(cos z); for |z|² (real), z.grad = 2 v z."""
+    from conformance.complex_oracle import complex_oracle_for
+    z = np.array([0.5 + 1.25j, -2.0 - 0.75j, 3.0 + 0.5j, 0.25 - 3.0j, 1.0 + 1.0j, -1.5 + 2.0j])
+    v = np.array([1.0 - 2.0j, 0.5 + 0.5j, -1.0 + 0.0j, 0.0 + 3.0j, 2.0 - 1.0j, 1.0 + 1.0j])
+    exact = complex_oracle_for(get("sin")).vjp({"x": z}, [v])
+    with mpmath.workdps(DIGITS):
+        for i in range(6):
+            want = mpmath.mpc(v[i]) * mpmath.conj(mpmath.cos(mpmath.mpc(z[i])))
+            assert _close(exact.grads["x"][i], want)
+    real_v = np.array([1.0, -2.0, 0.5, 3.0, 0.0, 1.5])
+    square = complex_oracle_for(get("abs_square_complex")).vjp({"x": z}, [real_v])
+    assert [complex(g) for g in square.grads["x"]] == list(2 * real_v * z)

@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
-from ..case import Contract, entry
+from ..case import REAL_AND_COMPLEX, Contract, entry
 from ..domain import Kinks, Real
 
 R = Real(-2.0, 2.0)
@@ -236,13 +236,15 @@ VANDER = ("torch.vander's backward raises for every N and increasing setting: x 
           "dtype=torch.float64)) -> RuntimeError: one of the variables needed for gradient computation has been "
           "modified by an inplace operation (the forward is right: rows [x**2, x, 1])")
 
+_conj = s.lift(sp.conjugate)  # the identity on real inputs
+
 ENTRIES = [
     # -- products -------------------------------------------------------------------------------
-    entry("mm", "torch.mm(a, b)", lambda a, b: a @ b, a=R.of(2, 3), b=R.of(3, 2)),
+    entry("mm", "torch.mm(a, b)", lambda a, b: a @ b, a=R.of(2, 3), b=R.of(3, 2), dtypes=REAL_AND_COMPLEX),
     entry("matmul_batched", "torch.matmul(a, b)", lambda a, b: a @ b, a=R.of(2, 2, 3), b=R.of(3, 2)),
     entry("mv", "torch.mv(a, x)", lambda a, x: a @ x, a=R.of(3, 4), x=R.of(4)),
-    entry("dot", "torch.dot(x, y)", lambda x, y: s.sum(x * y), x=R.of(5), y=R.of(5)),
-    entry("outer", "torch.outer(x, y)", lambda x, y: x[:, None] * y[None, :], x=R.of(3), y=R.of(2)),
+    entry("dot", "torch.dot(x, y)", lambda x, y: s.sum(x * y), x=R.of(5), y=R.of(5), dtypes=REAL_AND_COMPLEX),
+    entry("outer", "torch.outer(x, y)", lambda x, y: x[:, None] * y[None, :], x=R.of(3), y=R.of(2), dtypes=REAL_AND_COMPLEX),
     entry("bmm", "torch.bmm(a, b)", lambda a, b: a @ b, a=R.of(2, 2, 3), b=R.of(2, 3, 2)),
     entry("matmul_1d_2d", "torch.matmul(x, b)", lambda x, b: x @ b, x=R.of(3), b=R.of(3, 2)),
     entry("matmul_1d_batched", "torch.matmul(x, b)", lambda x, b: np.stack([x @ b[k] for k in range(2)]),
@@ -251,7 +253,7 @@ ENTRIES = [
           lambda a, b: np.einsum("pqij,rjk->prik", a, b), a=R.of(2, 1, 2, 2), b=R.of(2, 2, 2)),
     entry("Tensor.__matmul__", "a @ b", lambda a, b: a @ b, a=R.of(2, 3), b=R.of(3, 2)),
     entry("linalg.matmul", "torch.linalg.matmul(a, b)", lambda a, b: a @ b, a=R.of(3, 2), b=R.of(2, 2)),
-    entry("vdot", "torch.vdot(x, y)", lambda x, y: s.sum(x * y), x=R.of(4), y=R.of(4)),
+    entry("vdot", "torch.vdot(x, y)", lambda x, y: s.sum(_conj(x) * y), x=R.of(4), y=R.of(4), dtypes=REAL_AND_COMPLEX),
     entry("inner", "torch.inner(a, b)", lambda a, b: a @ b.T, a=R.of(2, 3), b=R.of(2, 3)),
     entry("linalg.vecdot", "torch.linalg.vecdot(x, y, dim=-1)", lambda x, y: s.sum(x * y, axis=-1),
           x=R.of(2, 3), y=R.of(2, 3)),
@@ -275,7 +277,7 @@ ENTRIES = [
           a=R.of(3, 3), x=R.of(2)),
     entry("tensordot", "torch.tensordot(a, b, dims=2)", lambda a, b: np.tensordot(a, b, axes=2),
           a=R.of(2, 3, 2), b=R.of(3, 2, 2)),
-    entry("kron", "torch.kron(a, b)", lambda a, b: np.kron(a, b), a=R.of(2, 2), b=R.of(1, 3)),
+    entry("kron", "torch.kron(a, b)", lambda a, b: np.kron(a, b), a=R.of(2, 2), b=R.of(1, 3), dtypes=REAL_AND_COMPLEX),
     entry("cross", "torch.cross(x, y, dim=1)", _cross, x=R.of(2, 3), y=R.of(2, 3)),
     entry("linalg.cross", "torch.linalg.cross(x, y)", _cross, x=R.of(2, 3), y=R.of(1, 3)),
     entry("chain_matmul", "torch.chain_matmul(a, b, c)", lambda a, b, c: a @ b @ c,

@@ -4,7 +4,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
-from ..case import entry
+from ..case import REAL_AND_COMPLEX, entry
 from ..domain import Kinks, Real
 
 R = Real(-4.0, 4.0)
@@ -199,10 +199,10 @@ def _row_distances(x1, x2):
 
 
 ENTRIES = [
-    entry("sum", "torch.sum(x)", lambda x: s.sum(x), x=R.of(2, 3)),
+    entry("sum", "torch.sum(x)", lambda x: s.sum(x), x=R.of(2, 3), dtypes=REAL_AND_COMPLEX),
     entry("sum_dim", "torch.sum(x, dim=1)", lambda x: s.sum(x, axis=1), x=R.of(2, 3)),
-    entry("mean", "torch.mean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2)),
-    entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5)),
+    entry("mean", "torch.mean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2), dtypes=REAL_AND_COMPLEX),
+    entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5), dtypes=REAL_AND_COMPLEX),
     entry("logsumexp", "torch.logsumexp(x, dim=-1)", lambda x: s.logsumexp(x, axis=-1), x=R.of(2, 4)),
     entry("softmax", "torch.softmax(x, dim=-1)", lambda x: s.softmax(x, axis=-1), x=R.of(2, 3)),
     entry("log_softmax", "torch.log_softmax(x, dim=0)", lambda x: s.log_softmax(x, axis=0), x=R.of(3, 2)),
@@ -285,7 +285,7 @@ ENTRIES = [
     entry("var_mean", "torch.var_mean(x, correction=0)", lambda x: (_var(x, None, 0), s.mean(x)), x=R.of(6)),
 
     # scans
-    entry("cumsum", "torch.cumsum(x, dim=1)", lambda x: _along(x, 1, _scan(sp.Add)), x=R.of(2, 4)),
+    entry("cumsum", "torch.cumsum(x, dim=1)", lambda x: _along(x, 1, _scan(sp.Add)), x=R.of(2, 4), dtypes=REAL_AND_COMPLEX),
     entry("Tensor.cumsum", "x.cumsum(0)", lambda x: _along(x, 0, _scan(sp.Add)), x=R.of(6)),
     entry("cumprod", "torch.cumprod(x, dim=0)", lambda x: _along(x, 0, _scan(sp.Mul)), x=NONZERO.of(4, 2)),
     entry("cumprod_zeros", "torch.cumprod(x, dim=-1)", lambda x: _along(x, -1, _scan(sp.Mul)), x=SMALL.of(2, 4)),
@@ -336,7 +336,7 @@ ENTRIES = [
           kinks=Kinks(_pairwise)),
 
     # trace, differences, trapezoid rule
-    entry("trace", "torch.trace(x)", lambda x: sp.Add(*np.diag(x)), x=R.of(3, 3)),
+    entry("trace", "torch.trace(x)", lambda x: sp.Add(*np.diag(x)), x=R.of(3, 3), dtypes=REAL_AND_COMPLEX),
     entry("diff", "torch.diff(x)", lambda x: _diff(x), x=R.of(2, 4)),
     entry("diff_n2", "torch.diff(x, n=2, dim=0)", lambda x: _diff(_diff(x, 0), 0), x=R.of(4, 2)),
     entry("diff_prepend", "torch.diff(x, dim=0, prepend=y)", lambda x, y: _diff(np.concatenate([y, x]), 0),

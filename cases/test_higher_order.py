@@ -1,0 +1,88 @@
+"""Higher order: differentiating torch's backward gives the exact Hessian-vector product ∇²(vᵀF) u.
+
+With ``create_graph=True`` the gradient is itself a differentiable function of the inputs; its
+derivative along a drawn direction u is checked against sympy's exact second derivatives, through
+``torch.autograd.grad`` chains and through ``backward(create_graph=True)`` into ``.grad`` (which must
+then be replaced, not updated in place).  Third order runs on a few elementwise entries.
+"""
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.plugin import scaled_settings
+from conformance.trial import Trial
+
+THIRD_ORDER = ("sin", "tanh", "exp", "log", "sigmoid", "erf", "atan", "mul", "div", "pow")
+
+
+def _second(t: Trial, g: str, us: list[str], target: str) -> None:
+    """``target`` = the derivative of Σ g_i·u_i (g from a create_graph backward) w.r.t. every input.
+
+    A gradient that does not require grad was built without a graph: torch claims it is constant, so
+    its contribution is zero, and the exact HVP must say so too.
+    """
+    xs = ", ".join(t.grad_names)
+    t.run(f"pairs = [(g_, u_) for g_, u_ in zip({g}, [{', '.join(us)}]) if g_ is not None and g_.requires_grad]")
+    t.run(f"{target} = torch.autograd.grad([p[0] for p in pairs], [{xs}], [p[1] for p in pairs], allow_unused=True, "
+          f"create_graph=True) if pairs else [None] * {len(t.grad_names)}")
+    t.run(f"{target} = [h_ if h_ is not None else torch.zeros_like(x_) for h_, x_ in zip({target}, [{xs}])]")
+
+
+@pytest.mark.conformance(requires=("double_backward",))
+@scaled_settings(0.5)
+@given(data=st.data())
+def test_hvp(case, dtype, device, data):
+    """``autograd.grad(create_graph=True)`` chained twice gives ∇²(vᵀF) u."""
+    t = Trial(case, dtype, device, data, "hvp")
+    y = t.forward()
+    vs = t.weights()
+    t.run(f"g = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(t.grad_names)}], "
+          f"grad_outputs=[{', '.join(vs)}], create_graph=True)")
+    t.check(t.expected(vs), grads={n: f"g[{i}]" for i, n in enumerate(t.grad_names)}, what="vᵀJ with create_graph")
+    us = t.tangents()
+    _second(t, "g", us, "h")
+    t.check(t.expected_hvp(vs, us), grads={n: f"h[{i}]" for i, n in enumerate(t.grad_names)}, what="HVP ∇²(vᵀF) u")
+
+
+@pytest.mark.conformance(requires=("double_backward",))
+@scaled_settings(0.25)
+@given(data=st.data())
+def test_hvp_backward(case, dtype, device, data):
+    """``backward(create_graph=True)`` fills ``.grad`` with a differentiable vᵀJ; a second such backward of
+    Σ x.grad·u accumulates ∇²(vᵀF) u into a *new* ``.grad`` tensor (no in-place update under create_graph)."""
+    t = Trial(case, dtype, device, data, "hvp_backward")
+    names = t.grad_names
+    y = t.forward()
+    vs = t.weights()
+    t.backward(y, vs, create_graph=True)
+    first = t.expected(vs)
+    t.check(first, what="vᵀJ with create_graph")
+    t.run(f"first = [{', '.join(f'{n}.grad' for n in names)}]; before = [g_.detach().clone() for g_ in first]")
+    us = t.tangents()
+    t.run(f"pairs = [(g_, u_) for g_, u_ in zip(first, [{', '.join(us)}]) if g_.requires_grad]")
+    if not t.eval("pairs"):
+        t.check(first + t.expected_hvp(vs, us), grads={n: f"first[{i}]" for i, n in enumerate(names)},
+                what="vᵀJ + HVP (torch built no second-order graph, so the exact HVP must vanish)")
+        return
+    t.run("sum((g_ * u_).sum() for g_, u_ in pairs).backward(create_graph=True)")
+    t.check(first + t.expected_hvp(vs, us), what="vᵀJ + HVP accumulated into .grad")
+    for i, n in enumerate(names):  # an input the second graph does not reach keeps its .grad untouched
+        if t.eval(f"{n}.grad is first[{i}] and not torch.equal({n}.grad.detach(), before[{i}])"):
+            t.fail(f"{n}.grad was updated in place by a create_graph=True backward (it must be replaced)")
+
+
+@pytest.mark.conformance(requires=("double_backward",), entries=THIRD_ORDER)
+@given(data=st.data())
+def test_third_order(case, dtype, device, data):
+    """Three chained ``autograd.grad(create_graph=True)`` calls give the exact third directional derivative."""
+    t = Trial(case, dtype, device, data, "third_order")
+    y = t.forward()
+    vs = t.weights()
+    t.run(f"g = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(t.grad_names)}], "
+          f"grad_outputs=[{', '.join(vs)}], create_graph=True)")
+    us = t.tangents()
+    _second(t, "g", us, "h")
+    ws = t.tangents(prefix="w")
+    _second(t, "h", ws, "k")
+    t.check(t.expected_third(vs, us, ws), grads={n: f"k[{i}]" for i, n in enumerate(t.grad_names)},
+            what="third-order derivative")
