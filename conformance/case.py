@@ -23,9 +23,12 @@ REAL_AND_COMPLEX = ("float32", "float64") + COMPLEX  # an entry whose spec holds
 # (``unsupported={"forward_ad": "reason"}``), and those properties skip it with the reason.
 FEATURES = {
     "double_backward": "differentiating torch's backward again (create_graph=True, Hessian-vector products)",
-    "forward_ad": "forward-mode AD (torch.autograd.forward_ad, torch.func.jvp, jacfwd, hessian)",
-    "func": "torch.func transforms (vjp, grad, jacrev, vmap over the backward)",
+    "forward_ad": "forward-mode AD (torch.autograd.forward_ad, torch.func.jvp, jacfwd)",
+    "forward_over_reverse": "forward-mode AD through the backward (forward-over-reverse HVP, torch.func.hessian)",
+    "func": "torch.func transforms (vjp, grad, jacrev, vmap)",
 }
+# A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward.
+IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}
 
 
 class CatalogueError(ValueError):
@@ -70,8 +73,12 @@ class Case:
     dtypes: dtype names the entry supports.
     unsupported: feature (see ``FEATURES``) -> why torch lacks it for this function; properties that
       require the feature skip the entry with that reason (the kit's tests check torch still lacks it).
-    deviations: dtype name (or feature name) -> reason and repro of a known torch deviation; every
-      property of that (entry, dtype) (or every property requiring that feature) is then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
+    unmodelled: feature -> why the kit cannot yet bound torch's result for this function in that mode
+      (its running-error model does not follow the formula torch evaluates); skipped with the reason,
+      listed in the README as the kit's open gaps.  Never a place for a torch deviation.
+    deviations: dtype name, feature name or "feature:dtype" -> reason and repro of a known torch
+      deviation; every property of that (entry, dtype), or requiring that feature (in that dtype), is
+      then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
       string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
       broken contract too (a raising backward, an unusable ``.grad``).
     """
@@ -85,6 +92,7 @@ class Case:
     helpers: dict = field(default_factory=dict, compare=False, repr=False)
     deviations: dict = field(default_factory=dict, compare=False, repr=False)
     unsupported: dict = field(default_factory=dict, compare=False, repr=False)
+    unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -100,17 +108,20 @@ class Case:
         unknown = set(self.dtypes) - set(DTYPES)
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r} names unknown dtypes {sorted(unknown)}")
-        unknown = set(self.deviations) - set(DTYPES) - set(FEATURES)
+        unknown = [k for k in self.deviations if k not in DTYPES and k not in FEATURES and not (
+            k.count(":") == 1 and k.split(":")[0] in FEATURES and k.split(":")[1] in DTYPES)]
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r}: deviations keys {sorted(unknown)} are neither dtypes "
-                                 f"({', '.join(DTYPES)}) nor features ({', '.join(sorted(FEATURES))})")
-        unknown = set(self.unsupported) - set(FEATURES)
-        if unknown:
-            raise CatalogueError(f"catalogue entry {self.name!r}: unknown features {sorted(unknown)} in unsupported "
-                                 f"(known: {', '.join(sorted(FEATURES))})")
-        for feature, reason in self.unsupported.items():
-            if not isinstance(reason, str) or not reason.strip():
-                raise CatalogueError(f"catalogue entry {self.name!r}: unsupported[{feature!r}] needs a reason")
+                                 f"({', '.join(DTYPES)}), features ({', '.join(sorted(FEATURES))}) nor feature:dtype")
+        for kind in ("unsupported", "unmodelled"):
+            declared = getattr(self, kind)
+            unknown = set(declared) - set(FEATURES)
+            if unknown:
+                raise CatalogueError(f"catalogue entry {self.name!r}: unknown features {sorted(unknown)} in {kind} "
+                                     f"(known: {', '.join(sorted(FEATURES))})")
+            for feature, reason in declared.items():
+                if not isinstance(reason, str) or not reason.strip():
+                    raise CatalogueError(f"catalogue entry {self.name!r}: {kind}[{feature!r}] needs a reason")
         try:
             compile(self.call, f"<catalogue {self.name}>", "eval")
         except SyntaxError as exc:
@@ -126,14 +137,18 @@ class Case:
         for feature in features:
             if feature not in FEATURES:
                 raise CatalogueError(f"unknown autograd feature {feature!r}; known: {', '.join(sorted(FEATURES))}")
+        for feature in (*features, *(f for g in features for f in IMPLIES.get(g, ()))):
             if feature in self.unsupported:
-                return f"{self.name}: no {feature}: {self.unsupported[feature]}"
+                return f"{self.name}: torch has no {feature}: {self.unsupported[feature]}"
+        for feature in (*features, *(f for g in features for f in IMPLIES.get(g, ()))):
+            if feature in self.unmodelled:
+                return f"{self.name}: no error model for {feature} in this kit yet: {self.unmodelled[feature]}"
         return None
 
     def deviation(self, dtype: str, numeric: bool, features=()) -> str | None:
         """The documented deviation covering a failure of this (entry, dtype) under a property requiring
         ``features``, if any."""
-        for key in (dtype, *features):
+        for key in self._keys(dtype, features):
             known = self.deviations.get(key)
             if isinstance(known, Contract):
                 return known.reason
@@ -143,7 +158,12 @@ class Case:
 
     def deviation_keys(self, dtype: str, features=()) -> list[str]:
         """The deviations keys that apply to (dtype, features)."""
-        return [k for k in (dtype, *features) if k in self.deviations]
+        return [k for k in self._keys(dtype, features) if k in self.deviations]
+
+    @staticmethod
+    def _keys(dtype: str, features) -> list[str]:
+        features = [*features, *(f for g in features for f in IMPLIES.get(g, ()) if f not in features)]
+        return [dtype, *features, *(f"{f}:{dtype}" for f in features)]
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -174,10 +194,10 @@ class Case:
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
-          **args: Real | Index) -> Case:
+          unmodelled: dict[str, str] | None = None, **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {})
+                deviations or {}, unsupported or {}, unmodelled or {})

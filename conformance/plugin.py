@@ -64,6 +64,9 @@ def pytest_addoption(parser):
                          "(repeatable or comma-separated: --op sin,cos --op 'linalg.*')")
     group.addoption("--dtype", action="append", default=None, metavar="NAME",
                     help=f"restrict to these dtypes (repeatable or comma-separated; known: {', '.join(DTYPES)})")
+    group.addoption("--conformance-fault", default=os.environ.get("CONFORMANCE_FAULT") or None, metavar="NAME",
+                    help="inject the named fault into torch for the whole run (python -m conformance.faults --list; "
+                         "default: $CONFORMANCE_FAULT)")
 
 
 def _selected_dtypes(config) -> list[str]:
@@ -112,6 +115,24 @@ def pytest_configure(config):
         if profile not in PROFILES:
             raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
         settings.load_profile(profile)
+    _activate_fault(config)
+
+
+def _activate_fault(config) -> None:
+    """``--conformance-fault NAME``: the fault is installed now and undone in ``pytest_unconfigure``."""
+    name = config.getoption("--conformance-fault")
+    if name:
+        from . import faults
+        try:
+            config._conformance_fault = faults.activate(name)
+        except faults.UnknownFault as exc:
+            raise pytest.UsageError(f"--conformance-fault: {exc}") from None
+
+
+def pytest_unconfigure(config):
+    active = getattr(config, "_conformance_fault", None)
+    if active is not None:
+        active.undo()
 
 
 def pytest_report_header(config):
@@ -120,7 +141,12 @@ def pytest_report_header(config):
     return [f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
             f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
-            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"]
+            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"] + _fault_header(config)
+
+
+def _fault_header(config) -> list[str]:
+    active = getattr(config, "_conformance_fault", None)
+    return [f"fault injected: {active.fault.name} ({active.fault.level}: {active.fault.what})"] if active else []
 
 
 @pytest.fixture(scope="session")
@@ -168,8 +194,8 @@ def pytest_generate_tests(metafunc):
             if unknown:
                 raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown catalogue entries {unknown}")
             names = [n for n in names if n in options["entries"]]
-        if options.get("complex"):
-            names = [n for n in names if set(CATALOGUE[n].dtypes) & set(COMPLEX)]
+        # complex properties run the entries that declare complex dtypes, the others those with real ones
+        names = [n for n in names if any((d in COMPLEX) == bool(options.get("complex")) for d in CATALOGUE[n].dtypes)]
         params = []
         for name in names:
             case, marks = CATALOGUE[name], []

@@ -32,6 +32,16 @@ condition of the gradient, not with its (possibly cancelled) value: a multi-outp
 cancel gets the absolute slack it needs, and a well-conditioned one stays tight, so a backward
 formula off by a relative 1e-12 in float64 (or 1e-5 in float32) is caught.
 
+Forward-mode, second- and third-order values (the ``jvp``, ``hvp`` and ``third`` programs) add one
+rounding of the result itself, |value|: torch computes them through formulas arranged differently from
+the derivative sympy writes (cumprod's tangent as (u / x)·y, a product's second derivative through
+prod / x), so even a value whose exact expression is a bare input (E = 0) is charged its final rounding.
+
+A whole Jacobian or Hessian (torch.func's jacrev, jacfwd, hessian) is computed one row or column
+at a time as a batched VJP or JVP, and rounding in intermediates shared by the row reaches all of its
+entries, including entries that are exactly zero (structural zeros sympy cancels symbolically, torch
+numerically): each entry is allowed the largest bound of its row.
+
 K = 4 is the single safety factor (measured: see the README's sensitivity and soak figures).
 Piecewise pieces (Max, Min, Abs, sign, Heaviside) select exactly: away from their kinks, which
 domains exclude by a margin, they add no rounding of their own.
@@ -86,7 +96,7 @@ def _is_exact_constant(c: sp.Expr) -> bool:
 
 
 _SELECTORS = (sp.Max, sp.Min, sp.Abs)
-_STEPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside, spec.Step)
+_STEPS = (sp.floor, sp.ceiling, sp.sign, sp.Heaviside, sp.DiracDelta, spec.Step)
 
 
 def _abs(e: sp.Expr) -> sp.Expr:
@@ -146,6 +156,11 @@ def error_expr(expr: sp.Expr, _memo: dict | None = None) -> sp.Expr:
         raise TypeError(f"the tolerance policy has no error model for {type(expr).__name__}: {expr}")
     memo[expr] = out
     return out
+
+
+def result_rounding(expr: sp.Expr) -> sp.Expr:
+    """One rounding of the result itself: |expr| (0 for an expression that is exactly zero)."""
+    return sp.Integer(0) if expr == 0 else _abs(expr)
 
 
 def accumulated(error_a, error_b, total):

@@ -132,3 +132,12 @@ def test_case_reports_a_missing_gradient(run_rows):
     result = run_rows(missing)
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*x.grad is None after backward*"])
+
+
+def test_the_conventions_document_is_current():
+    """docs/conventions.md is what the table generates (regenerate: python -m conformance.catalogue.conventions)."""
+    from pathlib import Path
+
+    from conformance.catalogue.conventions import document
+    path = Path(__file__).resolve().parents[1] / "docs" / "conventions.md"
+    assert path.read_text() == document(), "docs/conventions.md is stale: python -m conformance.catalogue.conventions > docs/conventions.md"

@@ -56,3 +56,47 @@ def test_raising_statement_is_a_failure_with_its_repro(cpu):
     with pytest.raises(ConformanceFailure, match="raised RuntimeError: the engine refused") as info:
         t.run("raise RuntimeError('the engine refused')")
     assert "raise RuntimeError('the engine refused')" in "\n".join(info.value.__notes__)
+
+
+FEATURE_CASE = entry("documented_feature_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
+                     deviations={"double_backward": "a documented higher-order deviation, for this test",
+                                 "forward_ad:float64": "a float64 forward-mode deviation, for this test"},
+                     unsupported={"forward_ad": "a declared limitation, for this test"})
+
+
+def test_feature_deviation_covers_only_properties_requiring_the_feature():
+    assert FEATURE_CASE.deviation("float32", True, ("double_backward",)) == "a documented higher-order deviation, for this test"
+    assert FEATURE_CASE.deviation("float32", True, ("func",)) is None
+    assert FEATURE_CASE.deviation("float32", True) is None  # first-order properties stay strict
+    assert FEATURE_CASE.deviation("float32", False, ("double_backward",)) is None  # numeric only
+    assert FEATURE_CASE.deviation_keys("float64", ("forward_ad", "double_backward")) == ["double_backward", "forward_ad:float64"]
+    assert FEATURE_CASE.deviation("float64", True, ("forward_ad",)) == "a float64 forward-mode deviation, for this test"
+    assert FEATURE_CASE.deviation("float32", True, ("forward_ad",)) is None
+
+
+def test_unsupported_feature_gives_the_skip_reason():
+    assert FEATURE_CASE.lacks(("double_backward",)) is None
+    assert FEATURE_CASE.lacks(("func", "forward_ad")) == "documented_feature_sin: torch has no forward_ad: a declared limitation, for this test"
+    with pytest.raises(Exception, match="unknown autograd feature 'hvp'"):
+        FEATURE_CASE.lacks(("hvp",))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"unsupported": {"hvp": "x"}}, "unknown features"),
+    ({"unsupported": {"forward_ad": ""}}, "needs a reason"),
+    ({"deviations": {"float16": "x"}}, "neither dtypes"),
+])
+def test_malformed_feature_declarations_are_refused(kwargs, message):
+    with pytest.raises(Exception, match=message):
+        entry("bad_features", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)), **kwargs)
+
+
+def test_forward_over_reverse_implies_forward_ad_and_double_backward():
+    no_forward = entry("no_forward_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
+                       unsupported={"forward_ad": "declared for this test"},
+                       unmodelled={"double_backward": "no model, for this test"},
+                       deviations={"double_backward:float64": "documented, for this test"})
+    assert "torch has no forward_ad" in no_forward.lacks(("forward_over_reverse",))
+    assert "no error model for double_backward" in no_forward.lacks(("double_backward",))
+    assert no_forward.deviation("float64", True, ("forward_over_reverse",)) == "documented, for this test"
+    assert no_forward.deviation("float32", True, ("forward_over_reverse",)) is None

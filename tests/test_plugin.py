@@ -27,7 +27,7 @@ def test_readable_ids_and_k_selection(suite):
 
 def test_header_names_torch_device_dtypes_profile(suite):
     result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
-    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, hypothesis profile ci*seed derandomized*"])
+    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, complex64, complex128, hypothesis profile ci*seed derandomized*"])
     result.stdout.fnmatch_lines(["*autograd conformance summary*", "user_vjp *1 *0 *0 *0 *"])
     assert result.ret == 0
 
@@ -108,3 +108,33 @@ def test_profiles_ignore_a_ci_environment():
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "CI": "true"},
                          capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+USER_PROPERTY = '''
+import pytest
+from hypothesis import given, strategies as st
+from conformance.trial import Trial
+
+@pytest.mark.conformance(requires=("forward_ad",), entries=("sin", "mul", "abs_square_complex"))
+@given(data=st.data())
+def test_needs_forward_ad(case, dtype, device, data):
+    Trial(case, dtype, device, data, "user")
+
+@pytest.mark.conformance(complex=True, entries=("sin", "mm", "relu"))
+@given(data=st.data())
+def test_complex_only(case, dtype, device, data):
+    Trial(case, dtype, device, data, "user")
+'''
+
+
+def test_conformance_marker_selects_entries_dtypes_and_features(pytester):
+    pytester.makepyfile(test_user_marker=USER_PROPERTY)
+    result = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q")
+    ids = {line.split("::")[1] for line in result.stdout.lines if "::" in line}
+    assert ids == {"test_needs_forward_ad[sin-float32]", "test_needs_forward_ad[sin-float64]",
+                   "test_needs_forward_ad[mul-float32]", "test_needs_forward_ad[mul-float64]",
+                   "test_complex_only[sin-complex64]", "test_complex_only[sin-complex128]",
+                   "test_complex_only[mm-complex64]", "test_complex_only[mm-complex128]"}
+    narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul", "--dtype", "complex64")
+    # mul is not among the complex test's entries; the real test has no dtype left (pytest skips an empty set)
+    assert [line for line in narrowed.stdout.lines if "::" in line and "NOTSET" not in line] == []

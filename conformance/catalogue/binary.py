@@ -4,6 +4,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
+from . import limits
 from ..case import REAL_AND_COMPLEX, entry
 from ..domain import Kinks, Real
 
@@ -115,8 +116,8 @@ ENTRIES = [
     entry("arctan2", "torch.arctan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
     entry("fmax", "torch.fmax(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART),
     entry("fmin", "torch.fmin(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART),
-    entry("copysign", "torch.copysign(x, y)", lambda x, y: s.abs(x) * sign(y), x=NONZERO, y=NONZERO),
-    entry("copysign_scalar", "torch.copysign(x, -1.0)", lambda x: -s.abs(x), x=NONZERO),
+    entry("copysign", "torch.copysign(x, y)", lambda x, y: s.abs(x) * sign(y), x=NONZERO, y=NONZERO, unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
+    entry("copysign_scalar", "torch.copysign(x, -1.0)", lambda x: -s.abs(x), x=NONZERO, unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
     entry("ldexp", "torch.ldexp(x, y)", lambda x, y: x * 2**y, x=R, y=Real(-3.0, 3.0)),
     entry("ldexp_int", "torch.ldexp(x, torch.tensor([-2, -1, 0, 1, 2, 3], device=x.device))",
           lambda x: x * np.array([sp.Integer(2) ** k for k in LDEXP_EXPONENTS], dtype=object), x=R,

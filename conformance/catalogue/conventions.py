@@ -493,3 +493,18 @@ def departures_markdown(rows: list[Row] = TABLE) -> str:
         doc = f" Documented: {members[0].documented}" if members[0].documented else ""
         out.append(f"- {names}: {reason}{doc}")
     return "\n".join(out)
+
+
+def document() -> str:
+    """``docs/conventions.md``: the rules, the whole table and the departures (``python -m ...conventions``)."""
+    rules = "\n".join(f"{n}. {text}" for n, text in RULES.items())
+    return (f"# Gradient conventions at non-differentiable and undefined points\n\n"
+            f"Generated from `conformance/catalogue/conventions.py` by "
+            f"`python -m conformance.catalogue.conventions > docs/conventions.md`; checked by "
+            f"`cases/test_conventions.py` at each exact point, in float32 and float64, on `--device`.\n\n"
+            f"PyTorch's rules, first that applies:\n\n{rules}\n\n{markdown()}\n\n"
+            f"## Departures (torch 2.13.0, CPU; `F` is `torch.nn.functional`)\n\n{departures_markdown()}\n")
+
+
+if __name__ == "__main__":
+    print(document(), end="")

@@ -2,6 +2,7 @@
 import sympy as sp
 
 from .. import spec as s
+from . import limits
 from ..case import REAL_AND_COMPLEX, Contract, entry
 from ..domain import Real
 
@@ -62,11 +63,11 @@ ENTRIES = [
     entry("acos", "torch.acos(x)", lambda x: s.acos(x), x=UNIT),
     entry("asinh", "torch.asinh(x)", lambda x: s.asinh(x), x=R),
     entry("atanh", "torch.atanh(x)", lambda x: s.atanh(x), x=UNIT),
-    entry("lgamma", "torch.lgamma(x)", lambda x: s.lgamma(x), x=POS),
+    entry("lgamma", "torch.lgamma(x)", lambda x: s.lgamma(x), x=POS, deviations=limits.TRIGAMMA_SECOND_ORDER),
     entry("digamma", "torch.digamma(x)", lambda x: s.digamma(x), x=POS, deviations={"float64": TRIGAMMA}),
     entry("abs", "torch.abs(x)", lambda x: s.abs(x), x=NONZERO, dtypes=REAL_AND_COMPLEX),
     entry("relu", "torch.relu(x)", lambda x: s.relu(x), x=NONZERO),
-    entry("silu", "F.silu(x)", lambda x: s.silu(x), x=R),
+    entry("silu", "F.silu(x)", lambda x: s.silu(x), x=R, unsupported=limits.unsupported(forward_of_backward="silu_backward")),
     entry("softplus", "F.softplus(x)", lambda x: s.softplus(x), x=R),
     entry("pow_int", "torch.pow(x, 3)", lambda x: x**3, x=R),
     entry("pow_neg_int", "x ** -2", lambda x: x**-2, x=NONZERO),

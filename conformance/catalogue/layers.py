@@ -12,6 +12,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
+from . import limits
 from ..case import entry
 from ..domain import Kinks, Real
 
@@ -335,7 +336,7 @@ ENTRIES = [
     entry("nn.functional.layer_norm_2d", "F.layer_norm(x, (2, 2), eps=2**-16)",
           lambda x: _standardize(x, axes=(1, 2)), x=R.of(1, 2, 2)),
     entry("nn.functional.group_norm", "F.group_norm(x, 2, w, b, eps=2**-16)",
-          lambda x, w, b: _group_norm(x, 2, w, b), x=R.of(1, 6), w=U.of(6), b=U.of(6)),
+          lambda x, w, b: _group_norm(x, 2, w, b), x=R.of(1, 6), w=U.of(6), b=U.of(6), unsupported=limits.unsupported(forward_of_backward="native_group_norm_backward")),
     entry("nn.functional.batch_norm", "F.batch_norm(x, None, None, w, b, training=True, eps=2**-16)",
           _batch_norm, x=R.of(3, 2), w=U.of(2), b=U.of(2)),
     entry("nn.functional.batch_norm_3d_input", "F.batch_norm(x, None, None, training=True, eps=2**-16)",
@@ -353,7 +354,7 @@ ENTRIES = [
     entry("nn.functional.pairwise_distance", "F.pairwise_distance(x1, x2, eps=2**-20)",
           lambda x1, x2: s.sqrt(s.sum((x1 - x2 + sp.Rational(1, 2**20)) ** 2, axis=-1)),
           x1=U.of(2, 3), x2=U.of(2, 3), kinks=Kinks(lambda x1, x2: np.linalg.norm(x1 - x2, axis=-1), margin=0.1)),
-    entry("nn.functional.pdist", "F.pdist(x)", _pdist, x=U.of(4, 2), kinks=Kinks(_pdist_gaps, margin=0.1)),
+    entry("nn.functional.pdist", "F.pdist(x)", _pdist, x=U.of(4, 2), kinks=Kinks(_pdist_gaps, margin=0.1), unsupported=limits.unsupported(double="_pdist_backward", forward="_pdist_forward")),
     # -- convolution ------------------------------------------------------------------------------
     entry("nn.functional.conv1d", "F.conv1d(x, w, b)", _conv, x=R.of(1, 2, 5), w=R.of(2, 2, 2), b=R.of(2)),
     entry("nn.functional.conv1d_stride_padding", "F.conv1d(x, w, stride=2, padding=1)",

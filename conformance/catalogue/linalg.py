@@ -18,6 +18,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
+from . import limits
 from ..case import REAL_AND_COMPLEX, Contract, entry
 from ..domain import Kinks, Real
 
@@ -285,29 +286,29 @@ ENTRIES = [
     entry("linalg.multi_dot", "torch.linalg.multi_dot([a, b, y])", lambda a, b, y: a @ b @ y,
           a=R.of(2, 3), b=R.of(3, 2), y=R.of(2)),
     # -- determinants ---------------------------------------------------------------------------
-    entry("det", f"torch.det(a + 4 * {I3})", lambda a: _det(a + _eye(3, c=4)), a=U.of(3, 3)),
+    entry("det", f"torch.det(a + 4 * {I3})", lambda a: _det(a + _eye(3, c=4)), a=U.of(3, 3), deviations=limits.FORWARD_OVER_REVERSE_LINALG, unmodelled={"func": limits.DET_FUNC, "double_backward": limits.UNCLASSIFIED_SECOND_ORDER.format("10")}),
     entry("linalg.det", f"torch.linalg.det(a + 3 * {I2})", lambda a: _det_through_value(a + _eye(2, c=3)),
-          a=U.of(2, 2, 2)),
+          a=U.of(2, 2, 2), deviations=limits.FORWARD_OVER_REVERSE_LINALG, unmodelled=limits.unmodelled("double_backward", limits.DET_STRUCTURAL_ZEROS)),
     entry("slogdet", f"torch.slogdet(a + 4 * {I3}).logabsdet", lambda a: sp.log(_det(a + _eye(3, c=4))),
-          a=U.of(3, 3)),
+          a=U.of(3, 3), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
     entry("linalg.slogdet", f"torch.linalg.slogdet(a + 3 * {I2}).logabsdet",
-          lambda a: s.log(_det(a + _eye(2, c=3))), a=U.of(2, 2, 2)),
-    entry("logdet", f"torch.logdet(a @ a.mT + {I3})", lambda a: sp.log(_det(_spd(a))), a=U.of(3, 3)),
+          lambda a: s.log(_det(a + _eye(2, c=3))), a=U.of(2, 2, 2), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
+    entry("logdet", f"torch.logdet(a @ a.mT + {I3})", lambda a: sp.log(_det(_spd(a))), a=U.of(3, 3), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
     # -- inverses and solves --------------------------------------------------------------------
     entry("inverse", f"torch.inverse(a + 3 * {I2})", lambda a: _inv(a + _eye(2, c=3)), a=U.of(2, 2)),
     entry("linalg.inv", f"torch.linalg.inv(a + 3 * {I2})", lambda a: _inv(a + _eye(2, c=3)), a=U.of(2, 2, 2)),
     entry("linalg.inv_ex", f"torch.linalg.inv_ex(a + 3 * {I2}).inverse", lambda a: _inv(a + _eye(2, c=3)),
           a=U.of(2, 2)),
     entry("linalg.solve", f"torch.linalg.solve(a + 3 * {I2}, b)", lambda a, b: _inv(a + _eye(2, c=3)) @ b,
-          a=U.of(2, 2), b=R.of(2)),
+          a=U.of(2, 2), b=R.of(2), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
     entry("linalg.solve_ex", f"torch.linalg.solve_ex(a + 3 * {I2}, b).result",
-          lambda a, b: _inv(a + _eye(2, c=3)) @ b, a=U.of(2, 2), b=R.of(2, 3)),
+          lambda a, b: _inv(a + _eye(2, c=3)) @ b, a=U.of(2, 2), b=R.of(2, 3), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
     entry("linalg.solve_left_false", f"torch.linalg.solve(a + 3 * {I2}, b, left=False)",
-          lambda a, b: b @ _inv(a + _eye(2, c=3)), a=U.of(2, 2), b=R.of(3, 2)),
+          lambda a, b: b @ _inv(a + _eye(2, c=3)), a=U.of(2, 2), b=R.of(3, 2), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
     entry("linalg.solve_triangular", f"torch.linalg.solve_triangular(torch.tril(a) + 3 * {I3}, b, upper=False)",
           lambda a, b: _inv(_tril(a) + _eye(3, c=3)) @ b, a=U.of(3, 3), b=R.of(3, 2)),
     entry("triangular_solve", f"torch.triangular_solve(b, torch.triu(a) + 3 * {I2}, upper=True).solution",
-          lambda b, a: _inv(_triu(a) + _eye(2, c=3)) @ b, b=R.of(2, 3), a=U.of(2, 2)),
+          lambda b, a: _inv(_triu(a) + _eye(2, c=3)) @ b, b=R.of(2, 3), a=U.of(2, 2), deviations=limits.TRIANGULAR_SOLVE_FOR),
     entry("linalg.pinv", "torch.linalg.pinv(a + 3 * torch.eye(1, 3).to(a))",
           lambda a: (lambda m: m.T @ _inv(m @ m.T))(a + _eye(1, 3, c=3)), a=U.of(1, 3)),
     entry("pinverse", "torch.pinverse(a + 3 * torch.eye(3, 1).to(a))",
@@ -317,12 +318,12 @@ ENTRIES = [
     entry("linalg.tensorinv", f"torch.linalg.tensorinv((a + 3 * {I2}).reshape(2, 1, 1, 2), ind=2)",
           lambda a: _inv(a + _eye(2, c=3)).reshape(1, 2, 2, 1), a=U.of(2, 2)),
     entry("linalg.tensorsolve", f"torch.linalg.tensorsolve(a + 3 * {I2}, b)", lambda a, b: _inv(a + _eye(2, c=3)) @ b,
-          a=U.of(2, 2), b=R.of(2)),
+          a=U.of(2, 2), b=R.of(2), deviations=limits.FORWARD_OVER_REVERSE_LINALG),
     entry("matrix_power", "torch.matrix_power(a, 3)", lambda a: a @ a @ a, a=R.of(2, 2)),
     entry("linalg.matrix_power", f"torch.linalg.matrix_power(a + 3 * {I2}, -2)",
           lambda a: (lambda m: m @ m)(_inv(a + _eye(2, c=3))), a=U.of(2, 2)),
     # -- factorizations -------------------------------------------------------------------------
-    entry("cholesky", f"torch.cholesky(a @ a.mT + {I2})", lambda a: _cholesky(_spd(a)), a=U.of(2, 2)),
+    entry("cholesky", f"torch.cholesky(a @ a.mT + {I2})", lambda a: _cholesky(_spd(a)), a=U.of(2, 2), unsupported=limits.unsupported(forward="cholesky")),
     entry("linalg.cholesky", f"torch.linalg.cholesky(a @ a.mT + {I2})", lambda a: _cholesky(_spd(a)),
           a=U.of(2, 2, 2)),
     entry("linalg.cholesky_ex", f"torch.linalg.cholesky_ex(a @ a.mT + {I2}, upper=True).L",
@@ -331,7 +332,7 @@ ENTRIES = [
           lambda b, a: (lambda low: _inv_through_value(low @ low.T) @ b)(_tril(a) + _eye(2, c=3)),
           b=R.of(2, 2), a=U.of(2, 2)),
     entry("cholesky_inverse", f"torch.cholesky_inverse(torch.tril(a) + 3 * {I2})",
-          lambda a: (lambda low: _inv_through_value(low @ low.T))(_tril(a) + _eye(2, c=3)), a=U.of(2, 2)),
+          lambda a: (lambda low: _inv_through_value(low @ low.T))(_tril(a) + _eye(2, c=3)), a=U.of(2, 2), deviations=limits.CHOLESKY_INVERSE_FORWARD),
     entry("linalg.lu_solve", f"torch.linalg.lu_solve(*torch.linalg.lu_factor(a + 3 * {I2}), b)",
           lambda a, b: _inv(a + _eye(2, c=3)) @ b, a=U.of(2, 2), b=R.of(2, 2)),
     # -- matrix functions, eigen- and singular values (2x2 closed forms) --------------------------

@@ -8,6 +8,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
+from . import limits
 from ..case import entry
 from ..domain import Kinks, Real
 
@@ -267,22 +268,22 @@ ENTRIES = [
     entry("nn.functional.smooth_l1_loss_beta", "F.smooth_l1_loss(x, y, reduction='sum', beta=0.5)",
           _smooth_l1(0.5, "sum"), x=R, y=R, kinks=_off_threshold(0.5)),
     entry("nn.functional.huber_loss", "F.huber_loss(x, y)", _huber(1.0), x=R.of(2, 3), y=R.of(2, 3),
-          kinks=_off_threshold(1.0)),
+          kinks=_off_threshold(1.0), unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
     entry("nn.functional.huber_loss_delta", "F.huber_loss(x, y, reduction='none', delta=1.5)", _huber(1.5, "none"),
-          x=R, y=R, kinks=_off_threshold(1.5)),
+          x=R, y=R, kinks=_off_threshold(1.5), unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
     # binary classification
     entry("nn.functional.binary_cross_entropy", "F.binary_cross_entropy(x, y)", lambda x, y: s.mean(_bce(x, y)),
-          x=PROB.of(2, 3), y=UNIT.of(2, 3)),
+          x=PROB.of(2, 3), y=UNIT.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("7e3 (float64)"))),
     entry("nn.functional.binary_cross_entropy_weight",
           f"F.binary_cross_entropy(x, y, weight=torch.tensor({list(BCE_W)}, dtype=x.dtype), reduction='sum')",
-          lambda x, y: s.sum(_constants(BCE_W) * _bce(x, y)), x=PROB.of(2, 3), y=UNIT.of(2, 3)),
+          lambda x, y: s.sum(_constants(BCE_W) * _bce(x, y)), x=PROB.of(2, 3), y=UNIT.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("7e3 (float64)"))),
     entry("nn.functional.binary_cross_entropy_with_logits", "F.binary_cross_entropy_with_logits(x, y)",
           lambda x, y: s.mean(_bce_logits(x, y)), x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3)),
     entry("nn.functional.binary_cross_entropy_with_logits_pos_weight",
           f"F.binary_cross_entropy_with_logits(x, y, pos_weight=torch.tensor({list(POS_W)}, dtype=x.dtype))",
           lambda x, y: s.mean(_bce_logits(x, y, POS_W)), x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3)),
     entry("nn.functional.soft_margin_loss", f"F.soft_margin_loss(x, torch.tensor({Y6}, dtype=x.dtype))",
-          lambda x: s.mean(s.log(1 + s.exp(-np.array(Y6) * x))), x=Real(-6.0, 6.0)),
+          lambda x: s.mean(s.log(1 + s.exp(-np.array(Y6) * x))), x=Real(-6.0, 6.0), unsupported=limits.unsupported(forward_of_backward="soft_margin_loss_backward")),
     entry("nn.functional.multilabel_soft_margin_loss", "F.multilabel_soft_margin_loss(x, y)", _multilabel_soft_margin,
           x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3)),
     # multi-class classification
@@ -305,13 +306,13 @@ ENTRIES = [
           "F.nll_loss(x, torch.tensor([2, 0, 0]), weight=torch.tensor([0.75, 2.0, 1.5], dtype=x.dtype), reduction='sum')",
           lambda x: _nll(x, [2, 0, 0], weight=(0.75, 2.0, 1.5), reduction="sum"), x=LOGP.of(3, 3)),
     entry("nn.functional.multi_margin_loss", f"F.multi_margin_loss(x, torch.tensor({T2}))", _multi_margin(T2),
-          x=R.of(2, 4), kinks=_multi_margin_gaps(T2)),
+          x=R.of(2, 4), kinks=_multi_margin_gaps(T2), unsupported=limits.unsupported(double="multi_margin_loss_backward", forward="multi_margin_loss")),
     entry("nn.functional.multi_margin_loss_p2",
           f"F.multi_margin_loss(x, torch.tensor({T2}), p=2, margin=0.5, weight=torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=x.dtype))",
           _multi_margin(T2, p=2, margin=0.5, weight=(0.5, 2.0, 1.0, 1.5)), x=R.of(2, 4),
-          kinks=_multi_margin_gaps(T2, margin=0.5)),
+          kinks=_multi_margin_gaps(T2, margin=0.5), unsupported=limits.unsupported(double="multi_margin_loss_backward", forward="multi_margin_loss")),
     entry("nn.functional.multilabel_margin_loss", f"F.multilabel_margin_loss(x, torch.tensor({ML_T}))",
-          _multilabel_margin, x=R.of(2, 4), kinks=Kinks(_multilabel_margin_gaps)),
+          _multilabel_margin, x=R.of(2, 4), kinks=Kinks(_multilabel_margin_gaps), unsupported=limits.unsupported(double="multilabel_margin_loss_backward", forward="multilabel_margin_loss_forward")),
     # distribution losses
     entry("nn.functional.kl_div", "F.kl_div(x, t, reduction='mean')", lambda x, t: s.mean(t * s.log(t) - t * x),
           x=LOGP.of(2, 3), t=PROB.of(2, 3)),

@@ -7,6 +7,7 @@ import numpy as np
 import sympy as sp
 
 from .. import spec as s
+from . import limits
 from ..case import Contract, entry
 from ..domain import Kinks, Real
 
@@ -345,10 +346,10 @@ ENTRIES = [
           deviations=dict.fromkeys(("float32", "float64"), EXCLUDED_SELF_TIE)),
     entry("index_reduce_amax", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'amax')",
           lambda x, src: _index_reduce(x, [2, 0, 2], src, sp.Max), x=R.of(3, 2), src=R.of(3, 2),
-          kinks=Kinks(_index_reduce_gaps([2, 0, 2]), margin=0.05)),
+          kinks=Kinks(_index_reduce_gaps([2, 0, 2]), margin=0.05), unsupported=limits.unsupported(forward="index_reduce")),
     entry("index_reduce_mean", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'mean')",
           lambda x, src: _index_reduce(x, [2, 0, 2], src, lambda *v: sp.Add(*v) / len(v)),
-          x=R.of(3, 2), src=R.of(3, 2)),
+          x=R.of(3, 2), src=R.of(3, 2), unsupported=limits.unsupported(forward="index_reduce")),
     entry("index_add", f"torch.index_add(x, 0, {_i([2, 0, 2])}, src, alpha=0.5)",
           lambda x, src: _index_add(x, 0, [2, 0, 2], src, sp.Rational(1, 2)), x=R.of(3, 2), src=R.of(3, 2)),
     entry("index_copy", f"torch.index_copy(x, 1, {_i([2, 0])}, src)",

@@ -1,8 +1,8 @@
-"""Fault injection: replace a torch function by one whose backward is wrong in a known way.
+"""Function-level faults: ``torch.<name>`` replaced, inside a ``with`` block, by one whose backward is wrong.
 
-Used by the kit's own tests and the sensitivity benchmark to show which errors the suite catches.
-A fault patches ``torch.<name>`` for the duration of a ``with`` block; every catalogue call that
-looks the function up through ``torch`` sees it.
+Used by the kit's own tests and the sensitivity benchmark on fixed points. Only calls that look the
+function up through ``torch`` at call time see the fault (``torch.sin(x)``, not ``x.sin()``); the
+named, run-wide faults of ``conformance.faults`` replace the aten operator itself instead.
 """
 from __future__ import annotations
 

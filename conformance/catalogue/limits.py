@@ -1,0 +1,82 @@
+"""What torch lacks for some entries (``unsupported``), torch deviations found by the higher-order and
+forward-mode properties, and where the kit has no error model yet (``unmodelled``): shared texts."""
+from ..case import Contract
+
+NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
+NO_FORWARD = "torch has no forward-AD formula for {}"
+NO_FORWARD_OF_BACKWARD = "torch has no forward-AD formula for its backward, {}"
+
+
+def unsupported(double=None, forward=None, forward_of_backward=None, func=None) -> dict:
+    out = {}
+    if double:
+        out["double_backward"] = NO_DOUBLE.format(double)
+    if forward:
+        out["forward_ad"] = NO_FORWARD.format(forward)
+    if forward_of_backward:
+        out["forward_over_reverse"] = NO_FORWARD_OF_BACKWARD.format(forward_of_backward)
+    if func:
+        out["func"] = func
+    return out
+
+
+# Verified by hand (torch 2.13.0, CPU): differentiating the backward of these functions in forward mode
+# through torch.autograd.forward_ad gives Hessian-vector products off by O(1), while double backward,
+# torch.func.jvp over torch.func.vjp and finite differences agree with the exact value.
+FORWARD_OVER_REVERSE_LINALG = {"forward_over_reverse": (
+    "torch.autograd.forward_ad through this LU-based backward gives a wrong HVP (relative error ~1; double "
+    "backward and torch.func agree with the exact value): A = torch.randn(3, 3, dtype=torch.float64) + "
+    "3 * torch.eye(3, dtype=torch.float64); b = torch.randn(3, 2, dtype=torch.float64); v, uA, ub = "
+    "torch.randn(3, 2, dtype=torch.float64), torch.randn(3, 3, dtype=torch.float64), torch.randn(3, 2, "
+    "dtype=torch.float64); with torch.autograd.forward_ad.dual_level(): Ad = make_dual(A.requires_grad_(), "
+    "uA); bd = make_dual(b.requires_grad_(), ub); g = torch.autograd.grad(torch.linalg.solve(Ad, bd), "
+    "[Ad, bd], v); print([unpack_dual(t).tangent for t in g]) differs from torch.func.jvp(lambda A, b: "
+    "torch.func.vjp(torch.linalg.solve, A, b)[1](v), (A, b), (uA, ub))[1] (the tangent for b is None)")}
+
+TRIGAMMA_SECOND_ORDER = {"double_backward:float64": (
+    "lgamma's second derivative is torch's trigamma, accurate to only ~5e-10 relative in float64: "
+    "x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(torch.lgamma(x), "
+    "x, create_graph=True); torch.autograd.grad(g, x) gives 1.6449340676383375, exact pi**2/6 = "
+    "1.6449340668482264")}
+
+CHOLESKY_INVERSE_FORWARD = {"forward_ad": (
+    "cholesky_inverse's forward-mode derivative is wrong (backward mode and finite differences agree with "
+    "the exact value): a, u = torch.randn(2, 2, dtype=torch.float64), torch.randn(2, 2, dtype=torch.float64); "
+    "f = lambda a: torch.cholesky_inverse(torch.tril(a) + 3 * torch.eye(2, dtype=a.dtype)); "
+    "torch.func.jvp(f, (a,), (u,))[1] differs from (torch.func.jacrev(f)(a) * u).sum((-2, -1)) by ~40%")}
+
+TRIANGULAR_SOLVE_FOR = {"forward_over_reverse": Contract(
+    "forward-over-reverse through triangular_solve's backward is wrong: torch.autograd.forward_ad gives an "
+    "HVP off by ~0.44 relative (double backward is exact) and torch.func.hessian raises 'Trying to set a "
+    "forward gradient that has a different size than that of the original Tensor': "
+    "torch.func.hessian(lambda b, a: torch.triangular_solve(b, torch.triu(a) + 3 * torch.eye(2, "
+    "dtype=a.dtype)).solution.sum(), argnums=(0, 1))(torch.randn(2, 3, dtype=torch.float64), "
+    "torch.randn(2, 2, dtype=torch.float64))")}
+
+CDIST_FUNC = {"func": (
+    "torch.func's Jacobian of cdist is wrong (relative error ~1; eager backward and "
+    "torch.autograd.functional.jacobian agree with the exact value): x, y = torch.randn(2, 3, "
+    "dtype=torch.float64), torch.randn(3, 3, dtype=torch.float64); torch.func.jacrev(torch.cdist, "
+    "argnums=(0, 1))(x, y) differs from torch.autograd.functional.jacobian(torch.cdist, (x, y)) by ~0.9")}
+
+
+def unmodelled(feature: str, why: str) -> dict:
+    return {feature: why}
+
+
+PROD_SECOND_ORDER = ("torch differentiates prod's backward, grad * prod / x, whose second derivative cancels "
+                     "terms sympy never forms (P/x_i² - P/x_i² on the diagonal); measured up to 1e3 x the bound "
+                     "of the exact expression; rounding-level (double backward, torch.func and forward mode agree "
+                     "to 2e-16), not a deviation")
+UNCLASSIFIED_SECOND_ORDER = ("second derivative measured {} x the running-error bound; double backward, "
+                             "forward-over-reverse and torch.func agree to rounding, so torch's formula order, "
+                             "not its value, is what the bound does not model yet; not classified")
+COPYSIGN_SECOND_ORDER = ("torch's backward is grad * result / x, whose derivative (sign / x - result / x**2) is "
+                         "exactly 0 but cancels numerically: measured -0.03125 where the exact HVP is 0 at "
+                         "|v u| = 8.7e5 in float32, i.e. at rounding level; the bound of an exact zero is 0")
+DET_FUNC = ("torch.func differentiates det through a batched LU solve whose rounding the cofactor expression's bound "
+            "does not model: measured 2.2 x the bound at first order (eager backward: within it)")
+DET_STRUCTURAL_ZEROS = ("where a direction's entries are 0 the exact HVP entry is 0, while torch's LU-based second "
+                        "derivative leaves rounding noise there; the bound of an exact zero is 0")
+LOGCUMSUMEXP_FORWARD = ("torch's forward-mode formula for logcumsumexp measured 89 x the bound in float64, and its "
+                        "forward-over-reverse and double-backward values differ by 3.8e-11 relative; not classified")

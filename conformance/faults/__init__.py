@@ -1,0 +1,22 @@
+"""Fault injection: named wrong behaviours of torch, to measure which ones the conformance suite catches.
+
+Kernel-level faults (``kernel.py``) replace an aten operator's backward formula through
+``torch.library``, so every spelling of the operator sees them; engine-level faults (``engine.py``)
+wrap autograd's Python entry points.  Each fault declares the part of the suite aimed at it.
+
+- ``pytest cases --conformance-fault NAME`` (or ``CONFORMANCE_FAULT=NAME``) runs with the fault active;
+- ``python -m conformance.faults`` runs each fault's target in a process of its own and prints which
+  test killed it (``--list`` lists them);
+- ``injected(name)`` is the fault for a ``with`` block; ``scaled_backward``/``wrong_backward`` patch one
+  ``torch.<function>`` for fixed-point checks.
+"""
+from __future__ import annotations
+
+from . import kernel  # noqa: F401,I001 - registers the catalogue: kernel-level faults first
+from . import engine  # noqa: F401,I001
+from .functions import scaled_backward, wrong_backward
+from .model import FAULTS, Activation, Fault, Target, UnknownFault, activate, get, injected, select
+from .selfcheck import check_undo, reference_mismatches, snapshot, undo_problems
+
+__all__ = ["FAULTS", "Activation", "Fault", "Target", "UnknownFault", "activate", "check_undo", "get", "injected",
+           "reference_mismatches", "scaled_backward", "select", "snapshot", "undo_problems", "wrong_backward"]

@@ -1,0 +1,103 @@
+"""``python -m conformance.faults``: run the suite once per fault and print which test killed each.
+
+    python -m conformance.faults                       # every fault, each on its own target
+    python -m conformance.faults --fault 'engine.*' --fault sin.scale-1e-3
+    python -m conformance.faults --all -- --op my_entry          # the whole suite, restricted to an entry
+    python -m conformance.faults --all -- cases/test_mine.py     # a property file of one's own
+    python -m conformance.faults --list                # the catalogue of faults and their targets
+
+Arguments after ``--`` go to every run's pytest (``--device cuda``, ``--dtype float64``...).  Each run
+gets ``-x -q -p no:cacheprovider`` and ``--hypothesis-profile ci`` unless another profile is given.
+The exit status is 0 when every fault was killed.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from . import FAULTS, UnknownFault, select
+from .runner import Runner, pytest_args, suite_root
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m conformance.faults", description=__doc__.split("\n")[0],
+                                epilog="arguments after -- go to pytest")
+    p.add_argument("--fault", action="append", metavar="NAME|GLOB", help="faults to run (repeatable; default: all)")
+    p.add_argument("--level", choices=("kernel", "engine"), help="only kernel-level or engine-level faults")
+    p.add_argument("--all", action="store_true", help="run the whole suite (cases/, or the paths after --) per "
+                                                      "fault instead of each fault's target")
+    p.add_argument("--baseline", action="store_true", help="first run each selection without a fault: it must pass")
+    p.add_argument("--list", action="store_true", help="list the faults, what each does and its target")
+    p.add_argument("--markdown", action="store_true", help="print tables as Markdown")
+    p.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
+    p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print every run's command and first failure")
+    return p
+
+
+def _table(rows: list[list[str]], header: list[str], markdown: bool) -> str:
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows])
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header) - 1)]
+    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]  # noqa: E731
+    return "\n".join([fmt(header)] + [fmt(r) for r in rows])
+
+
+def _selection(fault, extra: list[str], suite: bool) -> list[str]:
+    if not suite:
+        return pytest_args(fault.target.args(), extra)
+    paths = [a for a in extra if not a.startswith("-") and os.path.exists(os.path.join(suite_root(), a.split("::")[0]))]
+    return pytest_args([] if paths else ["cases"], extra)
+
+
+def _result(outcome) -> str:
+    if outcome.status == "killed":
+        return f"killed by {outcome.test}"
+    fault = FAULTS.get(outcome.fault)
+    if outcome.status == "survived" and fault is not None and fault.survives:
+        return "SURVIVED (known blind spot)"
+    return outcome.status.upper() + (f": {outcome.message}" if outcome.status != "survived" else "")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = _parser().parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    try:
+        faults = [f for f in select(args.fault) if args.level in (None, f.level)]
+    except UnknownFault as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.list:
+        rows = [[f.name, f.level, f.category, f.what + (f" [survives: {f.survives}]" if f.survives else ""),
+                 str(f.target)] for f in faults]
+        print(_table(rows, ["fault", "level", "category", "what it does", "target"], args.markdown))
+        return 0
+    runner = Runner(suite_root(), jobs=args.jobs, timeout=args.timeout)
+    if args.baseline:
+        selections = list(dict.fromkeys(tuple(_selection(f, extra, args.all)) for f in faults))
+        bad = [o for o in runner.run([(None, list(s)) for s in selections]) if not o.passed]
+        for o in bad:
+            print("baseline (no fault) did not pass: " + o.describe(), file=sys.stderr)
+        if bad:
+            return 2
+
+    def progress(outcome):
+        if args.verbose:
+            print(outcome.describe(), flush=True)
+
+    outcomes = runner.run([(f.name, _selection(f, extra, args.all)) for f in faults], progress)
+    rows = [[f.name, f.level, f.category, _result(o)] for f, o in zip(faults, outcomes)]
+    print(_table(rows, ["fault", "level", "category", "result"], args.markdown))
+    killed = sum(o.status == "killed" for o in outcomes)
+    print(f"\nkilled {killed} of {len(outcomes)} faults ({100.0 * killed / max(1, len(outcomes)):.1f}%)")
+    for o in outcomes:
+        if o.status in ("error", "timeout"):
+            print("\n" + o.describe(), file=sys.stderr)
+    return 0 if killed == len(outcomes) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
