@@ -116,14 +116,9 @@ def test_hessian(case, dtype, device, data):
     t.check(t.expected_hessian(vs), grads=grads, what="Hessian from torch.func.hessian")
 
 
-@pytest.mark.conformance(requires=("func",))
-@pytest.mark.parametrize("how", ["vmap", "is_grads_batched"])
-@scaled_settings(0.25)
-@given(data=st.data())
-def test_batched_vjp(case, dtype, device, data, how):
-    """A batch of weights through ``vmap(vjp_fn)`` or ``autograd.grad(is_grads_batched=True)`` gives each
-    weight's own exact vᵀJ."""
-    t = Trial(case, dtype, device, data, f"batched vjp ({how})")
+def _batched(t: Trial, how: str) -> None:
+    """A batch of weights through ``vmap(vjp_fn)`` or ``autograd.grad(is_grads_batched=True)``."""
+    __tracebackhide__ = True
     names = t.grad_names
     batches = [t.weights(prefix=f"gy_b{b}_") for b in range(BATCH)]
     stacked = [f"torch.stack([{', '.join(batch[k] for batch in batches)}])" for k in range(t.n_outputs)]
@@ -137,3 +132,19 @@ def test_batched_vjp(case, dtype, device, data, how):
               f"grad_outputs=[{', '.join(stacked)}], is_grads_batched=True)")
     for b, vs in enumerate(batches):
         t.check(t.expected(vs), grads={n: f"G[{i}][{b}]" for i, n in enumerate(names)}, what=f"vᵀJ of batch element {b}")
+
+
+@pytest.mark.conformance(requires=("func",))
+@scaled_settings(0.25)
+@given(data=st.data())
+def test_vmap_vjp(case, dtype, device, data):
+    """``torch.func.vmap`` over a VJP function, 3 stacked weights: each weight's own exact vᵀJ."""
+    _batched(Trial(case, dtype, device, data, "func.vmap(vjp)"), "vmap")
+
+
+@pytest.mark.conformance(requires=("func",))
+@scaled_settings(0.25)
+@given(data=st.data())
+def test_is_grads_batched(case, dtype, device, data):
+    """``torch.autograd.grad(..., is_grads_batched=True)`` with 3 stacked weights: each weight's own exact vᵀJ."""
+    _batched(Trial(case, dtype, device, data, "autograd.grad(is_grads_batched=True)"), "is_grads_batched")

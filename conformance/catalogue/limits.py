@@ -3,7 +3,7 @@ forward-mode properties, and where the kit has no error model yet (``unmodelled`
 from ..case import Contract
 
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
-NO_FORWARD = "torch has no forward-AD formula for {}"
+NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"
 NO_FORWARD_OF_BACKWARD = "torch has no forward-AD formula for its backward, {}"
 
 
@@ -80,3 +80,11 @@ DET_STRUCTURAL_ZEROS = ("where a direction's entries are 0 the exact HVP entry i
                         "derivative leaves rounding noise there; the bound of an exact zero is 0")
 LOGCUMSUMEXP_FORWARD = ("torch's forward-mode formula for logcumsumexp measured 89 x the bound in float64, and its "
                         "forward-over-reverse and double-backward values differ by 3.8e-11 relative; not classified")
+
+NORM_HESSIAN_FUNC = {"func": (
+    "torch.func's Hessian of a normalization loses the dependence of the normalized input on x in the "
+    "weight-input block (eager double backward and the exact value agree): x, w, b, v = torch.randn(2, 3, "
+    "dtype=torch.float64), torch.randn(3, dtype=torch.float64), torch.randn(3, dtype=torch.float64), "
+    "torch.randn(2, 3, dtype=torch.float64); L = lambda x, w, b: (F.layer_norm(x, (3,), w, b) * v).sum(); "
+    "torch.func.hessian(L, argnums=(0, 1, 2))(x, w, b)[1][0][0] has zeros in columns 1 and 2, where "
+    "torch.autograd.grad(torch.autograd.grad(L(x, w, b), w, create_graph=True)[0][0], x) has not")}
