@@ -74,8 +74,8 @@ ENTRIES = [
     entry("pow", "torch.pow(x, y)", lambda x, y: x**y, x=Real(0.2, 3.0), y=Real(-2.0, 2.0), deviations=POW_HIGHER_ORDER),
     entry("atan2", "torch.atan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
     entry("hypot", "torch.hypot(x, y)", lambda x, y: s.hypot(x, y), x=NONZERO, y=NONZERO),
-    entry("maximum", "torch.maximum(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART),
-    entry("minimum", "torch.minimum(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART),
+    entry("maximum", "torch.maximum(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+    entry("minimum", "torch.minimum(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
 
     # Aliases and method spellings of the arithmetic.
     entry("Tensor.add", "x.add(y)", lambda x, y: x + y, x=R, y=R),
@@ -114,8 +114,8 @@ ENTRIES = [
     entry("float_power_int", "torch.float_power(x, 3)", lambda x: x**3, x=R),
 
     entry("arctan2", "torch.arctan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
-    entry("fmax", "torch.fmax(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART),
-    entry("fmin", "torch.fmin(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART),
+    entry("fmax", "torch.fmax(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+    entry("fmin", "torch.fmin(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
     entry("copysign", "torch.copysign(x, y)", lambda x, y: s.abs(x) * sign(y), x=NONZERO, y=NONZERO, unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
     entry("copysign_scalar", "torch.copysign(x, -1.0)", lambda x: -s.abs(x), x=NONZERO, unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
     entry("ldexp", "torch.ldexp(x, y)", lambda x, y: x * 2**y, x=R, y=Real(-3.0, 3.0)),

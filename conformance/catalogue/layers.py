@@ -449,7 +449,7 @@ ENTRIES = [
     entry("nn.functional.embedding_bag_per_sample_weights",
           "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3]), w, torch.tensor([0, 2]), mode='sum', per_sample_weights=sw)",
           lambda w, sw: s.array([w[0] * sw[0] + w[2] * sw[1], w[1] * sw[2] + w[0] * sw[3] + w[3] * sw[4]]),
-          w=R.of(4, 2), sw=R.of(5), unsupported=limits.unsupported(forward="_embedding_bag")),
+          w=R.of(4, 2), sw=R.of(5), unsupported=limits.unsupported(forward="_embedding_bag", double="_embedding_bag_per_sample_weights_backward")),
     entry("nn.functional.dropout_eval", "F.dropout(x, 0.5, training=False)", lambda x: x, x=R.of(2, 3)),
     entry("nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, scale=0.5)",
           lambda q, k, v: _attention(q, k, v, HALF), q=U.of(1, 2, 2), k=U.of(1, 2, 2), v=U.of(1, 2, 1)),

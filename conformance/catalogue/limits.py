@@ -88,3 +88,6 @@ NORM_HESSIAN_FUNC = {"func": (
     "torch.randn(2, 3, dtype=torch.float64); L = lambda x, w, b: (F.layer_norm(x, (3,), w, b) * v).sum(); "
     "torch.func.hessian(L, argnums=(0, 1, 2))(x, w, b)[1][0][0] has zeros in columns 1 and 2, where "
     "torch.autograd.grad(torch.autograd.grad(L(x, w, b), w, create_graph=True)[0][0], x) has not")}
+SELECTION_FORWARD = ("torch's forward-mode formula is other_t + mask * (self_t - other_t), which rounds the selected "
+                     "tangent by u |other_t| while the exact J u is the selected tangent itself (bound 4 u |self_t|): "
+                     "measured 165 x in float64, at rounding level")
