@@ -15,6 +15,12 @@ from conformance.trial import Trial
 THIRD_ORDER = ("sin", "tanh", "exp", "log", "sigmoid", "erf", "atan", "mul", "div", "pow")
 
 
+def _first(t: Trial, y: str, vs: list[str]) -> None:
+    """``g`` = vᵀJ through ``autograd.grad(create_graph=True)``: differentiable in the inputs."""
+    t.run(f"g = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(t.grad_names)}], "
+          f"grad_outputs=[{', '.join(vs)}], create_graph=True)")
+
+
 def _second(t: Trial, g: str, us: list[str], target: str) -> None:
     """``target`` = the derivative of Σ g_i·u_i (g from a create_graph backward) w.r.t. every input.
 
@@ -36,8 +42,7 @@ def test_hvp(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "hvp")
     y = t.forward()
     vs = t.weights()
-    t.run(f"g = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(t.grad_names)}], "
-          f"grad_outputs=[{', '.join(vs)}], create_graph=True)")
+    _first(t, y, vs)
     t.check(t.expected(vs), grads={n: f"g[{i}]" for i, n in enumerate(t.grad_names)}, what="vᵀJ with create_graph")
     us = t.tangents()
     _second(t, "g", us, "h")
@@ -78,8 +83,7 @@ def test_third_order(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "third_order")
     y = t.forward()
     vs = t.weights()
-    t.run(f"g = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(t.grad_names)}], "
-          f"grad_outputs=[{', '.join(vs)}], create_graph=True)")
+    _first(t, y, vs)
     us = t.tangents()
     _second(t, "g", us, "h")
     ws = t.tangents(prefix="w")
