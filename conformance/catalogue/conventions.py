@@ -75,6 +75,7 @@ class Row:
     deviation: str | Contract | None = None
     documented: str = ""
     roundoff: int = 0
+    torch_gives: Any = None  # a departing row's gradient as torch documents it: any other value still fails
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -155,6 +156,8 @@ def row(id: str, call: str, at, rule: int, grad=None, **kw) -> Row:  # noqa: A00
     at = at if isinstance(at, dict) else {"x": at}
     if grad is not None and not isinstance(grad, dict):
         grad = {next(iter(at)): grad}
+    if kw.get("torch_gives") is not None and not isinstance(kw["torch_gives"], dict):
+        kw["torch_gives"] = {next(iter(at)): kw["torch_gives"]}
     return Row(id, call, at, rule, grad, **kw)
 
 
@@ -297,10 +300,14 @@ TABLE: list[Row] = [
     row("hardshrink-at-neg-lambda", "F.hardshrink(x, 0.5)", [-0.5], 4, accept=({"x": [0.0]}, {"x": [1.0]}), why="jump: slopes 0 and 1"),
     row("threshold-at-0-value-0", "F.threshold(x, 0.0, 0.0)", [0.0], 2, [0.0], why="relu"),
     row("threshold-jump", "F.threshold(x, 1.0, 0.5)", [1.0], 4, accept=({"x": [0.0]}, {"x": [1.0]}), why="jump 1/2 → 1"),
-    row("clamp-at-min", "torch.clamp(x, -1.0, 1.0)", [-1.0], 2, [0.0], why="slopes 0 → 1", deviation=D["clamp"]),
-    row("clamp-at-max", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], why="slopes 1 → 0", deviation=D["clamp"]),
-    row("clamp_min-at-bound", "torch.clamp_min(x, 0.0)", [0.0], 2, [0.0], why="relu", deviation=D["clamp_minmax"]),
-    row("clamp_max-at-bound", "torch.clamp_max(x, 0.0)", [0.0], 3, [0.0], why="min(x, 0)", deviation=D["clamp_minmax"]),
+    row("clamp-at-min", "torch.clamp(x, -1.0, 1.0)", [-1.0], 2, [0.0], why="slopes 0 → 1", deviation=D["clamp"],
+        torch_gives=[1.0]),
+    row("clamp-at-max", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], why="slopes 1 → 0", deviation=D["clamp"],
+        torch_gives=[1.0]),
+    row("clamp_min-at-bound", "torch.clamp_min(x, 0.0)", [0.0], 2, [0.0], why="relu", deviation=D["clamp_minmax"],
+        torch_gives=[1.0]),
+    row("clamp_max-at-bound", "torch.clamp_max(x, 0.0)", [0.0], 3, [0.0], why="min(x, 0)", deviation=D["clamp_minmax"],
+        torch_gives=[1.0]),
     row("clamp-tensor-min-tie", "torch.clamp(x, min=y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["clamp_t"]),
     row("clamp-tensor-max-tie", "torch.clamp(x, max=y)", _T, 3, _HALVES, why="min(x, y)", deviation=D["clamp_t"]),
     row("clamp_min-tensor-tie", "torch.clamp_min(x, y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["clamp_t"]),

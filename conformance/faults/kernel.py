@@ -137,10 +137,7 @@ _fault("abs.grad-1-at-0", "non-differentiable point", "abs's gradient at exactly
 _fault("clamp.grad-0-at-bounds", "non-differentiable point", "clamp's gradient at x == min or x == max is 0 "
        "(torch: 1)", "clamp",
        lambda g, out, x, lo, hi: (g * ((x > _low(lo)) & (x < _high(hi))), None, None),
-       Target(("cases/test_conventions.py",), (), "clamp-at-min or clamp-at-max"),
-       survives="the conventions rows clamp-at-min/clamp-at-max document torch's gradient 1 at the bound as a "
-                "deviation from rule 2 (min-norm subgradient 0): any gradient there is reported as xfailed, so "
-                "neither 0 (the rule's value, xpassed) nor any other value fails")
+       Target(("cases/test_conventions.py",), (), "clamp-at-min or clamp-at-max"))
 _fault("erfcx.overflow", "overflow", "erfcx's backward from its definition, 2x·exp(x²)·erfc(x) − 2/√π: "
        "inf·0 = nan in float32 for x > 9.4 (the entry's domain reaches 20)", "special_erfcx", _erfcx_from_definition,
        Target((VJP,), ("special.erfcx",)))
