@@ -1,12 +1,15 @@
-"""Smallest relative backward error the kit detects, per function and dtype (one deterministic point).
+"""Smallest relative backward error the kit detects, per function and dtype (one deterministic point),
+side by side with torch.autograd.gradcheck (slow and fast mode, its default tolerances) at the same point.
 
 Run by hand from the repository root:  python benchmarks/sensitivity.py
-For each decade e = 1e-3 ... 1e-16 the backward of torch.<fn> is scaled by (1 + e) (conformance.faults)
-and one weighted-backward check runs at a fixed grid point; the table gives the smallest e caught.
+For each decade e = 1e-1 ... 1e-16 the backward of torch.<fn> is scaled by (1 + e) (conformance.faults)
+and one check runs at a fixed grid point; the table gives the smallest e caught ("false alarm" where a
+check already fails without any fault, "not caught at 1e-1" where even 1e-1 passes).
 """
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -39,20 +42,43 @@ def caught(name: str, fn: str, dtype, rel: float) -> bool:
     return False
 
 
+def gradcheck_caught(name: str, fn: str, dtype, rel: float, fast: bool) -> bool:
+    """Whether gradcheck (default eps, atol, rtol) rejects torch.<fn> with its backward scaled by 1 + rel."""
+    case = get(name)
+    values = {k: v.astype(np.float32).astype(np.float64) for k, v in grid(case).items()}
+    tensors = {a.name: torch.tensor(values[a.name], dtype=dtype if a.differentiable else torch.int64)
+               for a in case.args}
+    names = [a.name for a in case.args if a.differentiable]
+
+    def f(*diff):
+        bound = {**tensors, **dict(zip(names, diff))}
+        return case.fn(*(bound[a.name] for a in case.args))
+
+    inputs = tuple(tensors[n].clone().requires_grad_() for n in names)
+    with scaled_backward(fn, rel), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # gradcheck warns that the inputs are not double precision
+        return not torch.autograd.gradcheck(f, inputs, fast_mode=fast, raise_exception=False)
+
+
+def smallest(check) -> str:
+    if check(0.0):
+        return "false alarm"
+    found = None
+    for k in range(1, 17):
+        if not check(10.0**-k):
+            break
+        found = 10.0**-k
+    return f"{found:.0e}" if found else "not caught at 1e-1"
+
+
 def main() -> None:
-    print("| function | float32 | float64 |")
-    print("| --- | ---: | ---: |")
+    print("| function | kit float32 | kit float64 | gradcheck float64 (slow / fast) | gradcheck float32 (slow / fast) |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name, fn in TARGETS:
-        row = []
-        for dtype in (torch.float32, torch.float64):
-            smallest = None
-            for k in range(3, 17):
-                if caught(name, fn, dtype, 10.0**-k):
-                    smallest = 10.0**-k
-                else:
-                    break
-            row.append(f"{smallest:.0e}" if smallest else "not caught at 1e-3")
-        print(f"| {name} | {row[0]} | {row[1]} |")
+        kit = [smallest(lambda rel, d=dtype: caught(name, fn, d, rel)) for dtype in (torch.float32, torch.float64)]
+        gc = {d: " / ".join(smallest(lambda rel, d=d, fast=fast: gradcheck_caught(name, fn, d, rel, fast))
+                            for fast in (False, True)) for d in (torch.float64, torch.float32)}
+        print(f"| {name} | {kit[0]} | {kit[1]} | {gc[torch.float64]} | {gc[torch.float32]} |")
 
 
 if __name__ == "__main__":
