@@ -77,6 +77,27 @@ def require_untouched(t: Trial, what: str, names: list[str] | None = None) -> No
             t.fail(f"{n}.grad is not None after {what} (a refused call must accumulate nothing)")
 
 
+def require_grads_kept(t: Trial, before: dict[str, str | None], what: str) -> None:
+    """Each named ``.grad`` is as it was: None (``before[n] is None``), or the same tensor, all 7.0 (its prime)."""
+    __tracebackhide__ = True
+    for n, src in before.items():
+        if src is not None:
+            if not t.eval(f"{n}.grad is {src} and bool(({n}.grad == 7.0).all())"):
+                t.fail(f"{what} changed {n}.grad (expected the same tensor, all 7.0)")
+        elif t.eval(f"{n}.grad") is not None:
+            t.fail(f"{what} wrote {n}.grad (expected None)")
+
+
+def refused_in_place(t: Trial, line: str, pattern: str, what: str) -> None:
+    """An in-place op torch must refuse before it runs: it raises, and the first input keeps its values."""
+    __tracebackhide__ = True
+    leaf = t.grad_names[0]
+    t.run(f"before = {leaf}.detach().clone()")
+    expect_error(t, line, RuntimeError, pattern, what)
+    if not t.eval(f"torch.equal({leaf}.detach(), before)"):
+        t.fail(f"the refused `{line}` changed {leaf}")
+
+
 def values_of(t: Trial, src: str) -> np.ndarray:
     """The exact values of a tensor the trial computed (float32 and float64 are exact in float64)."""
     return t.eval(src).detach().to("cpu", torch.float64).numpy().copy()
