@@ -67,6 +67,9 @@ def pytest_addoption(parser):
     group.addoption("--conformance-fault", default=os.environ.get("CONFORMANCE_FAULT") or None, metavar="NAME",
                     help="inject the named fault into torch for the whole run (python -m conformance.faults --list; "
                          "default: $CONFORMANCE_FAULT)")
+    group.addoption("--conformance-examples", type=int, default=None, metavar="N",
+                    help="override the Hypothesis profile's max_examples (its other settings stay): "
+                         "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
 
 
 def _selected_dtypes(config) -> list[str]:
@@ -104,6 +107,7 @@ def _device(config) -> torch.device:
     return device
 
 
+@pytest.hookimpl(trylast=True)  # after Hypothesis's plugin has loaded --hypothesis-profile
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(requires=(), entries=None): catalogue features a conformance "
                             "case requires of an entry, and an optional fixed list of entries")
@@ -115,7 +119,20 @@ def pytest_configure(config):
         if profile not in PROFILES:
             raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
         settings.load_profile(profile)
+    _override_examples(config)
     _activate_fault(config)
+
+
+def _override_examples(config) -> None:
+    """``--conformance-examples N``: the loaded profile with its ``max_examples`` replaced."""
+    examples = config.getoption("--conformance-examples")
+    if examples is None:
+        return
+    if examples < 1:
+        raise pytest.UsageError(f"--conformance-examples: must be at least 1 (got {examples})")
+    name = settings.get_current_profile_name()
+    settings.register_profile(f"{name}:{examples}", parent=settings.get_profile(name), max_examples=examples)
+    settings.load_profile(f"{name}:{examples}")
 
 
 def _activate_fault(config) -> None:

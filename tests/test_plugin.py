@@ -50,6 +50,7 @@ def test_dtype_option_restricts(suite):
     (["--device", "cuda:7"], "--device: 'cuda:7' is not available"),
     (["--dtype", "float16"], "--dtype: unknown dtype 'float16'"),
     (["--op", "sin,no_such_op*"], "--op: no catalogue entry matches 'no_such_op*'"),
+    (["--conformance-examples", "0"], "--conformance-examples: must be at least 1"),
 ])
 def test_bad_option_is_a_usage_error_naming_it(suite, args, message):
     result = suite.runpytest("-p", "conformance.plugin", *args)
@@ -92,6 +93,13 @@ def test_random_profile_prints_a_replayable_seed(suite, monkeypatch):
     monkeypatch.delenv("CONFORMANCE_SEED", raising=False)
     result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "--hypothesis-profile", "nightly")
     result.stdout.fnmatch_lines(["*hypothesis profile nightly, max_examples 150, seed [0-9]* (replay: --hypothesis-seed=SEED)"])
+
+
+def test_examples_option_keeps_the_profile_but_its_example_count(suite, monkeypatch):
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "--hypothesis-profile", "nightly",
+                             "--conformance-examples", "12", "--hypothesis-seed", "5")
+    result.stdout.fnmatch_lines(["*hypothesis profile nightly:12, max_examples 12, seed 5 *"])
 
 
 def test_unknown_profile_in_environment_is_a_usage_error(suite, monkeypatch):

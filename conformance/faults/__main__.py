@@ -17,6 +17,7 @@ import os
 import sys
 
 from . import FAULTS, UnknownFault, select
+from ..tables import table as _table
 from .runner import Runner, pytest_args, suite_root
 
 
@@ -34,15 +35,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=600.0, help="seconds per run (default 600)")
     p.add_argument("-v", "--verbose", action="store_true", help="print every run's command and first failure")
     return p
-
-
-def _table(rows: list[list[str]], header: list[str], markdown: bool) -> str:
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        return "\n".join(lines + ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows])
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header) - 1)]
-    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)) + "  " + r[-1]  # noqa: E731
-    return "\n".join([fmt(header)] + [fmt(r) for r in rows])
 
 
 def _selection(fault, extra: list[str], suite: bool) -> list[str]:
