@@ -15,6 +15,7 @@ weight), and every input's ``.grad`` is compared with the rule's gradient:
 
 A missing ``.grad`` is a failure.  Rows with a documented torch deviation are non-strict xfails; a row that
 also records torch's own departing value (``torch_gives``) is a strict xfail covering that value only.
+A row whose deviation a torch release fixed (``until``) is strict again from that release on.
 """
 import functools
 import re
@@ -37,9 +38,9 @@ def _param(row: Row):
     missing = _case(row).missing()
     if missing:
         marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))
-    if row.deviation:  # strict where torch's own value is documented: a change either way is news
+    if row.departing:  # strict where torch's own value is documented: a change either way is news
         marks.append(pytest.mark.xfail(strict=row.torch_gives is not None, raises=KnownDeviation,
-                                       reason=f"known torch deviation: {row.deviation}"))
+                                       reason=f"known torch deviation: {row.departing}"))
     return pytest.param(row, id=row.id, marks=marks)
 
 
@@ -56,7 +57,7 @@ def _case(row: Row) -> Case:
 
     The expected gradients come from the row, never from the kit's oracle: the Trial's oracle only
     lends the output shape (its spec is zeros of the shape torch's forward gives; it is never evaluated)."""
-    deviations = {d: row.deviation for d in DTYPES} if row.deviation else {}
+    deviations = {d: row.departing for d in DTYPES} if row.departing else {}
     return entry("conventions." + re.sub(r"[^\w.]", "_", row.id), row.call,
                  lambda *_: np.full(_output_shape(row), sp.Integer(0), dtype=object), deviations=deviations,
                  **{n: Real(shape=v.shape) for n, v in row.values().items()})

@@ -141,3 +141,10 @@ def test_the_conventions_document_is_current():
     from conformance.catalogue.conventions import document
     path = Path(__file__).resolve().parents[1] / "docs" / "conventions.md"
     assert path.read_text() == document(), "docs/conventions.md is stale: python -m conformance.catalogue.conventions > docs/conventions.md"
+
+
+def test_a_deviation_fixed_in_a_release_is_strict_from_that_release():
+    from conformance.catalogue.conventions import row
+    fixed = row("t", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], deviation="reason. Repro: `x`", until="0.1")
+    pending = row("t", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], deviation="reason. Repro: `x`", until="999.0")
+    assert fixed.departing is None and pending.departing == "reason. Repro: `x`"

@@ -33,6 +33,8 @@ from typing import Any, Callable
 
 import numpy as np
 import sympy as sp
+import torch
+from torch.torch_version import TorchVersion
 
 from .. import spec as s
 from ..case import Contract
@@ -76,6 +78,14 @@ class Row:
     documented: str = ""
     roundoff: int = 0
     torch_gives: Any = None  # a departing row's gradient as torch documents it: any other value still fails
+    until: str | None = None  # the first torch version that follows the rule (the deviation holds before it)
+
+    @property
+    def departing(self) -> str | Contract | None:
+        """The deviation, where the installed torch still has it (``until`` names the version that fixed it)."""
+        if self.deviation and self.until and TorchVersion(torch.__version__) >= self.until:
+            return None
+        return self.deviation
 
     @property
     def inputs(self) -> tuple[str, ...]:
@@ -301,13 +311,13 @@ TABLE: list[Row] = [
     row("threshold-at-0-value-0", "F.threshold(x, 0.0, 0.0)", [0.0], 2, [0.0], why="relu"),
     row("threshold-jump", "F.threshold(x, 1.0, 0.5)", [1.0], 4, accept=({"x": [0.0]}, {"x": [1.0]}), why="jump 1/2 → 1"),
     row("clamp-at-min", "torch.clamp(x, -1.0, 1.0)", [-1.0], 2, [0.0], why="slopes 0 → 1", deviation=D["clamp"],
-        torch_gives=[1.0]),
+        torch_gives=[1.0], until="2.14"),
     row("clamp-at-max", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], why="slopes 1 → 0", deviation=D["clamp"],
-        torch_gives=[1.0]),
+        torch_gives=[1.0], until="2.14"),
     row("clamp_min-at-bound", "torch.clamp_min(x, 0.0)", [0.0], 2, [0.0], why="relu", deviation=D["clamp_minmax"],
-        torch_gives=[1.0]),
+        torch_gives=[1.0], until="2.14"),
     row("clamp_max-at-bound", "torch.clamp_max(x, 0.0)", [0.0], 3, [0.0], why="min(x, 0)", deviation=D["clamp_minmax"],
-        torch_gives=[1.0]),
+        torch_gives=[1.0], until="2.14"),
     row("clamp-tensor-min-tie", "torch.clamp(x, min=y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["clamp_t"]),
     row("clamp-tensor-max-tie", "torch.clamp(x, max=y)", _T, 3, _HALVES, why="min(x, y)", deviation=D["clamp_t"]),
     row("clamp_min-tensor-tie", "torch.clamp_min(x, y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["clamp_t"]),
@@ -483,6 +493,7 @@ def markdown(rows: list[Row] = TABLE) -> str:
     lines = ["| row | function | point | gradient | rule | why | torch |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         torch_mark = ("departs (documented)" if r.documented else "departs") if r.deviation else "follows"
+        torch_mark += f" before torch {r.until}" if r.until else ""
         cells = [f"`{r.id}`", f"`{r.call}`", point_text(r), value_text(r), f"{r.rule}: {RULES[r.rule]}", r.why, torch_mark]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
