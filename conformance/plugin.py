@@ -8,7 +8,9 @@ from __future__ import annotations
 import fnmatch
 import os
 import random
+import warnings
 from collections import defaultdict
+from pathlib import Path
 
 import pytest
 import torch
@@ -67,6 +69,15 @@ def pytest_addoption(parser):
     group.addoption("--conformance-fault", default=os.environ.get("CONFORMANCE_FAULT") or None, metavar="NAME",
                     help="inject the named fault into torch for the whole run (python -m conformance.faults --list; "
                          "default: $CONFORMANCE_FAULT)")
+    group.addoption("--conformance-report", default=None, metavar="PATH",
+                    help="write a JSON report of the run (environment, and per test: case, property, dtype, device, "
+                         "outcome, worst error / bound, examples, repro); merge and diff them with python -m "
+                         "conformance.reports")
+    group.addoption("--conformance-deviations", default="auto", metavar="PATH|auto|none",
+                    help="known deviations of this torch version, one test id per line (default auto: "
+                         "deviations/torch-X.Y.txt under the rootdir, if present)")
+    group.addoption("--conformance-deviations-mode", choices=("xfail", "skip"), default="xfail",
+                    help="listed deviations are non-strict expected failures (default) or skipped")
     group.addoption("--conformance-examples", type=int, default=None, metavar="N",
                     help="override the Hypothesis profile's max_examples (its other settings stay): "
                          "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
@@ -121,6 +132,11 @@ def pytest_configure(config):
         settings.load_profile(profile)
     _override_examples(config)
     _activate_fault(config)
+    config._conformance_deviations = _known_deviations(config)
+    path = config.getoption("--conformance-report")
+    if path and not hasattr(config, "workerinput"):  # the controller writes it (xdist workers send it their reports)
+        from .reports.writer import ReportWriter
+        config.pluginmanager.register(ReportWriter(config, Path(path).resolve()), "conformance-report")
 
 
 def _override_examples(config) -> None:
@@ -133,6 +149,43 @@ def _override_examples(config) -> None:
     name = settings.get_current_profile_name()
     settings.register_profile(f"{name}:{examples}", parent=settings.get_profile(name), max_examples=examples)
     settings.load_profile(f"{name}:{examples}")
+
+
+def _known_deviations(config) -> tuple[Path | None, list]:
+    """The deviations file in force (``--conformance-deviations``) and its entries."""
+    from .deviations import DeviationFileError, default_path, parse
+    option = config.getoption("--conformance-deviations")
+    if option == "none":
+        return None, []
+    path = default_path(config.rootpath) if option == "auto" else Path(option)
+    if option == "auto" and not path.is_file():
+        return None, []
+    try:
+        return path, parse(path)
+    except DeviationFileError as exc:
+        raise pytest.UsageError(f"--conformance-deviations: {exc}") from None
+
+
+def _apply_deviations(config, items) -> None:
+    path, entries = config._conformance_deviations
+    if not entries:
+        return
+    from .deviations import unmatched
+    by_id = {e.test_id: e for e in entries}
+    skip = config.getoption("--conformance-deviations-mode") == "skip"
+    for item in items:
+        entry = by_id.get(item.nodeid)
+        if entry is not None:
+            reason = entry.describe(torch.__version__)
+            item.add_marker(pytest.mark.skip(reason=reason) if skip else pytest.mark.xfail(reason=reason, strict=False))
+    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("--op") \
+        or config.getoption("--dtype")
+    first_worker = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"
+    stale = unmatched(entries, {i.nodeid for i in items}) if not narrowed and first_worker else []
+    if stale:
+        warnings.warn(pytest.PytestWarning(
+            f"{path}: {len(stale)} deviation entr{'y' if len(stale) == 1 else 'ies'} match no collected test "
+            f"(renamed or removed?): " + ", ".join(f"{e.test_id} ({e.where})" for e in stale[:5])))
 
 
 def _activate_fault(config) -> None:
@@ -158,7 +211,13 @@ def pytest_report_header(config):
     return [f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
             f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
-            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"] + _fault_header(config)
+            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"] + _fault_header(config) + _deviations_header(config)
+
+
+def _deviations_header(config) -> list[str]:
+    path, entries = config._conformance_deviations
+    mode = config.getoption("--conformance-deviations-mode")
+    return [f"known deviations: {path} ({len(entries)} entries, {mode})"] if path else []
 
 
 def _fault_header(config) -> list[str]:
@@ -230,6 +289,7 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
+    _apply_deviations(config, items)
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "device" in fixtures or ("case" in fixtures and not _explicit(item, "case")):  # a conformance case
@@ -238,6 +298,11 @@ def pytest_collection_modifyitems(config, items):
         if callspec is None:
             continue
         case, dtype = callspec.params.get("case"), callspec.params.get("dtype")
+        entry = case if case is not None else callspec.params.get("row")  # a catalogue entry, or a conventions row
+        if getattr(entry, "name", None) or getattr(entry, "id", None):
+            item.user_properties.append(("conformance_case", getattr(entry, "name", None) or entry.id))
+        if isinstance(dtype, torch.dtype):
+            item.user_properties.append(("conformance_dtype", dtype_name(dtype)))
         if not isinstance(case, Case) or not isinstance(dtype, torch.dtype) or _explicit(item, "case"):  # empty sets
             continue
         if dtype_name(dtype) not in case.dtypes:
@@ -269,6 +334,8 @@ def pytest_runtest_call(item):
         result = record.stop()
         if result and result[1]:
             item.user_properties.append(("conformance_worst", result))
+        if record.examples():
+            item.user_properties.append(("conformance_examples", record.examples()))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -279,6 +346,10 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "skipped"
         report.wasxfail = str(call.excinfo.value).splitlines()[0]
         report.longrepr = str(call.excinfo.value)
+    elif report.failed and call.excinfo is not None:  # the repro note travels with the report (xdist too)
+        notes = [n for n in getattr(call.excinfo.value, "__notes__", []) if n.startswith("Repro")]
+        if notes:
+            report.user_properties = [*report.user_properties, ("conformance_repro", notes[0])]
 
 
 def scaled_settings(fraction: float):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 _current: list | None = None
 _features: tuple = ()
+_examples: dict[int, object] = {}  # the examples (Hypothesis data objects) the item ran, by identity
 
 
 def start(features: tuple = ()) -> None:
     """Open the record of a test item; ``features`` are what its property requires of entries."""
     global _current, _features
     _current, _features = [0.0, ""], tuple(features)
+    _examples.clear()
 
 
 def features() -> tuple:
@@ -24,6 +26,17 @@ def stop() -> tuple[float, str] | None:
     global _current, _features
     result, _current, _features = _current, None, ()
     return tuple(result) if result is not None else None
+
+
+def example(data) -> None:
+    """Note a trial of the running item: one per Hypothesis example (``data``), or a fixed point (None)."""
+    if _current is not None:
+        _examples.setdefault(id(data), data)
+
+
+def examples() -> int:
+    """How many examples the running (or last stopped) item ran."""
+    return len(_examples)
 
 
 def observe(ratio: float, label: str) -> None:

@@ -52,6 +52,7 @@ class Trial:
         """``data`` is Hypothesis's ``st.data()``; pass ``values`` (and data=None) for a fixed point."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
+        record.example(data)
         self._device = torch.empty(0, device=device).device  # "cuda" resolved to "cuda:0"
         if values is None:
             values = data.draw(input_strategy(case, dtype), label="inputs")

@@ -1,0 +1,65 @@
+"""Conformance reports: the JSON a run writes (``--conformance-report PATH``), read back with clear errors.
+
+A report is one JSON object::
+
+    {"format": "autograd-conformance-report", "format_version": 1,
+     "environment": {"torch": "2.13.0+cpu", "torch_git": "...", "torch_cuda": null, "device": "cpu",
+                     "python": "3.11.7", "platform": "Linux-...", "kit": "0.1.0", "profile": "ci",
+                     "max_examples": 8, "seed": null, "dtypes": [...], "fault": null,
+                     "started": "2026-11-27T10:00:00+00:00", "seconds": 512.3, "args": [...]},
+     "counts": {"passed": 19045, "failed": 0, ...},
+     "items": [{"id": "cases/test_vjp.py::test_vjp[sin-float32]", "case": "sin", "property": "vjp",
+                "dtype": "float32", "device": "cpu", "outcome": "passed", "worst": 0.21,
+                "worst_at": "sin-float32", "examples": 8, "seconds": 0.02, "message": null,
+                "repro": null}, ...]}
+
+``outcome`` is one of OUTCOMES; ``worst`` is the largest observed error as a fraction of its bound
+(null where the test compares nothing numerically); ``message`` is the first line of a failure, or the
+reason of a skip or expected failure; ``repro`` the copy-pasteable snippet of a failure.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+FORMAT = "autograd-conformance-report"
+FORMAT_VERSION = 1
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
+
+
+class ReportError(ValueError):
+    """A report file that cannot be used: missing, not JSON, truncated, or not a conformance report."""
+
+
+def load(path: str | Path) -> dict:
+    """The report at ``path``, checked; a ReportError names the file and what is wrong with it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ReportError(f"{path}: no such report file" if not path.exists() else f"{path}: not a file")
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if not text.strip():
+        raise ReportError(f"{path}: empty file, not a conformance report")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        hint = " (truncated?)" if exc.pos >= len(text.rstrip()) - 1 else ""
+        raise ReportError(f"{path}: not valid JSON{hint}: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ReportError(f"{path}: not an autograd-conformance report (no \"format\": \"{FORMAT}\" field; "
+                          f"write one with pytest --conformance-report PATH)")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise ReportError(f"{path}: report format version {data.get('format_version')!r}; this kit reads "
+                          f"version {FORMAT_VERSION}")
+    for key, kind in (("environment", dict), ("items", list), ("counts", dict)):
+        if not isinstance(data.get(key), kind):
+            raise ReportError(f"{path}: field {key!r} missing or not a JSON {kind.__name__}")
+    for k, item in enumerate(data["items"]):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item.get("outcome") not in OUTCOMES:
+            raise ReportError(f"{path}: item {k} malformed (needs a string \"id\" and an \"outcome\" in {OUTCOMES})")
+    return data
+
+
+def label(report: dict) -> str:
+    """A column label for a report: torch version and device (``torch 2.13.0+cpu / cpu``)."""
+    env = report["environment"]
+    return f"torch {env.get('torch', '?')} / {env.get('device', '?')}"
