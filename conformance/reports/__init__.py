@@ -20,6 +20,7 @@ reason of a skip or expected failure; ``repro`` the copy-pasteable snippet of a 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 FORMAT = "autograd-conformance-report"
@@ -53,13 +54,41 @@ def load(path: str | Path) -> dict:
     for key, kind in (("environment", dict), ("items", list), ("counts", dict)):
         if not isinstance(data.get(key), kind):
             raise ReportError(f"{path}: field {key!r} missing or not a JSON {kind.__name__}")
+    seen = set()
     for k, item in enumerate(data["items"]):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str) or item.get("outcome") not in OUTCOMES:
             raise ReportError(f"{path}: item {k} malformed (needs a string \"id\" and an \"outcome\" in {OUTCOMES})")
+        for key, kinds, what in _ITEM_FIELDS:
+            if item.get(key) is not None and (not isinstance(item[key], kinds) or isinstance(item[key], bool)):
+                raise ReportError(f"{path}: item {k} ({item['id']}) malformed: {key!r} must be {what} or null, "
+                                  f"not {item[key]!r:.60}")
+        if item["id"] in seen:
+            raise ReportError(f"{path}: item {k} repeats the test id {item['id']!r}")
+        seen.add(item["id"])
     return data
+
+
+# Optional item fields the report tools read: (key, accepted types, what to say).
+_ITEM_FIELDS = tuple((key, str, "a string") for key in ("case", "property", "dtype", "device", "worst_at", "message",
+                                                        "repro")) + (
+    ("worst", (int, float), "a number"), ("seconds", (int, float), "a number"), ("examples", int, "an integer"))
 
 
 def label(report: dict) -> str:
     """A column label for a report: torch version and device (``torch 2.13.0+cpu / cpu``)."""
     env = report["environment"]
     return f"torch {env.get('torch', '?')} / {env.get('device', '?')}"
+
+
+def ratio_text(worst: float | None) -> str:
+    """A worst ratio as printed by the report tools: ``0.41``, ``3.2e-04``, ``1.1e+12``; ``""`` for None."""
+    if worst is None:
+        return ""
+    if not math.isfinite(worst) or worst == 0:
+        return str(worst).replace("0.0", "0")
+    return f"{worst:.2f}" if 0.01 <= abs(worst) < 1000 else f"{worst:.1e}"
+
+
+def ratio_key(worst: float) -> float:
+    """An ordering key for worst ratios in which NaN (an error that is not even a number) ranks highest."""
+    return math.inf if math.isnan(worst) else worst
