@@ -3,6 +3,9 @@
 Also: malformed entries are refused with an error naming the problem, and ops absent from the
 installed torch are skips, not collection errors.
 """
+import inspect
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -107,3 +110,32 @@ def test_spec_that_fails_to_build_is_a_catalogue_error():
     with pytest.raises(CatalogueError, match="broken.*spec failed"):
         oracle_for(case)
 
+
+
+_CONSTRUCTOR = re.compile(r"torch\.(tensor|arange|ones|zeros|eye|full|empty|rand|randn|randint|linspace|"
+                          r"tril_indices|triu_indices|randperm|as_tensor)\(")
+
+
+def _off_device(source: str) -> list[str]:
+    """Tensor constructors in ``source`` that name no device and are not moved with ``.to(input)``."""
+    found = []
+    for m in _CONSTRUCTOR.finditer(source):
+        depth, i = 1, m.end()
+        while depth and i < len(source):
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        if "device" not in source[m.start():i] and not source[i:].startswith(".to("):
+            found.append(source[m.start():i])
+    return found
+
+
+def test_every_constant_tensor_follows_the_inputs_device():
+    """A call's constant tensors (targets, indices, weights) live on the input's device, so --device cuda runs."""
+    offenders = {}
+    for name, case in CATALOGUE.items():
+        sources = [case.call] + [inspect.getsource(f) for f in case.helpers.values() if callable(f)]
+        found = [seg for src in sources for seg in _off_device(src)]
+        if found:
+            offenders[name] = found
+    assert not offenders, f"constants built on the default device: {offenders}"
+    assert _off_device("f(x, torch.tensor([1, 2]))") and not _off_device("torch.eye(2).to(a) + torch.ones(2, device=x.device)")
