@@ -119,12 +119,25 @@ def _device(config) -> torch.device:
 
 
 @pytest.hookimpl(trylast=True)  # after Hypothesis's plugin has loaded --hypothesis-profile
+def _lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
+    """The selected dtypes the device cannot compute in (float64 on MPS), with the device's own error."""
+    lacking = {}
+    for name in names:
+        try:
+            t = torch.ones(2, dtype=DTYPES[name], device=device, requires_grad=True)
+            (t * t).sum().backward()
+        except Exception as exc:  # noqa: BLE001 - whatever the backend raises is the reason
+            lacking[name] = f"{device} does not support {name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return lacking
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(requires=(), entries=None): catalogue features a conformance "
                             "case requires of an entry, and an optional fixed list of entries")
     config._conformance_dtypes = _selected_dtypes(config)
     config._conformance_entries = _selected_entries(config)
     config._conformance_device = _device(config)
+    config._conformance_lacking = _lacking_dtypes(config._conformance_device, config._conformance_dtypes)
     if not config.getoption("hypothesis_profile", default=None):
         profile = os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
         if profile not in PROFILES:
@@ -303,6 +316,9 @@ def pytest_collection_modifyitems(config, items):
             item.user_properties.append(("conformance_case", getattr(entry, "name", None) or entry.id))
         if isinstance(dtype, torch.dtype):
             item.user_properties.append(("conformance_dtype", dtype_name(dtype)))
+        if isinstance(dtype, torch.dtype) and dtype_name(dtype) in config._conformance_lacking:
+            item.add_marker(pytest.mark.skip(reason=config._conformance_lacking[dtype_name(dtype)]))
+            continue
         if not isinstance(case, Case) or not isinstance(dtype, torch.dtype) or _explicit(item, "case"):  # empty sets
             continue
         if dtype_name(dtype) not in case.dtypes:

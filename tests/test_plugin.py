@@ -146,3 +146,21 @@ def test_conformance_marker_selects_entries_dtypes_and_features(pytester):
     narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul", "--dtype", "complex64")
     # mul is not among the complex test's entries; the real test has no dtype left (pytest skips an empty set)
     assert [line for line in narrowed.stdout.lines if "::" in line and "NOTSET" not in line] == []
+
+
+LACKS_FLOAT64 = '''
+import torch
+_ones = torch.ones
+def _ones_without_float64(*args, dtype=None, **kwargs):
+    if dtype is torch.float64:
+        raise TypeError("Cannot convert a tensor to float64: this backend has no float64 support")
+    return _ones(*args, dtype=dtype, **kwargs)
+torch.ones = _ones_without_float64
+'''
+
+
+def test_a_dtype_the_device_lacks_is_skipped_with_the_devices_reason(suite):
+    suite.makeconftest(LACKS_FLOAT64)
+    result = suite.runpytest("-p", "conformance.plugin", "-k", "sin and not Tensor", "-rs", "--op", "sin")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*cpu does not support float64: Cannot convert a tensor to float64*"])

@@ -37,14 +37,18 @@ def load(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ReportError(f"{path}: no such report file" if not path.exists() else f"{path}: not a file")
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise ReportError(f"{path}: cannot read: {exc.strerror}") from None
     if not text.strip():
         raise ReportError(f"{path}: empty file, not a conformance report")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        hint = " (truncated?)" if exc.pos >= len(text.rstrip()) - 1 else ""
-        raise ReportError(f"{path}: not valid JSON{hint}: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        cut = exc.pos >= len(text.rstrip()) - 1 or exc.msg.startswith("Unterminated string")  # ran into the end
+        hint = " (truncated?)" if cut else ""
+        raise ReportError(f"{path}: not valid JSON{hint}: {exc.msg} (line {exc.lineno}, column {exc.colno})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ReportError(f"{path}: not an autograd-conformance report (no \"format\": \"{FORMAT}\" field; "
                           f"write one with pytest --conformance-report PATH)")

@@ -1,0 +1,219 @@
+"""The report tools: ``merge`` into a conformance matrix, ``diff`` two reports, and their handling of bad input.
+
+Reports here are small synthetic dicts written as JSON; one test merges the report of a real run.
+Every bad input (missing, empty, truncated, foreign, wrong version, malformed item) must end in one
+line ``error: FILE: ...`` and exit status 2, and an existing output file is never overwritten
+without ``--force``.
+"""
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.reports import FORMAT, FORMAT_VERSION
+from conformance.reports.__main__ import main
+from conformance.reports.diff import compare, moved
+from conformance.reports.matrix import Cell
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def item(case, outcome="passed", worst=None, prop="vjp", dtype="float32", message=None, test_id=None):
+    """A report item; its id is derived from property, case and dtype unless given."""
+    return {"id": test_id or f"cases/test_{prop}.py::test_{prop}[{case}-{dtype}]", "case": case, "property": prop,
+            "dtype": dtype, "device": "cpu", "outcome": outcome, "worst": worst, "worst_at": None, "examples": 8,
+            "seconds": 0.01, "message": message, "repro": None}
+
+
+def report(items, torch="2.13.0+cpu", device="cpu", **env):
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "counts": {},
+            "environment": {"torch": torch, "device": device, "python": "3.11.7", "profile": "ci",
+                            "max_examples": 8, "seed": None, "started": "2026-11-27T10:00:00+00:00", **env},
+            "items": items}
+
+
+@pytest.fixture
+def write(tmp_path):
+    """``write(name, content)``: a file in tmp_path holding a report dict as JSON, or the text given."""
+    def write(name, content):
+        path = tmp_path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content), encoding="utf-8")
+        return str(path)
+    return write
+
+
+def run(capsys, *argv):
+    """``main(argv)``'s exit status, stdout and stderr."""
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+OLD = [item("sin", worst=0.41), item("sin", worst=0.2, dtype="float64"), item("exp", worst=0.03),
+       item("exp", worst=0.02, dtype="float64"), item("tanh", worst=0.1, dtype="float64")]
+NEW = [item("sin", "failed", 2097.0, message="vjp of 'sin' deviates by 2.1e+03 x its bound"),
+       item("sin", worst=0.3, dtype="float64"), item("exp", worst=0.03), item("exp", worst=0.02, dtype="float64"),
+       item("tanh", "xfailed", dtype="float64", message="known deviation"), item("seed", prop="seed", dtype=None)]
+NEW[-1]["case"] = None
+
+
+def test_merge_markdown_shows_properties_and_the_functions_that_fail_or_differ(write, capsys):
+    a, b = write("a.json", report(OLD)), write("b.json", report(NEW, torch="2.14.1+cu128", device="cuda"))
+    status, out, err = run(capsys, "merge", a, b)
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert "| property | torch 2.13.0+cpu / cpu | torch 2.14.1+cu128 / cuda |" in lines
+    assert "| vjp | 5/0/0/0 · 0.41 | 3/1/1/0 · 2.1e+03 |" in lines
+    assert "| seed | — | 1/0/0/0 |" in lines
+    header = ("| function | torch 2.13.0+cpu / cpu float32 | torch 2.13.0+cpu / cpu float64 | "
+              "torch 2.14.1+cu128 / cuda float32 | torch 2.14.1+cu128 / cuda float64 | torch 2.14.1+cu128 / cuda no dtype |")
+    assert header in lines
+    assert "| sin | 0.41 | 0.20 | ✗ failed | 0.30 | — |" in lines
+    assert "| tanh | — | 0.10 | — | xfail | — |" in lines
+    assert "### Functions that fail or differ between columns (2 of 4)" in lines
+    assert [line.split(" | ")[0] for line in lines if line.endswith(" | — |")] == ["| sin", "| tanh"]
+    status, out, _ = run(capsys, "merge", a, b, "--full")
+    assert "| exp | 0.03 | 0.02 | 0.03 | 0.02 | — |" in out.splitlines()
+    assert "| seed | — | — | — | — | ok |" in out.splitlines()
+
+
+def test_merge_rows_items_without_case_under_property_then_file(write, capsys):
+    items = [item(None, prop="seed", dtype=None, test_id="cases/test_seed.py::test_seed_sum"),
+             item(None, prop=None, dtype=None, outcome="skipped", test_id="tests/test_x.py::test_y")]
+    status, out, _ = run(capsys, "merge", write("a.json", report(items)), "--full")
+    assert status == 0
+    assert "| seed | ok |" in out.splitlines() and "| tests/test_x.py | skip |" in out.splitlines()
+    assert "| (other tests) | 0/0/0/1 |" in out.splitlines()
+
+
+def test_merge_tells_reports_of_one_environment_apart_by_file_name(write, capsys):
+    a, b = write("before.json", report(OLD)), write("after.json", report(NEW))
+    _, out, _ = run(capsys, "merge", a, b)
+    assert "| property | torch 2.13.0+cpu / cpu (before) | torch 2.13.0+cpu / cpu (after) |" in out.splitlines()
+
+
+def test_cell_aggregates_failure_first_then_xfail_then_worst_ratio():
+    assert Cell([item("f", worst=0.2), item("f", "failed", 3.0), item("f", "xfailed")]).text() == "✗ failed"
+    assert Cell([item("f", "error")]).state == "failed"
+    assert Cell([item("f", worst=0.2), item("f", "xfailed"), item("f", "xfailed")]).text() == "xfail ×2"
+    assert Cell([item("f", worst=0.2), item("f", worst=0.7), item("f", "skipped")]).text() == "0.70"
+    assert Cell([item("f", "skipped"), item("f", "skipped")]).text() == "skip"
+    assert Cell([item("f", "passed")]).text() == "ok"
+    assert math.isnan(Cell([item("f", worst=0.5), item("f", worst=math.nan)]).worst)
+    notes = Cell([item("f", worst=0.2), item("f", "failed", 3.0, message="boom", test_id="t::fails")]).notes()
+    assert notes.splitlines()[0] == "t::fails: failed, worst 3.00: boom"
+
+
+def test_merge_writes_files_and_never_overwrites_without_force(write, tmp_path, capsys):
+    a = write("a.json", report(OLD))
+    md, page = tmp_path / "m.md", tmp_path / "m.html"
+    status, out, err = run(capsys, "merge", a, "--markdown", md, "--html", page)
+    assert status == 0 and out == "" and "wrote" in err
+    assert md.read_text().startswith("## Conformance matrix") and page.read_text().startswith("<!DOCTYPE html>")
+    md.write_text("mine")
+    status, out, err = run(capsys, "merge", a, "--html", tmp_path / "new.html", "--markdown", md)
+    assert (status, out) == (2, "")
+    assert err == f"error: {md}: output file exists; pass --force to overwrite it\n"
+    assert md.read_text() == "mine" and not (tmp_path / "new.html").exists()
+    assert run(capsys, "merge", a, "--markdown", md, "--force")[0] == 0
+    assert md.read_text().startswith("## Conformance matrix")
+
+
+def test_moved_needs_more_than_the_factor_above_the_floor():
+    assert moved(0.1, 0.41, 4, 0.05) == "grew" and moved(0.41, 0.1, 4, 0.05) == "shrank"
+    assert moved(0.1, 0.4, 4, 0.05) is None  # exactly the factor
+    assert moved(0.001, 0.04, 4, 0.05) is None  # both below the floor: noise
+    assert moved(0.0, 0.06, 4, 0.05) == "grew" and moved(0.2, math.nan, 4, 0.05) == "grew"
+    assert moved(None, 0.9, 4, 0.05) is None and moved(0.0, 0.0, 4, 0.05) is None
+
+
+DIFF_OLD = [item("a"), item("b", "failed", 9.0), item("c", worst=0.01), item("d", worst=0.1), item("e", worst=0.8),
+            item("f", worst=0.1), item("g"), item("h"), item("k", "xfailed")]
+DIFF_NEW = [item("a", "error"), item("b", worst=0.2), item("c", worst=0.04), item("d", worst=0.5),
+            item("e", worst=0.1), item("f", worst=0.3), item("g", "skipped"), item("i"), item("k", "failed")]
+
+
+def test_diff_sorts_changes_into_categories():
+    diff = compare(report(DIFF_OLD), report(DIFF_NEW))
+    ids = lambda changes: [c.id.split("[")[1][0] for c in changes]  # noqa: E731
+    assert ids(diff.newly_failing) == ["a", "k"] and ids(diff.newly_passing) == ["b"]
+    assert ids(diff.grew) == ["d"] and ids(diff.shrank) == ["e"] and ids(diff.other) == ["g"]
+    assert ids(diff.old_only) == ["h"] and ids(diff.new_only) == ["i"]
+    assert diff.regressions() == 3 and diff.regressions(fail_on_missing=True) == 4
+
+
+def test_diff_prints_tables_and_exits_1_on_regression(write, capsys):
+    old, new = write("old.json", report(DIFF_OLD)), write("new.json", report(DIFF_NEW))
+    status, out, _ = run(capsys, "diff", old, new, "--markdown")
+    assert status == 1
+    lines = out.splitlines()
+    assert "### Newly failing (2)" in lines and "### Error ratio grew more than ×4 (1)" in lines
+    assert "| cases/test_vjp.py::test_vjp[d-float32] | 0.10 | 0.50 | ×5 |" in lines
+    assert "| cases/test_vjp.py::test_vjp[e-float32] | 0.80 | 0.10 | ÷8 |" in lines
+    assert lines[-1].startswith("REGRESSION (3): 2 newly failing, 1 newly passing, 1 ratio grew, 1 ratio shrank")
+    status, out, _ = run(capsys, "diff", old, new, "--factor", "10", "--floor", "0.9")
+    assert status == 1 and "Error ratio" not in out and out.splitlines()[-1].startswith("REGRESSION (2)")
+
+
+def test_diff_exits_0_on_improvements_and_missing_tests_unless_asked(write, capsys):
+    old = write("old.json", report([item("a", "failed", 5.0), item("b", worst=0.9), item("gone")]))
+    new = write("new.json", report([item("a", worst=0.1), item("b", worst=0.1)]))
+    status, out, _ = run(capsys, "diff", old, new)
+    assert status == 0 and out.splitlines()[-1].startswith("no regression: 0 newly failing, 1 newly passing")
+    assert "Only in " + old + " (1):" in out.splitlines()
+    status, out, _ = run(capsys, "diff", old, new, "--fail-on-missing")
+    assert status == 1 and out.splitlines()[-1].startswith("REGRESSION (1)")
+
+
+BAD = {
+    "missing": (None, "no such report file"),
+    "empty": ("  \n", "empty file, not a conformance report"),
+    "truncated": (json.dumps(report(OLD))[:300], "not valid JSON (truncated?)"),
+    "foreign": ('{"a": 1}', 'not an autograd-conformance report (no "format": "autograd-conformance-report" field'),
+    "version": (json.dumps({**report(OLD), "format_version": 7}), "report format version 7; this kit reads version 1"),
+    "no-items": (json.dumps({**report(OLD), "items": None}), "field 'items' missing or not a JSON list"),
+    "outcome": (json.dumps(report([item("a", "fine")])), "item 0 malformed (needs a string \"id\" and an \"outcome\""),
+    "worst": (json.dumps(report([item("a", worst="big")])), "item 0 (cases/test_vjp.py::test_vjp[a-float32]) "
+                                                               "malformed: 'worst' must be a number or null"),
+    "repeated": (json.dumps(report([item("a"), item("a")])), "item 1 repeats the test id"),
+}
+
+
+@pytest.mark.parametrize("command", ["merge", "diff"])
+@pytest.mark.parametrize("kind", list(BAD))
+def test_bad_input_is_one_error_line_and_status_2(kind, command, write, tmp_path, capsys):
+    content, words = BAD[kind]
+    bad = write("bad.json", content) if content is not None else str(tmp_path / "bad.json")
+    good = write("good.json", report(OLD))
+    status, out, err = run(capsys, command, good, bad)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"error: {bad}: ") and words in err and err.count("\n") == 1, err
+
+
+def test_bad_input_from_the_command_line_is_no_traceback(write, tmp_path):
+    bad = write("cut.json", json.dumps(report(OLD))[:-40])
+    done = subprocess.run([sys.executable, "-m", "conformance.reports", "merge", bad, "--html", str(tmp_path / "x.html")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr and done.stdout == ""
+    assert done.stderr.startswith(f"error: {bad}: not valid JSON (truncated?)") and done.stderr.count("\n") == 1
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_merges_the_report_of_a_real_run(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    env = {k: v for k, v in os.environ.items() if k not in ("CONFORMANCE_FAULT", "PYTEST_ADDOPTS")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "cases/test_vjp.py", "--op", "sin", "-q", "-p",
+                           "no:cacheprovider", "--hypothesis-profile", "ci", "--conformance-report", str(path)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    status, out, err = run(capsys, "merge", path, "--full")
+    assert status == 0 and err == "", err
+    rows = [line for line in out.splitlines() if line.startswith(("| vjp |", "| sin |"))]
+    assert len(rows) == 2 and rows[0].startswith("| vjp | 2/0/0/0 · "), out
+    ratios = [float(cell) for cell in rows[1].strip("| ").split(" | ")[1:]]
+    assert len(ratios) == 2 and all(0 <= r <= 1 for r in ratios), rows[1]
+    assert run(capsys, "diff", path, path)[0] == 0
