@@ -78,6 +78,9 @@ def pytest_addoption(parser):
                          "deviations/torch-X.Y.txt under the rootdir, if present)")
     group.addoption("--conformance-deviations-mode", choices=("xfail", "skip"), default="xfail",
                     help="listed deviations are non-strict expected failures (default) or skipped")
+    group.addoption("--compile-backend", action="append", default=None, metavar="NAME",
+                    help="run the torch.compile properties (cases/test_compile.py) with these backends (repeatable "
+                         "or comma-separated: eager, aot_eager, inductor); off by default")
     group.addoption("--conformance-examples", type=int, default=None, metavar="N",
                     help="override the Hypothesis profile's max_examples (its other settings stay): "
                          "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
@@ -119,6 +122,24 @@ def _device(config) -> torch.device:
 
 
 @pytest.hookimpl(trylast=True)  # after Hypothesis's plugin has loaded --hypothesis-profile
+def _compile_backends(config) -> dict[str, str | None]:
+    """``--compile-backend``: each backend, with the reason it cannot run here (None: it can)."""
+    names = [n.strip() for item in config.getoption("--compile-backend") or [] for n in item.split(",") if n.strip()]
+    if not names:
+        return {}
+    import shutil
+
+    import torch._dynamo
+    known = set(torch._dynamo.list_backends(exclude_tags=()))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise pytest.UsageError(f"--compile-backend: unknown backend {', '.join(map(repr, unknown))}; "
+                                f"known: {', '.join(sorted(known))}")
+    compiler = os.environ.get("CXX") or next((c for c in ("c++", "g++", "clang++") if shutil.which(c)), None)
+    return {n: ("inductor needs a C++ compiler (none found; set CXX)" if n == "inductor" and not compiler else None)
+            for n in dict.fromkeys(names)}
+
+
 def _lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
     """The selected dtypes the device cannot compute in (float64 on MPS), with the device's own error."""
     lacking = {}
@@ -137,6 +158,7 @@ def pytest_configure(config):
     config._conformance_dtypes = _selected_dtypes(config)
     config._conformance_entries = _selected_entries(config)
     config._conformance_device = _device(config)
+    config._conformance_compile = _compile_backends(config)
     config._conformance_lacking = _lacking_dtypes(config._conformance_device, config._conformance_dtypes)
     if not config.getoption("hypothesis_profile", default=None):
         profile = os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
@@ -296,6 +318,12 @@ def pytest_generate_tests(metafunc):
                 marks.append(pytest.mark.skip(reason=lacks))
             params.append(pytest.param(case, id=name, marks=marks))
         metafunc.parametrize("case", params)
+    if "compile_backend" in metafunc.fixturenames:
+        backends = config._conformance_compile
+        metafunc.parametrize("compile_backend", [
+            pytest.param(n, id=n, marks=[pytest.mark.skip(reason=why)] if why else []) for n, why in backends.items()
+        ] or [pytest.param(None, id="compile-off", marks=pytest.mark.skip(
+            reason="torch.compile properties run with --compile-backend eager,aot_eager,inductor"))])
     if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
         wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))]
         metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
