@@ -13,9 +13,11 @@ reported with a warning.  Deviations that hold for every torch version belong in
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import torch
 
 
@@ -68,3 +70,45 @@ def unmatched(entries: list[Deviation], collected: set[str]) -> list[Deviation]:
     """Entries naming no collected test, among those whose test function was collected at all."""
     functions = {c.split("[", 1)[0] for c in collected}
     return [e for e in entries if e.test_id not in collected and e.test_id.split("[", 1)[0] in functions]
+
+
+# -- the plugin's use: --conformance-deviations and --conformance-deviations-mode ------------------
+def load_for(config) -> tuple[Path | None, list]:
+    """The deviations file in force (``--conformance-deviations``) and its entries."""
+    option = config.getoption("--conformance-deviations")
+    if option == "none":
+        return None, []
+    path = default_path(config.rootpath) if option == "auto" else Path(option)
+    if option == "auto" and not path.is_file():
+        return None, []
+    try:
+        return path, parse(path)
+    except DeviationFileError as exc:
+        raise pytest.UsageError(f"--conformance-deviations: {exc}") from None
+
+
+def apply(config, items) -> None:
+    path, entries = config._conformance_deviations
+    if not entries:
+        return
+    by_id = {e.test_id: e for e in entries}
+    skip = config.getoption("--conformance-deviations-mode") == "skip"
+    for item in items:
+        entry = by_id.get(item.nodeid)
+        if entry is not None:
+            reason = entry.describe(torch.__version__)
+            item.add_marker(pytest.mark.skip(reason=reason) if skip else pytest.mark.xfail(reason=reason, strict=False))
+    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("--op") \
+        or config.getoption("--dtype")
+    first_worker = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"
+    stale = unmatched(entries, {i.nodeid for i in items}) if not narrowed and first_worker else []
+    if stale:
+        warnings.warn(pytest.PytestWarning(
+            f"{path}: {len(stale)} deviation entr{'y' if len(stale) == 1 else 'ies'} match no collected test "
+            f"(renamed or removed?): " + ", ".join(f"{e.test_id} ({e.where})" for e in stale[:5])))
+
+
+def header(config) -> list[str]:
+    path, entries = config._conformance_deviations
+    mode = config.getoption("--conformance-deviations-mode")
+    return [f"known deviations: {path} ({len(entries)} entries, {mode})"] if path else []

@@ -5,18 +5,15 @@ the kit is installed.
 """
 from __future__ import annotations
 
-import fnmatch
 import os
 import random
-import warnings
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 import torch
 from hypothesis import HealthCheck, settings
 
-from . import __version__, record
+from . import __version__, deviations, options, record, summary
 from .case import COMPLEX, DTYPES, Case
 from .catalogue import CATALOGUE
 from .report import KnownDeviation, dtype_name
@@ -86,152 +83,27 @@ def pytest_addoption(parser):
                          "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
 
 
-def _selected_dtypes(config) -> list[str]:
-    raw = config.getoption("--dtype") or list(DTYPES)
-    names = [n.strip() for item in raw for n in item.split(",") if n.strip()]
-    unknown = [n for n in names if n not in DTYPES]
-    if unknown:
-        raise pytest.UsageError(f"--dtype: unknown dtype {', '.join(map(repr, unknown))}; known: {', '.join(DTYPES)}")
-    return list(dict.fromkeys(names))
-
-
-def _selected_entries(config) -> list[str]:
-    raw = config.getoption("--op")
-    if not raw:
-        return list(CATALOGUE)
-    patterns = [p.strip() for item in raw for p in item.split(",") if p.strip()]
-    unmatched = [p for p in patterns if not fnmatch.filter(CATALOGUE, p)]
-    if unmatched:
-        raise pytest.UsageError(f"--op: no catalogue entry matches {', '.join(map(repr, unmatched))} "
-                                f"(entries: python -m conformance.coverage --list)")
-    return [n for n in CATALOGUE if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
-
-
-def _device(config) -> torch.device:
-    name = config.getoption("--device")
-    try:
-        device = torch.device(name)
-    except (RuntimeError, ValueError) as exc:
-        raise pytest.UsageError(f"--device: {name!r} is not a torch device string ({exc})") from None
-    try:
-        torch.empty(1, device=device)
-    except Exception as exc:  # noqa: BLE001 - any failure means the device cannot be used
-        raise pytest.UsageError(f"--device: {name!r} is not available in this torch "
-                                f"({torch.__version__}): {str(exc).splitlines()[0]}") from None
-    return device
-
-
 @pytest.hookimpl(trylast=True)  # after Hypothesis's plugin has loaded --hypothesis-profile
-def _compile_backends(config) -> dict[str, str | None]:
-    """``--compile-backend``: each backend, with the reason it cannot run here (None: it can)."""
-    names = [n.strip() for item in config.getoption("--compile-backend") or [] for n in item.split(",") if n.strip()]
-    if not names:
-        return {}
-    import shutil
-
-    import torch._dynamo
-    known = set(torch._dynamo.list_backends(exclude_tags=()))
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise pytest.UsageError(f"--compile-backend: unknown backend {', '.join(map(repr, unknown))}; "
-                                f"known: {', '.join(sorted(known))}")
-    compiler = os.environ.get("CXX") or next((c for c in ("c++", "g++", "clang++") if shutil.which(c)), None)
-    return {n: ("inductor needs a C++ compiler (none found; set CXX)" if n == "inductor" and not compiler else None)
-            for n in dict.fromkeys(names)}
-
-
-def _lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
-    """The selected dtypes the device cannot compute in (float64 on MPS), with the device's own error."""
-    lacking = {}
-    for name in names:
-        try:
-            t = torch.ones(2, dtype=DTYPES[name], device=device, requires_grad=True)
-            (t * t).sum().backward()
-        except Exception as exc:  # noqa: BLE001 - whatever the backend raises is the reason
-            lacking[name] = f"{device} does not support {name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
-    return lacking
-
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(requires=(), entries=None): catalogue features a conformance "
                             "case requires of an entry, and an optional fixed list of entries")
-    config._conformance_dtypes = _selected_dtypes(config)
-    config._conformance_entries = _selected_entries(config)
-    config._conformance_device = _device(config)
-    config._conformance_compile = _compile_backends(config)
-    config._conformance_lacking = _lacking_dtypes(config._conformance_device, config._conformance_dtypes)
+    config._conformance_dtypes = options.selected_dtypes(config)
+    config._conformance_entries = options.selected_entries(config)
+    config._conformance_device = options.resolve_device(config)
+    config._conformance_compile = options.compile_backends(config)
+    config._conformance_lacking = options.lacking_dtypes(config._conformance_device, config._conformance_dtypes)
     if not config.getoption("hypothesis_profile", default=None):
         profile = os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
         if profile not in PROFILES:
             raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: {', '.join(PROFILES)}")
         settings.load_profile(profile)
-    _override_examples(config)
-    _activate_fault(config)
-    config._conformance_deviations = _known_deviations(config)
+    options.override_examples(config)
+    options.activate_fault(config)
+    config._conformance_deviations = deviations.load_for(config)
     path = config.getoption("--conformance-report")
     if path and not hasattr(config, "workerinput"):  # the controller writes it (xdist workers send it their reports)
         from .reports.writer import ReportWriter
         config.pluginmanager.register(ReportWriter(config, Path(path).resolve()), "conformance-report")
-
-
-def _override_examples(config) -> None:
-    """``--conformance-examples N``: the loaded profile with its ``max_examples`` replaced."""
-    examples = config.getoption("--conformance-examples")
-    if examples is None:
-        return
-    if examples < 1:
-        raise pytest.UsageError(f"--conformance-examples: must be at least 1 (got {examples})")
-    name = settings.get_current_profile_name()
-    settings.register_profile(f"{name}:{examples}", parent=settings.get_profile(name), max_examples=examples)
-    settings.load_profile(f"{name}:{examples}")
-
-
-def _known_deviations(config) -> tuple[Path | None, list]:
-    """The deviations file in force (``--conformance-deviations``) and its entries."""
-    from .deviations import DeviationFileError, default_path, parse
-    option = config.getoption("--conformance-deviations")
-    if option == "none":
-        return None, []
-    path = default_path(config.rootpath) if option == "auto" else Path(option)
-    if option == "auto" and not path.is_file():
-        return None, []
-    try:
-        return path, parse(path)
-    except DeviationFileError as exc:
-        raise pytest.UsageError(f"--conformance-deviations: {exc}") from None
-
-
-def _apply_deviations(config, items) -> None:
-    path, entries = config._conformance_deviations
-    if not entries:
-        return
-    from .deviations import unmatched
-    by_id = {e.test_id: e for e in entries}
-    skip = config.getoption("--conformance-deviations-mode") == "skip"
-    for item in items:
-        entry = by_id.get(item.nodeid)
-        if entry is not None:
-            reason = entry.describe(torch.__version__)
-            item.add_marker(pytest.mark.skip(reason=reason) if skip else pytest.mark.xfail(reason=reason, strict=False))
-    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("--op") \
-        or config.getoption("--dtype")
-    first_worker = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"
-    stale = unmatched(entries, {i.nodeid for i in items}) if not narrowed and first_worker else []
-    if stale:
-        warnings.warn(pytest.PytestWarning(
-            f"{path}: {len(stale)} deviation entr{'y' if len(stale) == 1 else 'ies'} match no collected test "
-            f"(renamed or removed?): " + ", ".join(f"{e.test_id} ({e.where})" for e in stale[:5])))
-
-
-def _activate_fault(config) -> None:
-    """``--conformance-fault NAME``: the fault is installed now and undone in ``pytest_unconfigure``."""
-    name = config.getoption("--conformance-fault")
-    if name:
-        from . import faults
-        try:
-            config._conformance_fault = faults.activate(name)
-        except faults.UnknownFault as exc:
-            raise pytest.UsageError(f"--conformance-fault: {exc}") from None
 
 
 def pytest_unconfigure(config):
@@ -246,13 +118,7 @@ def pytest_report_header(config):
     return [f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
             f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
-            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"] + _fault_header(config) + _deviations_header(config)
-
-
-def _deviations_header(config) -> list[str]:
-    path, entries = config._conformance_deviations
-    mode = config.getoption("--conformance-deviations-mode")
-    return [f"known deviations: {path} ({len(entries)} entries, {mode})"] if path else []
+            f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"] + _fault_header(config) + deviations.header(config)
 
 
 def _fault_header(config) -> list[str]:
@@ -330,11 +196,11 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    _apply_deviations(config, items)
+    deviations.apply(config, items)
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "device" in fixtures or ("case" in fixtures and not _explicit(item, "case")):  # a conformance case
-            item.user_properties.append(("conformance_property", _property(item.nodeid)))
+            item.user_properties.append(("conformance_property", summary.property_of(item.nodeid)))
         callspec = getattr(item, "callspec", None)
         if callspec is None:
             continue
@@ -401,41 +267,5 @@ def scaled_settings(fraction: float):
     return settings(max_examples=max(1, int(settings.default.max_examples * fraction)))
 
 
-def _property(nodeid: str) -> str | None:
-    """The property a conformance case checks: its module's name (cases/test_vjp.py -> vjp)."""
-    module = nodeid.split("::")[0].rsplit("/", 1)[-1]
-    return module.removeprefix("test_").removesuffix(".py") if module.startswith("test_") else None
-
-
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    rows: dict[str, dict] = defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0, "worst": (0.0, "")})
-    closest: list[tuple[float, str]] = []
-    for key in ("passed", "failed", "skipped", "xfailed", "xpassed"):
-        for rep in terminalreporter.stats.get(key, []):
-            if getattr(rep, "when", "call") not in ("call", "setup") or (rep.when == "setup" and key == "passed"):
-                continue
-            props = dict(getattr(rep, "user_properties", []))
-            prop = props.get("conformance_property")
-            if prop is None:
-                continue
-            row = rows[prop]
-            row["passed" if key == "xpassed" else key] += 1
-            for name, value in getattr(rep, "user_properties", []):
-                if name == "conformance_worst" and key in ("passed", "failed"):
-                    ratio, label = value
-                    closest.append((ratio, rep.nodeid.split("::")[-1]))
-                    if ratio >= row["worst"][0]:
-                        row["worst"] = (ratio, label)
-    if not rows:
-        return
-    tr = terminalreporter
-    tr.write_sep("=", "autograd conformance summary")
-    tr.write_line(f"torch {torch.__version__} | device {config._conformance_device} | profile {settings.get_current_profile_name()}")
-    tr.write_line(f"{'property':<14}{'passed':>8}{'failed':>8}{'skipped':>8}{'xfailed':>8}   worst error / bound")
-    for prop in sorted(rows):
-        r = rows[prop]
-        worst = f"{r['worst'][0]:.3f} ({r['worst'][1]})" if r["worst"][1] else "-"
-        tr.write_line(f"{prop:<14}{r['passed']:>8}{r['failed']:>8}{r['skipped']:>8}{r['xfailed']:>8}   {worst}")
-    closest = [c for c in sorted(closest, reverse=True) if c[0] <= 1][:5]
-    if closest:
-        tr.write_line("closest to their bound (passing): " + ", ".join(f"{n} {r:.3f}" for r, n in closest))
+    summary.write(terminalreporter, config)

@@ -14,26 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.reports import FORMAT, FORMAT_VERSION
 from conformance.reports.__main__ import main
 from conformance.reports.diff import compare, moved
 from conformance.reports.matrix import Cell
 
+from _reports import item, report
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def item(case, outcome="passed", worst=None, prop="vjp", dtype="float32", message=None, test_id=None):
-    """A report item; its id is derived from property, case and dtype unless given."""
-    return {"id": test_id or f"cases/test_{prop}.py::test_{prop}[{case}-{dtype}]", "case": case, "property": prop,
-            "dtype": dtype, "device": "cpu", "outcome": outcome, "worst": worst, "worst_at": None, "examples": 8,
-            "seconds": 0.01, "message": message, "repro": None}
-
-
-def report(items, torch="2.13.0+cpu", device="cpu", **env):
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "counts": {},
-            "environment": {"torch": torch, "device": device, "python": "3.11.7", "profile": "ci",
-                            "max_examples": 8, "seed": None, "started": "2026-11-27T10:00:00+00:00", **env},
-            "items": items}
 
 
 @pytest.fixture
@@ -77,8 +64,8 @@ def test_merge_markdown_shows_properties_and_the_functions_that_fail_or_differ(w
     assert "| property | torch 2.13.0+cpu / cpu | torch 2.14.1+cu128 / cuda |" in lines
     assert "| vjp | 5/0/0/0 · 0.41 | 3/1/1/0 · 2.1e+03 |" in lines
     assert "| seed | — | 1/0/0/0 |" in lines
-    header = ("| function | torch 2.13.0+cpu / cpu float32 | torch 2.13.0+cpu / cpu float64 | "
-              "torch 2.14.1+cu128 / cuda float32 | torch 2.14.1+cu128 / cuda float64 | torch 2.14.1+cu128 / cuda no dtype |")
+    header = ("| function | torch 2.13.0+cpu / cpu float32 | torch 2.13.0+cpu / cpu float64 | torch 2.14.1+cu128 / "
+              "cuda float32 | torch 2.14.1+cu128 / cuda float64 | torch 2.14.1+cu128 / cuda no dtype |")
     assert header in lines
     assert "| sin | 0.41 | 0.20 | ✗ failed | 0.30 | — |" in lines
     assert "| tanh | — | 0.10 | — | xfail | — |" in lines
@@ -204,8 +191,8 @@ def test_bad_input_is_one_error_line_and_status_2(kind, command, write, tmp_path
 
 def test_bad_input_from_the_command_line_is_no_traceback(write, tmp_path):
     bad = write("cut.json", json.dumps(report(OLD))[:-40])
-    done = subprocess.run([sys.executable, "-m", "conformance.reports", "merge", bad, "--html", str(tmp_path / "x.html")],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    command = [sys.executable, "-m", "conformance.reports", "merge", bad, "--html", str(tmp_path / "x.html")]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "Traceback" not in done.stderr and done.stdout == ""
     assert done.stderr.startswith(f"error: {bad}: not valid JSON (truncated?)") and done.stderr.count("\n") == 1
     assert not (tmp_path / "x.html").exists()

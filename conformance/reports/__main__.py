@@ -31,6 +31,20 @@ class OutputError(Exception):
     """An output file that may not or cannot be written."""
 
 
+def factor(text: str) -> float:
+    """A ``--factor``: a number above 1."""
+    if not float(text) > 1:
+        raise argparse.ArgumentTypeError(f"must be a number above 1, not {text}")
+    return float(text)
+
+
+def floor(text: str) -> float:
+    """A ``--floor``: a number at least 0."""
+    if not float(text) >= 0:
+        raise argparse.ArgumentTypeError(f"must be a number at least 0, not {text}")
+    return float(text)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m conformance.reports", description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -45,9 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("diff", help="compare two reports test by test; exit 1 on a regression")
     d.add_argument("old", metavar="OLD.json")
     d.add_argument("new", metavar="NEW.json")
-    d.add_argument("--factor", type=float, default=4.0, help="report error ratios that moved by more than this "
+    d.add_argument("--factor", type=factor, default=4.0, help="report error ratios that moved by more than this "
                                                              "factor (default 4)")
-    d.add_argument("--floor", type=float, default=0.05, help="ignore ratio moves where both ratios are below "
+    d.add_argument("--floor", type=floor, default=0.05, help="ignore ratio moves where both ratios are below "
                                                              "this (default 0.05)")
     d.add_argument("--markdown", action="store_true", help="print Markdown tables")
     d.add_argument("--fail-on-missing", action="store_true", help="a test in OLD only is a regression")
@@ -94,8 +108,6 @@ def _merge(args) -> int:
 
 
 def _diff(args) -> int:
-    if not args.factor > 1 or not args.floor >= 0:
-        raise OutputError(f"--factor must be > 1 and --floor >= 0 (got {args.factor:g}, {args.floor:g})")
     diff = compare(load(args.old), load(args.new), factor=args.factor, floor=args.floor)
     print(render(diff, args.old, args.new, markdown=args.markdown, fail_on_missing=args.fail_on_missing))
     return 1 if diff.regressions(args.fail_on_missing) else 0

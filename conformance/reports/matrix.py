@@ -19,6 +19,7 @@ FAILING = frozenset({"failed", "error"})
 ABSENT = "—"
 ENVIRONMENT = ("torch", "build", "device", "python", "profile", "seed", "date", "fault")
 NOTES = 20  # item lines a cell's notes keep
+COUNTED = ("passed", "failed", "xfailed", "skipped")  # what a property's counts count
 
 
 @dataclass
@@ -132,7 +133,7 @@ class Counts:
         """``passed/failed/xfailed/skipped`` and the worst ratio (``210/0/68/0 · 0.20``); ``—`` if none ran."""
         if not self.outcomes:
             return ABSENT
-        counts = "/".join(str(self.outcomes[k]) for k in ("passed", "failed", "xfailed", "skipped"))
+        counts = "/".join(str(self.outcomes[k]) for k in COUNTED)
         return counts + (f" · {ratio_text(self.worst)}" if self.worst is not None else "")
 
 
@@ -190,6 +191,6 @@ def markdown(matrix: Matrix, full: bool = False) -> str:
                  "None: every function has the same outcome in every column, and none fails.")
     if full:
         parts += ["", f"### All functions ({len(matrix.rows)})", "", _function_table(matrix, matrix.rows)]
-    legend = (f"Function cells: `✗ failed`, `xfail` (known deviation), `xpass`, the worst ratio of the passing tests, "
-              f"`ok` (passed, nothing numeric compared), `skip`, `{ABSENT}` (not run).")
+    legend = ("Function cells: `✗ failed`, `xfail` (known deviation), `xpass`, the worst ratio of the passing "
+              f"tests, `ok` (passed, nothing numeric compared), `skip`, `{ABSENT}` (not run).")
     return "\n".join(parts + ["", legend, ""])

@@ -3,8 +3,8 @@
 The page shows each report's environment, the per-property counts and a heat map of functions ×
 (report, dtype): a passing cell's colour is its worst error as a fraction of its bound on a continuous
 scale (green at 0, yellow at ½, red at 1); a failure is a dark red ✗, an expected failure a grey x, a
-skip or absence blank; every cell's tooltip lists its tests.  A filter box and a "fail or differ only"
-switch select rows.  All text from the reports is escaped.
+skip or absence blank; every cell's tooltip lists its tests.  A filter box (prefilled from the URL's
+``#fragment``) and a "fail or differ only" switch select rows.  All text from the reports is escaped.
 """
 from __future__ import annotations
 
@@ -13,32 +13,39 @@ from html import escape
 from itertools import groupby
 
 from . import ratio_text
-from .matrix import ABSENT, ENVIRONMENT, Cell, Counts, Matrix, environment
-
-COUNTED = ("passed", "failed", "xfailed", "skipped")
+from .matrix import ABSENT, COUNTED, ENVIRONMENT, Cell, Counts, Matrix, environment
 
 STYLE = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;margin:24px 32px;background:#fafbfc}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;margin:24px 32px;
+  background:#fafbfc}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px}.sub{color:#5b6475;margin:0 0 12px}
 table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0002}
-th,td{border:1px solid #dde1e7;padding:3px 8px}th{background:#eef1f5;font-weight:600;text-align:left}th.g{text-align:center}
-thead th{position:sticky;top:0;z-index:1}thead tr+tr th{top:27px}
-.env td,.env th{white-space:nowrap}.env td.f{white-space:normal;word-break:break-all;min-width:12em}td.n{font-variant-numeric:tabular-nums;text-align:right}td.bad{color:#a40000;font-weight:600}
+th,td{border:1px solid #dde1e7;padding:3px 8px}th{background:#eef1f5;font-weight:600;text-align:left}
+th.g{text-align:center}thead th{position:sticky;top:0;z-index:1}thead tr+tr th{top:27px}
+.env td,.env th{white-space:nowrap}.env td.f{white-space:normal;word-break:break-all;min-width:12em}
+td.n{font-variant-numeric:tabular-nums;text-align:right}td.bad{color:#a40000;font-weight:600}
 #heat td.c{text-align:center;min-width:64px;font-variant-numeric:tabular-nums;cursor:default}
-#heat td.p{color:#5b6475;font-size:12px}#heat tbody th{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500}
+#heat td.p{color:#5b6475;font-size:12px}
+#heat tbody th{font-family:ui-monospace,Menlo,Consolas,monospace;font-weight:500}
 .fail{background:#8b0000;color:#fff;font-weight:700}.xfail{background:#9aa0a6;color:#fff;font-weight:600}
 .ok{background:#e6f4ea;color:#2e7d32}.xpass{background:#c9d8f0;color:#1a3e7a}.skip,.absent{background:#fff}
 .legend{display:flex;gap:18px;align-items:center;flex-wrap:wrap;margin:8px 0 10px}
-.bar{display:inline-block;vertical-align:middle;width:180px;height:14px;border:1px solid #ccc;background:linear-gradient(90deg,GRADIENT)}
+.bar{display:inline-block;vertical-align:middle;width:180px;height:14px;border:1px solid #ccc;
+  background:linear-gradient(90deg,GRADIENT)}
 .key{display:inline-block;min-width:26px;text-align:center;border:1px solid #ccc;margin-right:5px;padding:0 3px}
-.controls{margin:6px 0 10px}input[type=search]{font:inherit;padding:4px 8px;width:260px;border:1px solid #b8c0cc;border-radius:4px}
+.controls{margin:6px 0 10px}
+input[type=search]{font:inherit;padding:4px 8px;width:260px;border:1px solid #b8c0cc;border-radius:4px}
 """
+KEYS = (("✓", "ok", "passed, nothing numeric compared"), ("✗", "fail", "failed (hover for tests and messages)"),
+        ("x", "xfail", "expected failure (known deviation)"), ("xpass", "xpass", "unexpectedly passed"),
+        ("", "skip", "skipped or not run"))
 SCRIPT = """
 const q=document.getElementById('filter'),only=document.getElementById('notable'),n=document.getElementById('shown');
 function apply(){const s=q.value.trim().toLowerCase();let k=0;
 for(const tr of document.querySelectorAll('#heat tbody tr')){
 const show=tr.dataset.key.includes(s)&&(!only.checked||tr.dataset.notable==='1');tr.hidden=!show;if(show)k++;}
 n.textContent=k;}
+if(location.hash.length>1)q.value=decodeURIComponent(location.hash.slice(1));
 q.addEventListener('input',apply);only.addEventListener('change',apply);apply();
 """
 
@@ -122,14 +129,9 @@ def _heat_map(matrix: Matrix) -> str:
 
 
 def _legend() -> str:
-    keys = [("0", ""), ("✓", "ok"), ("✗", "fail"), ("x", "xfail"), ("xpass", "xpass"), ("", "skip")]
-    words = ["worst error / bound:", "passed, nothing numeric compared", "failed (hover for tests and messages)",
-             "expected failure (known deviation)", "unexpectedly passed", "skipped or not run"]
-    items = [_el("span", words[0]) + _el("span", "0 ", style="margin-left:6px") + _el("span", class_="bar") +
-             _el("span", " 1 (yellow at ½)")]
-    items += [_el("span", raw=_el("span", key, class_=f"key {cls}") + escape(word))
-              for (key, cls), word in zip(keys[1:], words[1:])]
-    return _el("div", raw="".join(_el("span", raw=i) for i in items), class_="legend")
+    scale = _el("span", "worst error / bound: 0 ") + _el("span", class_="bar") + _el("span", " 1 (yellow at ½)")
+    keys = [_el("span", key, class_=f"key {cls}") + escape(words) for key, cls, words in KEYS]
+    return _el("div", raw="".join(_el("span", raw=i) for i in [scale] + keys), class_="legend")
 
 
 def page(matrix: Matrix, title: str = "Autograd conformance matrix") -> str:
@@ -148,5 +150,6 @@ def page(matrix: Matrix, title: str = "Autograd conformance matrix") -> str:
             _el("h2", "Per property") + _summary(matrix) + _el("h2", "Heat map") + _legend() +
             _el("div", raw=controls, class_="controls") + _heat_map(matrix))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">" + _el("title", title) +
-            "<meta name=\"viewport\" content=\"width=device-width\">" + _el("style", raw=STYLE.replace("GRADIENT", gradient)) +
+            "<meta name=\"viewport\" content=\"width=device-width\">" +
+            _el("style", raw=STYLE.replace("GRADIENT", gradient)) +
             "</head><body>" + body + _el("script", raw=SCRIPT) + "</body></html>\n")

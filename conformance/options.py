@@ -1,0 +1,103 @@
+"""The kit's command-line options, checked: selections, device, compile backends, examples, faults.
+
+Each function reads one option from the pytest config and returns what the plugin keeps, or raises
+``pytest.UsageError`` naming the option and what is wrong with its value.
+"""
+from __future__ import annotations
+
+import fnmatch
+import os
+import shutil
+
+import pytest
+import torch
+from hypothesis import settings
+
+from .case import DTYPES
+from .catalogue import CATALOGUE
+
+
+def selected_dtypes(config) -> list[str]:
+    raw = config.getoption("--dtype") or list(DTYPES)
+    names = [n.strip() for item in raw for n in item.split(",") if n.strip()]
+    unknown = [n for n in names if n not in DTYPES]
+    if unknown:
+        raise pytest.UsageError(f"--dtype: unknown dtype {', '.join(map(repr, unknown))}; known: {', '.join(DTYPES)}")
+    return list(dict.fromkeys(names))
+
+
+def selected_entries(config) -> list[str]:
+    raw = config.getoption("--op")
+    if not raw:
+        return list(CATALOGUE)
+    patterns = [p.strip() for item in raw for p in item.split(",") if p.strip()]
+    unmatched = [p for p in patterns if not fnmatch.filter(CATALOGUE, p)]
+    if unmatched:
+        raise pytest.UsageError(f"--op: no catalogue entry matches {', '.join(map(repr, unmatched))} "
+                                f"(entries: python -m conformance.coverage --list)")
+    return [n for n in CATALOGUE if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+
+
+def resolve_device(config) -> torch.device:
+    name = config.getoption("--device")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError) as exc:
+        raise pytest.UsageError(f"--device: {name!r} is not a torch device string ({exc})") from None
+    try:
+        torch.empty(1, device=device)
+    except Exception as exc:  # noqa: BLE001 - any failure means the device cannot be used
+        raise pytest.UsageError(f"--device: {name!r} is not available in this torch "
+                                f"({torch.__version__}): {str(exc).splitlines()[0]}") from None
+    return device
+
+
+def compile_backends(config) -> dict[str, str | None]:
+    """``--compile-backend``: each backend, with the reason it cannot run here (None: it can)."""
+    names = [n.strip() for item in config.getoption("--compile-backend") or [] for n in item.split(",") if n.strip()]
+    if not names:
+        return {}
+    import torch._dynamo
+    known = set(torch._dynamo.list_backends(exclude_tags=()))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise pytest.UsageError(f"--compile-backend: unknown backend {', '.join(map(repr, unknown))}; "
+                                f"known: {', '.join(sorted(known))}")
+    compiler = os.environ.get("CXX") or next((c for c in ("c++", "g++", "clang++") if shutil.which(c)), None)
+    return {n: ("inductor needs a C++ compiler (none found; set CXX)" if n == "inductor" and not compiler else None)
+            for n in dict.fromkeys(names)}
+
+
+def lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
+    """The selected dtypes the device cannot compute in (float64 on MPS), with the device's own error."""
+    lacking = {}
+    for name in names:
+        try:
+            t = torch.ones(2, dtype=DTYPES[name], device=device, requires_grad=True)
+            (t * t).sum().backward()
+        except Exception as exc:  # noqa: BLE001 - whatever the backend raises is the reason
+            lacking[name] = f"{device} does not support {name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+    return lacking
+
+
+def override_examples(config) -> None:
+    """``--conformance-examples N``: the loaded profile with its ``max_examples`` replaced."""
+    examples = config.getoption("--conformance-examples")
+    if examples is None:
+        return
+    if examples < 1:
+        raise pytest.UsageError(f"--conformance-examples: must be at least 1 (got {examples})")
+    name = settings.get_current_profile_name()
+    settings.register_profile(f"{name}:{examples}", parent=settings.get_profile(name), max_examples=examples)
+    settings.load_profile(f"{name}:{examples}")
+
+
+def activate_fault(config) -> None:
+    """``--conformance-fault NAME``: the fault is installed now and undone in ``pytest_unconfigure``."""
+    name = config.getoption("--conformance-fault")
+    if name:
+        from . import faults
+        try:
+            config._conformance_fault = faults.activate(name)
+        except faults.UnknownFault as exc:
+            raise pytest.UsageError(f"--conformance-fault: {exc}") from None
