@@ -164,3 +164,12 @@ def test_a_dtype_the_device_lacks_is_skipped_with_the_devices_reason(suite):
     result = suite.runpytest("-p", "conformance.plugin", "-k", "sin and not Tensor", "-rs", "--op", "sin")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*cpu does not support float64: Cannot convert a tensor to float64*"])
+
+
+def test_junitxml_keeps_readable_ids(suite):
+    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py", "--op", "sin", "--dtype", "float32",
+                             "--hypothesis-profile", "ci", "--junitxml", "junit.xml")
+    result.assert_outcomes(passed=1)
+    import xml.etree.ElementTree as ET
+    cases = [c.get("name") for c in ET.parse(suite.path / "junit.xml").getroot().iter("testcase")]
+    assert cases == ["test_vjp[sin-float32]"]
