@@ -158,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"torch {run.torch} seed {seed}: {dict(sorted(run.counts.items()))} in {run.seconds:.0f} s"
                   + (f"; {len(run.failures)} failing" if run.failures else "") + (f"; {run.error}" if run.error else ""),
                   flush=True)
+            for test, message in run.failures.items():
+                print(f"  FAILED {test}: {message}", flush=True)
     print("\n" + _summary(runs))
     if options.json is not None:
         options.json.write_text(json.dumps({"command": shlex.join(["python", "-m", "conformance.soak", *argv]),
