@@ -76,6 +76,10 @@ class Case:
     unmodelled: feature -> why the kit cannot yet bound torch's result for this function in that mode
       (its running-error model does not follow the formula torch evaluates); skipped with the reason,
       listed in the README as the kit's open gaps.  Never a place for a torch deviation.
+    normwise: torch computes the entry's derivatives as products of whole matrices (decompositions,
+      inverses, solves), so the rounding of every element of a higher-order or forward-mode result
+      follows the magnitudes of its whole matrix: each element is allowed the largest bound of its
+      matrix (the last two dimensions; see the tolerance policy).
     deviations: dtype name, feature name or "feature:dtype" -> reason and repro of a known torch
       deviation; every property of that (entry, dtype), or requiring that feature (in that dtype), is
       then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
@@ -93,6 +97,7 @@ class Case:
     deviations: dict = field(default_factory=dict, compare=False, repr=False)
     unsupported: dict = field(default_factory=dict, compare=False, repr=False)
     unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
+    normwise: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -194,10 +199,10 @@ class Case:
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
-          unmodelled: dict[str, str] | None = None, **args: Real | Index) -> Case:
+          unmodelled: dict[str, str] | None = None, normwise: bool = False, **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {})
+                deviations or {}, unsupported or {}, unmodelled or {}, normwise)

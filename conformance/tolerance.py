@@ -42,6 +42,15 @@ at a time as a batched VJP or JVP, and rounding in intermediates shared by the r
 entries, including entries that are exactly zero (structural zeros sympy cancels symbolically, torch
 numerically): each entry is allowed the largest bound of its row.
 
+Entries whose derivatives torch computes as products of whole matrices (decompositions, inverses and
+solves: ``normwise=True`` in the catalogue: det, solve, cholesky, eigh, svd and their kin) get the same
+treatment for forward-mode and higher-order values (JVP, HVP, third order): torch forms them from
+U, Λ, L⁻¹... over the whole matrix, so every element's rounding follows the magnitudes of its matrix,
+not the element's own exact terms (a diagonal HVP entry of eigvalsh whose own bound is 200 times
+below its neighbours' carried their rounding: 1.6 u-bounds in the nightly soak, and a structurally
+zero HVP entry of cholesky got 5e-17): each element is allowed the largest bound of its matrix (the
+last two dimensions).  First-order VJPs keep their per-element bounds: no soak has shown the need.
+
 K = 4 is the single safety factor (measured: see the README's sensitivity and soak figures).
 Piecewise pieces (Max, Min, Abs, sign, Heaviside) select exactly: away from their kinks, which
 domains exclude by a margin, they add no rounding of their own.

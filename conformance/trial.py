@@ -46,6 +46,17 @@ class Expected:
         return Expected(grads, errors, self.terms + other.terms)
 
 
+    def matrixwise(self) -> "Expected":
+        """Each element's bound raised to the largest bound of its matrix (its last two dimensions)."""
+        errors = {}
+        for n, e in self.errors.items():
+            e, out = np.asarray(e, dtype=object), np.empty(np.shape(e), dtype=object)
+            for idx in np.ndindex(*e.shape[:-2]):  # every matrix of a batch; a vector or scalar is one block
+                out[idx] = max(np.asarray(e[idx], dtype=object).reshape(-1), default=0)
+            errors[n] = out
+        return Expected(dict(self.grads), errors, self.terms)
+
+
 class Trial:
     def __init__(self, case: Case, dtype: torch.dtype, device: torch.device, data, prop: str,
                  values: dict[str, np.ndarray] | None = None):
@@ -158,15 +169,19 @@ class Trial:
 
     def expected_jvp(self, us: list[str]) -> Expected:
         """The exact J u per output (keys ``out0``...), for tangents named ``us`` (one per differentiable input)."""
-        return Expected.of(self.oracle.jvp(self.values, self._values(us)))
+        return self._higher(Expected.of(self.oracle.jvp(self.values, self._values(us))))
 
     def expected_hvp(self, vs: list[str], us: list[str]) -> Expected:
         """The exact Hessian-vector product ∇²(vᵀF) u per differentiable input."""
-        return Expected.of(self.oracle.hvp(self.values, self._values(vs), self._values(us)))
+        return self._higher(Expected.of(self.oracle.hvp(self.values, self._values(vs), self._values(us))))
 
     def expected_third(self, vs: list[str], us: list[str], ws: list[str]) -> Expected:
         """The exact third-order term: the derivative of ∇²(vᵀF) u along w, per differentiable input."""
-        return Expected.of(self.oracle.third(self.values, self._values(vs), self._values(us), self._values(ws)))
+        return self._higher(Expected.of(self.oracle.third(self.values, self._values(vs), self._values(us), self._values(ws))))
+
+    def _higher(self, expected: Expected) -> Expected:
+        """A forward-mode or higher-order value: normwise entries get their matrix's largest bound."""
+        return expected.matrixwise() if self.case.normwise else expected
 
     def expected_jacobian(self) -> Expected:
         """The exact Jacobian, keys ``out{k}/{input}`` with shape output + input (one row per output element)."""

@@ -38,3 +38,16 @@ def test_sigmoid_derivative_is_absolutely_accurate():
 def test_unknown_node_is_a_clear_error():
     with pytest.raises(TypeError, match="no error model"):
         error_expr(sp.Derivative(sp.Function("f")(x), x))
+
+
+def test_matrixwise_bounds_take_the_largest_of_each_matrix():
+    """normwise entries: each element of a higher-order value gets its matrix's largest bound."""
+    import numpy as np
+    from conformance.trial import Expected
+    errors = np.array([[[1, 5], [2, 3]], [[0, 0], [7, 1]]], dtype=object)
+    e = Expected({"a": np.zeros((2, 2, 2), dtype=object)}, {"a": errors}, 1).matrixwise()
+    assert e.errors["a"].tolist() == [[[5, 5], [5, 5]], [[7, 7], [7, 7]]]
+    vector = Expected({"v": np.zeros(3, dtype=object)}, {"v": np.array([1, 4, 2], dtype=object)}, 1).matrixwise()
+    assert vector.errors["v"].tolist() == [4, 4, 4]
+    scalar = Expected({"s": np.array(0, dtype=object)}, {"s": np.array(3, dtype=object)}, 1).matrixwise()
+    assert scalar.errors["s"].tolist() == 3
