@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
+from torch.torch_version import TorchVersion
 
 from .domain import Index, Kinks, Real
 
@@ -76,6 +77,8 @@ class Case:
     unmodelled: feature -> why the kit cannot yet bound torch's result for this function in that mode
       (its running-error model does not follow the formula torch evaluates); skipped with the reason,
       listed in the README as the kit's open gaps.  Never a place for a torch deviation.
+    removed_in: the torch release that removed the call (it raises there): from it on, the entry is a
+      skip naming the removal, like an absent function.
     normwise: torch computes the entry's derivatives as products of whole matrices (decompositions,
       inverses, solves), so the rounding of every element of a higher-order or forward-mode result
       follows the magnitudes of its whole matrix: each element is allowed the largest bound of its
@@ -98,6 +101,7 @@ class Case:
     unsupported: dict = field(default_factory=dict, compare=False, repr=False)
     unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
     normwise: bool = field(default=False, compare=False, repr=False)
+    removed_in: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -175,7 +179,10 @@ class Case:
         return tuple(a.name for a in self.args)
 
     def missing(self) -> str | None:
-        """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch."""
+        """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch
+        (or the call itself, from the torch release that removed it: ``removed_in``)."""
+        if self.removed_in and TorchVersion(torch.__version__) >= self.removed_in:
+            return f"{self.call.split('(')[0]} (removed in torch {self.removed_in})"
         roots = {"torch": torch, "F": torch.nn.functional}
         chains = r"\b(?:torch|F)(?:\.\w+)+"
         for dotted in re.findall(chains, self.call):
@@ -199,10 +206,11 @@ class Case:
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
-          unmodelled: dict[str, str] | None = None, normwise: bool = False, **args: Real | Index) -> Case:
+          unmodelled: dict[str, str] | None = None, normwise: bool = False, removed_in: str | None = None,
+          **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, normwise)
+                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in)

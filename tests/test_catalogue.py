@@ -9,6 +9,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from torch.torch_version import TorchVersion
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -139,3 +140,16 @@ def test_every_constant_tensor_follows_the_inputs_device():
             offenders[name] = found
     assert not offenders, f"constants built on the default device: {offenders}"
     assert _off_device("f(x, torch.tensor([1, 2]))") and not _off_device("torch.eye(2).to(a) + torch.ones(2, device=x.device)")
+
+
+@pytest.mark.parametrize("case", [c for c in CATALOGUE.values() if c.removed_in], ids=lambda c: c.name)
+def test_a_removal_is_declared_for_the_release_that_made_it(case):
+    """``removed_in``: before that release the call runs, from it on it raises (so the skip is true)."""
+    x = {a.name: torch.full(a.shape, 0.25, dtype=torch.float64) for a in case.args}
+    removed = TorchVersion(torch.__version__) >= case.removed_in
+    assert (case.missing() is not None) == removed
+    if removed:
+        with pytest.raises(RuntimeError, match="removed"):
+            case.fn(**x)
+    else:
+        case.fn(**x)
