@@ -74,7 +74,7 @@ def lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
     for name in names:
         try:
             t = torch.ones(2, dtype=DTYPES[name], device=device, requires_grad=True)
-            (t * t).sum().backward()
+            (t * t).sum().backward(torch.ones((), dtype=DTYPES[name], device=device))
         except Exception as exc:  # noqa: BLE001 - whatever the backend raises is the reason
             lacking[name] = f"{device} does not support {name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
     return lacking

@@ -173,3 +173,9 @@ def test_junitxml_keeps_readable_ids(suite):
     import xml.etree.ElementTree as ET
     cases = [c.get("name") for c in ET.parse(suite.path / "junit.xml").getroot().iter("testcase")]
     assert cases == ["test_vjp[sin-float32]"]
+
+
+def test_the_cpu_lacks_no_dtype_of_the_kit():
+    from conformance.case import DTYPES
+    from conformance.options import lacking_dtypes
+    assert lacking_dtypes(__import__("torch").device("cpu"), list(DTYPES)) == {}
