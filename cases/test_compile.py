@@ -5,7 +5,8 @@ torch.compile(f, backend=...)`` runs the forward, and autograd's ``backward`` ru
 backend produced (``eager``: Dynamo's captured graph run by eager autograd; ``aot_eager``: AOTAutograd's
 joint forward/backward graphs; ``inductor``: generated kernels).  The checks are test_vjp's and
 test_accumulation's, with the same exact oracle and bounds.  The properties run with
-``--compile-backend eager,aot_eager,inductor``; without it they are one skipped item each.
+``--compile-backend eager,aot_eager,inductor``; without it each (entry, dtype) is one skipped item
+(``compile-off``).
 
 Compilation is done once per (entry, dtype, backend, device) and reused by every Hypothesis example
 (input shapes are fixed per entry): the compiled function is the first example's ``f`` rebuilt over
@@ -29,15 +30,22 @@ RECOMPILE_LIMIT = 64  # one compile per key is expected; a helper's frame is sha
 _COMPILED: dict[tuple, tuple] = {}  # (entry, dtype, backend, device) -> (compiled f, its globals)
 
 
-def _dynamo_config():
-    """Dynamo's config patched so a recompile storm raises instead of running ``f`` uncompiled."""
+def _compile_config(request) -> contextlib.ExitStack:
+    """Dynamo's config patched so a recompile storm raises instead of running ``f`` uncompiled; under an
+    injected fault (``--conformance-fault``), Inductor's on-disk caches are off: their keys do not cover a
+    backward formula replaced through ``torch.library``, so a cached (sound) graph would hide the fault."""
     import torch._dynamo
+    stack = contextlib.ExitStack()
     config = torch._dynamo.config
     limit = next((k for k in ("recompile_limit", "cache_size_limit") if hasattr(config, k)), None)
     fail = next((k for k in ("fail_on_recompile_limit_hit", "fail_on_cache_limit_hit") if hasattr(config, k)), None)
-    if not hasattr(config, "patch"):
-        return contextlib.nullcontext()
-    return config.patch({**({limit: RECOMPILE_LIMIT} if limit else {}), **({fail: True} if fail else {})})
+    if hasattr(config, "patch"):
+        stack.enter_context(config.patch({**({limit: RECOMPILE_LIMIT} if limit else {}), **({fail: True} if fail else {})}))
+    if request.config.getoption("--conformance-fault"):
+        import torch._inductor.config as inductor
+        if hasattr(inductor, "force_disable_caches"):
+            stack.enter_context(inductor.patch(force_disable_caches=True))
+    return stack
 
 
 def _compiled(t: Trial, backend: str) -> str:
@@ -68,9 +76,9 @@ def _compiled_forward(t: Trial, cf: str, y: str = "out") -> str:
 
 @scaled_settings(0.5)  # compilation is costly; test_vjp checks every op's values with the full profile
 @given(data=st.data())
-def test_compile_vjp(case, dtype, device, compile_backend, data):
+def test_compile_vjp(case, dtype, device, compile_backend, request, data):
     """``cf(x).backward(gradient=v)`` leaves ``x.grad == vᵀJ`` for the compiled ``cf = torch.compile(f)``."""
-    with _dynamo_config():
+    with _compile_config(request):
         t = Trial(case, dtype, device, data, f"compile[{compile_backend}].vjp")
         y = _compiled_forward(t, _compiled(t, compile_backend))
         vs = t.weights()
@@ -80,9 +88,9 @@ def test_compile_vjp(case, dtype, device, compile_backend, data):
 
 @scaled_settings(0.25)
 @given(data=st.data(), k=st.integers(1, 3))
-def test_compile_accumulation(case, dtype, device, compile_backend, data, k):
+def test_compile_accumulation(case, dtype, device, compile_backend, request, data, k):
     """k backward calls, each through a fresh compiled forward, leave ``x.grad == Σ vₖᵀJ``, updated in place."""
-    with _dynamo_config():
+    with _compile_config(request):
         t = Trial(case, dtype, device, data, f"compile[{compile_backend}].accumulation")
         cf = _compiled(t, compile_backend)
         expected = None

@@ -103,3 +103,9 @@ def test_a_bad_file_is_a_usage_error(suite):
     assert "--conformance-deviations: devs.txt:1: expected 'TEST_ID | REASON | LINK OR REPRO'" in result.stderr.str()
     missing = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "nowhere.txt")
     assert "nowhere.txt: no such deviations file" in missing.stderr.str()
+
+
+def test_an_entry_for_a_compile_backend_not_selected_is_not_stale(suite):
+    suite.path.joinpath("devs.txt").write_text(LISTED + "test_user.py::test_other[f-inductor-float32] | r | l\n")
+    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt")
+    assert "match no collected test" not in result.stdout.str()
