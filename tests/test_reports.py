@@ -16,7 +16,7 @@ import pytest
 
 from conformance.reports.__main__ import main
 from conformance.reports.diff import compare, moved
-from conformance.reports.matrix import Cell
+from conformance.reports.matrix import Cell, Counts
 
 from _reports import item, report
 
@@ -99,6 +99,12 @@ def test_cell_aggregates_failure_first_then_xfail_then_worst_ratio():
     assert Cell([item("f", "skipped"), item("f", "skipped")]).text() == "skip"
     assert Cell([item("f", "passed")]).text() == "ok"
     assert math.isnan(Cell([item("f", worst=0.5), item("f", worst=math.nan)]).worst)
+    # an expected failure's ratio is the documented deviation, not a measurement of the bound
+    assert Cell([item("f", worst=0.2), item("f", "xfailed", 1e300)]).worst == 0.2
+    counts = Counts()
+    for i in (item("f", worst=0.3), item("f", "xfailed", 1e300), item("f", "failed", 2.0)):
+        counts.add(i)
+    assert counts.worst == 2.0
     notes = Cell([item("f", worst=0.2), item("f", "failed", 3.0, message="boom", test_id="t::fails")]).notes()
     assert notes.splitlines()[0] == "t::fails: failed, worst 3.00: boom"
 

@@ -22,6 +22,9 @@ NOTES = 20  # item lines a cell's notes keep
 COUNTED = ("passed", "failed", "xfailed", "skipped")  # what a property's counts count
 
 
+# outcomes whose worst ratio is a measurement of the bound: an expected failure's is the documented deviation
+MEASURED = ("passed", "xpassed", "failed", "error")
+
 @dataclass
 class Source:
     """One loaded report, its file and its (unique) column label."""
@@ -92,7 +95,7 @@ class Cell:
     @property
     def worst(self) -> float | None:
         """The largest worst ratio of the items (NaN ranks highest); None when none compared numbers."""
-        values = [i["worst"] for i in self.items if i.get("worst") is not None]
+        values = [i["worst"] for i in self.items if i.get("worst") is not None and i["outcome"] in MEASURED]
         return max(values, key=ratio_key) if values else None
 
     def text(self) -> str:
@@ -126,7 +129,7 @@ class Counts:
     def add(self, item: dict) -> None:
         key = {"error": "failed", "xpassed": "passed"}.get(item["outcome"], item["outcome"])
         self.outcomes[key] += 1
-        if item.get("worst") is not None:
+        if item.get("worst") is not None and item["outcome"] in MEASURED:
             self.worst = item["worst"] if self.worst is None else max(self.worst, item["worst"], key=ratio_key)
 
     def text(self) -> str:
