@@ -140,3 +140,12 @@ SPLITS = [
           entry("sin_exp_chain_tail", "torch.sin(e) * x", lambda e, x: s.sin(e) * x,
                 e=Real(0.0, 5.0), x=Real(-3.0, 1.5))),
 ]
+
+
+def require_updated_in_place(t: Trial, call: int) -> None:
+    """After backward call ``call`` (0-based, create_graph=False), every ``.grad`` is the tensor the first left."""
+    __tracebackhide__ = True
+    if call == 0:
+        t.run(f"first = [{', '.join(f'{n}.grad' for n in t.grad_names)}]")
+    elif not t.eval(f"all(n.grad is f for n, f in zip([{', '.join(t.grad_names)}], first))"):
+        t.fail(f".grad was replaced by backward call {call + 1} (create_graph=False must update it in place)")

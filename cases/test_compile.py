@@ -23,6 +23,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from _engine import require_updated_in_place
 from conformance.plugin import scaled_settings
 from conformance.trial import Trial
 
@@ -99,8 +100,5 @@ def test_compile_accumulation(case, dtype, device, compile_backend, request, dat
             vs = t.weights(prefix=f"gy{call}_")
             t.backward(y, vs)
             expected = t.expected(vs) if expected is None else expected + t.expected(vs)
-            if call == 0:
-                t.run(f"first = [{', '.join(f'{n}.grad' for n in t.grad_names)}]")
-            elif not t.eval(f"all(n.grad is f for n, f in zip([{', '.join(t.grad_names)}], first))"):
-                t.fail(f".grad was replaced by backward call {call + 1} (create_graph=False must update it in place)")
+            require_updated_in_place(t, call)
         t.check(expected, what=f"sum of {k} vᵀJ through torch.compile (backend {compile_backend})")
