@@ -26,7 +26,7 @@ def test_cross_device_vjp(case, dtype, device, data):
     if device.type == "cpu":
         pytest.skip("compares --device with the CPU: run with --device cuda (mps, xpu...)")
     t = Trial(case, dtype, device, data, "cross_device")
-    y, vs = t.forward(), None
+    y = t.forward()
     vs = t.weights()
     t.backward(y, vs)
     t.check(t.expected(vs), what=f"vᵀJ on {device}")

@@ -75,7 +75,8 @@ def torch_version(python: str) -> str:
 
 
 def pytest_command(python: str, seed: int, junit: Path, options: argparse.Namespace, extra: list[str]) -> list[str]:
-    paths = [] if any(not a.startswith("-") for a in extra) else ["cases"]
+    # the suite (cases/) unless the arguments name paths of their own; an option's value is no path
+    paths = [] if any(Path(a.split("::")[0]).exists() for a in extra if not a.startswith("-")) else ["cases"]
     cmd = [python, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "--hypothesis-profile", options.profile,
            f"--hypothesis-seed={seed}", f"--junitxml={junit}", "-o", "junit_family=xunit1"]
     if options.workers:

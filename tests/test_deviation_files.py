@@ -58,17 +58,10 @@ def test_the_reference_keeps_its_bars(tmp_path):
     assert parse(path)[0].reference == "print(x | y)"
 
 
-def test_unmatched_ignores_tests_not_collected_at_all():
-    entries = parse_lines("a.py::t[x] | r | l", "a.py::t[gone] | r | l", "b.py::u[y] | r | l")
-    assert [e.test_id for e in unmatched(entries, {"a.py::t[x]"})] == ["a.py::t[gone]"]
-
-
-def parse_lines(*lines):
-    import tempfile
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "d.txt"
-        path.write_text("\n".join(lines) + "\n")
-        return parse(path)
+def test_unmatched_ignores_tests_not_collected_at_all(tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_text("a.py::t[x] | r | l\na.py::t[gone] | r | l\nb.py::u[y] | r | l\n")
+    assert [e.test_id for e in unmatched(parse(path), {"a.py::t[x]"})] == ["a.py::t[gone]"]
 
 
 @pytest.mark.parametrize("mode, outcome", [("xfail", "xfailed"), ("skip", "skipped")])

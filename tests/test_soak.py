@@ -69,3 +69,13 @@ def test_an_interpreter_without_torch_is_a_clear_error(tmp_path):
 def test_tables_pad_columns_and_escape_markdown():
     assert table([["a", "b|c"]], ["x", "y"], markdown=True).splitlines()[-1] == "| a | b\\|c |"
     assert table([["long", "z"]], ["x", "y"]).splitlines() == ["x     y", "long  z"]
+
+
+def test_option_values_after_the_separator_are_not_taken_for_paths(tmp_path):
+    import argparse
+    options = argparse.Namespace(profile="nightly", workers=0, examples=None)
+    narrowed = soak.pytest_command("python", 1, tmp_path / "j.xml", options, ["--op", "sin"])
+    assert "cases" in narrowed and narrowed[-2:] == ["--op", "sin"]
+    (tmp_path / "test_mine.py").write_text("")
+    own = soak.pytest_command("python", 1, tmp_path / "j.xml", options, [str(tmp_path / "test_mine.py")])
+    assert "cases" not in own
