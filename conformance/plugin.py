@@ -234,13 +234,21 @@ def pytest_xdist_make_scheduler(config, log):
     return EntryScheduling(config, log)
 
 
-@pytest.hookimpl(hookwrapper=True)
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside Hypothesis's own wrapper
 def pytest_runtest_call(item):
     mark = item.get_closest_marker("conformance")
     record.start(mark.kwargs.get("requires", ()) if mark else ())
+    # Hypothesis's pytest plugin wraps a parametrized test's settings in a new settings object on every
+    # item, parented on the previous wrapper: over a function's 1,206 items the chain grows to 1,206
+    # levels and every settings lookup walks it (quadratic in the items).  Restoring the function's own
+    # settings after each item keeps the chain one level deep.
+    function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    own = getattr(function, "_hypothesis_internal_use_settings", None)
     try:
         yield
     finally:
+        if own is not None:
+            function._hypothesis_internal_use_settings = own
         result = record.stop()
         if result and result[1]:
             item.user_properties.append(("conformance_worst", result))

@@ -179,3 +179,29 @@ def test_the_cpu_lacks_no_dtype_of_the_kit():
     from conformance.case import DTYPES
     from conformance.options import lacking_dtypes
     assert lacking_dtypes(__import__("torch").device("cpu"), list(DTYPES)) == {}
+
+
+SETTINGS_DEPTH = '''
+import pytest
+from hypothesis import given, strategies as st
+
+
+def depth(s):
+    n = 0
+    while s is not None:
+        s, n = s._fallback, n + 1
+    return n
+
+
+@pytest.mark.parametrize("k", range(40))
+@given(x=st.integers())
+def test_many(k, x):
+    assert depth(test_many._hypothesis_internal_use_settings) < 8
+'''
+
+
+def test_parametrized_hypothesis_settings_stay_shallow(pytester):
+    """Hypothesis's pytest plugin parents each parametrized item's settings on the previous item's; the
+    kit restores them after each item, or the chain (walked by every settings lookup) grows per item."""
+    pytester.makepyfile(test_depth=SETTINGS_DEPTH)
+    pytester.runpytest("-p", "conformance.plugin", "--hypothesis-profile", "ci").assert_outcomes(passed=40)
