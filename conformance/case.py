@@ -85,7 +85,9 @@ class Case:
       matrix (the last two dimensions; see the tolerance policy).
     deviations: dtype name, feature name or "feature:dtype" -> reason and repro of a known torch
       deviation; every property of that (entry, dtype), or requiring that feature (in that dtype), is
-      then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
+      then an expected failure (non-strict: a fixed torch shows as XPASS).
+    fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
+      every property of the entry is strict (a regression there fails).  A plain
       string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
       broken contract too (a raising backward, an unusable ``.grad``).
     """
@@ -102,6 +104,7 @@ class Case:
     unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
     normwise: bool = field(default=False, compare=False, repr=False)
     removed_in: str | None = field(default=None, compare=False, repr=False)
+    fixed_in: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -122,6 +125,8 @@ class Case:
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r}: deviations keys {sorted(unknown)} are neither dtypes "
                                  f"({', '.join(DTYPES)}), features ({', '.join(sorted(FEATURES))}) nor feature:dtype")
+        if self.fixed_in and not self.deviations:
+            raise CatalogueError(f"catalogue entry {self.name!r}: fixed_in={self.fixed_in!r} without deviations")
         for kind in ("unsupported", "unmodelled"):
             declared = getattr(self, kind)
             unknown = set(declared) - set(FEATURES)
@@ -158,7 +163,7 @@ class Case:
         """The documented deviation covering a failure of this (entry, dtype) under a property requiring
         ``features``, if any."""
         for key in self._keys(dtype, features):
-            known = self.deviations.get(key)
+            known = self.live_deviations.get(key)
             if isinstance(known, Contract):
                 return known.reason
             if known is not None and numeric:
@@ -167,7 +172,14 @@ class Case:
 
     def deviation_keys(self, dtype: str, features=()) -> list[str]:
         """The deviations keys that apply to (dtype, features)."""
-        return [k for k in self._keys(dtype, features) if k in self.deviations]
+        return [k for k in self._keys(dtype, features) if k in self.live_deviations]
+
+    @property
+    def live_deviations(self) -> dict:
+        """The deviations that hold for the installed torch (none from ``fixed_in`` on)."""
+        if self.fixed_in and TorchVersion(torch.__version__) >= self.fixed_in:
+            return {}
+        return self.deviations
 
     @staticmethod
     def _keys(dtype: str, features) -> list[str]:
@@ -207,10 +219,10 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
           unmodelled: dict[str, str] | None = None, normwise: bool = False, removed_in: str | None = None,
-          **args: Real | Index) -> Case:
+          fixed_in: str | None = None, **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in)
+                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in)

@@ -221,7 +221,7 @@ def pytest_collection_modifyitems(config, items):
             mark = item.get_closest_marker("conformance")
             keys = case.deviation_keys(dtype_name(dtype), mark.kwargs.get("requires", ()) if mark else ())
             if keys:  # only a failure the deviation covers (raised as KnownDeviation) is an xfail; any other fails
-                item.add_marker(pytest.mark.xfail(reason=f"known torch deviation: {case.deviations[keys[0]]}",
+                item.add_marker(pytest.mark.xfail(reason=f"known torch deviation: {case.live_deviations[keys[0]]}",
                                                   strict=False, raises=KnownDeviation))
 
 

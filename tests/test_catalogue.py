@@ -153,3 +153,15 @@ def test_a_removal_is_declared_for_the_release_that_made_it(case):
             case.fn(**x)
     else:
         case.fn(**x)
+
+
+def test_fixed_in_retires_an_entrys_deviations_from_that_release():
+    """``fixed_in``: before that release the deviations cover failures (xfail); from it on none applies."""
+    def declare(fixed_in):
+        return entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0),
+                     deviations={"float64": "reason. Repro: `x`"}, fixed_in=fixed_in)
+    assert declare("0.1").deviation_keys("float64") == [] and declare("0.1").deviation("float64", True) is None
+    assert declare("999.0").deviation_keys("float64") == ["float64"]
+    assert declare("999.0").deviation("float64", True) == "reason. Repro: `x`"
+    with pytest.raises(CatalogueError, match="fixed_in='2.14' without deviations"):
+        entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0), fixed_in="2.14")
