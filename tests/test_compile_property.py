@@ -6,7 +6,6 @@ runner (``conformance.faults.runner``: ``-x``, the ``ci`` profile, no shrinking)
 read from the run's JUnit XML.  A backend the plugin cannot run here (inductor without a C++ compiler) is
 skipped with the plugin's reason.
 """
-import importlib.util
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,6 +17,8 @@ from conformance.case import entry
 from conformance.domain import Index, Real
 from conformance.faults.runner import Runner, pytest_args
 from conformance.trial import Trial
+
+from _cases import load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ("eager", "aot_eager", "inductor")
@@ -96,9 +97,7 @@ GATHER = entry("gather_by_index_input", "torch.gather(x, 0, idx)",
 def test_one_compilation_serves_every_example_with_its_own_inputs(cpu):
     """Examples of one (entry, dtype, backend, device) share one compiled function: Dynamo compiles once,
     yet each example's integer inputs are the ones its gradient uses (checked against the oracle)."""
-    spec = importlib.util.spec_from_file_location("compile_property_cases", ROOT / "cases" / "test_compile.py")
-    cases = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cases)
+    cases = load_cases("test_compile.py", "compile_property_cases")
     graphs = []
 
     def counting(gm, example_inputs):  # a backend that runs Dynamo's graph as is, counting compilations

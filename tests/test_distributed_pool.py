@@ -6,7 +6,6 @@ leave no process behind when closed, timed out or interrupted.  The property, gi
 communication hook averages wrongly, must fail in the kit's format.
 """
 import functools
-import importlib.util
 import multiprocessing
 import os
 import signal
@@ -23,6 +22,8 @@ from conformance import distributed
 from conformance.catalogue import get
 from conformance.report import ConformanceFailure
 from conformance.trial import Trial
+
+from _cases import load_cases
 
 pytestmark = pytest.mark.skipif(distributed.unavailable("gloo") is not None,
                                 reason=str(distributed.unavailable("gloo")))
@@ -111,11 +112,7 @@ def test_rank_that_raises_is_named_with_its_traceback(pool):
 @functools.cache
 def _property():
     """``cases/test_distributed.py`` as a module (the cases directory is not a package)."""
-    path = Path(__file__).resolve().parents[1] / "cases" / "test_distributed.py"
-    spec = importlib.util.spec_from_file_location("_ddp_property", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_cases("test_distributed.py", "_ddp_property")
 
 
 X, Y = [0.5, -1.25, 2.0, 3.0, -0.75, 1.5], [1.0, 0.25, -2.0, 0.5, 3.5, -1.0]
