@@ -85,11 +85,11 @@ class Case:
       matrix (the last two dimensions; see the tolerance policy).
     deviations: dtype name, feature name or "feature:dtype" -> reason and repro of a known torch
       deviation; every property of that (entry, dtype), or requiring that feature (in that dtype), is
-      then an expected failure (non-strict: a fixed torch shows as XPASS).
-    fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
-      every property of the entry is strict (a regression there fails).  A plain
+      then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
       string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
       broken contract too (a raising backward, an unusable ``.grad``).
+    fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
+      every property of the entry is strict (a regression there fails).
     """
 
     name: str
