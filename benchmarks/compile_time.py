@@ -10,8 +10,8 @@ import time
 import numpy as np
 
 from conformance.catalogue import FAMILIES
-from conformance.domain import Index
-from conformance.oracle import oracle_for
+from conformance.exact.oracle import oracle_for
+from conformance.model.domain import Index
 
 
 def main() -> None:

@@ -16,12 +16,12 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from _points import grid  # noqa: E402
+from _points import grid
 
-from conformance.catalogue import get  # noqa: E402
-from conformance.faults import scaled_backward  # noqa: E402
-from conformance.report import ConformanceFailure  # noqa: E402
-from conformance.trial import Trial  # noqa: E402
+from conformance.catalogue import get
+from conformance.faults import scaled_backward
+from conformance.run.failure import ConformanceFailure
+from conformance.run.trial import Trial
 
 TARGETS = [("sin", "sin"), ("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("erf", "erf"),
            ("sigmoid", "sigmoid"), ("atan", "atan"), ("sin_exp_chain", "exp")]
@@ -72,7 +72,8 @@ def smallest(check) -> str:
 
 
 def main() -> None:
-    print("| function | kit float32 | kit float64 | gradcheck float64 (slow / fast) | gradcheck float32 (slow / fast) |")
+    print("| function | kit float32 | kit float64 | gradcheck float64 (slow / fast) "
+          "| gradcheck float32 (slow / fast) |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name, fn in TARGETS:
         kit = [smallest(lambda rel, d=dtype: caught(name, fn, d, rel)) for dtype in (torch.float32, torch.float64)]

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from conformance import spec as s
-from conformance.case import Case, entry
 from conformance.catalogue import get
-from conformance.domain import Real
-from conformance.oracle import oracle_for
-from conformance.trial import Expected, Trial
+from conformance.exact import spec as s
+from conformance.exact.oracle import oracle_for
+from conformance.model.case import Case, entry
+from conformance.model.domain import Real
+from conformance.run.trial import Expected, Trial
 
 
 def _first_line(exc: BaseException) -> str:
@@ -36,17 +36,16 @@ def expect_error(t: Trial, line: str, exc: type[BaseException], pattern: str, wh
     name = exc.__name__
     block = (f"try:\n    {line}\nexcept {name} as exc_:\n    raised = exc_  # required: {what}\n"
              f"else:\n    raise AssertionError({f'`{line}` did not raise {name}: {what}'!r})")
-    t.lines.append(block)
-    t.ns.pop("raised", None)
+    t.forget("raised")
     try:
-        exec(block, t.ns)  # noqa: S102 - the statement text is the repro
+        t.attempt(block)
     except AssertionError:
         t.fail(f"`{line}` did not raise {name} ({what})")
     except Exception as other:  # noqa: BLE001 - any other exception breaks the contract too
         t.fail(f"`{line}` raised {type(other).__name__}: {_first_line(other)}; expected {name} ({what})")
-    message = str(t.ns["raised"])
+    message = str(t.get("raised"))
     if not re.search(pattern, message, re.IGNORECASE | re.DOTALL):
-        t.fail(f"`{line}` raised {name} with the message {_first_line(t.ns['raised'])!r}; expected one matching "
+        t.fail(f"`{line}` raised {name} with the message {_first_line(t.get('raised'))!r}; expected one matching "
                f"{pattern!r} ({what})")
 
 
@@ -55,10 +54,10 @@ def expect_warning(t: Trial, line: str, category: type[Warning], pattern: str | 
     __tracebackhide__ = True
     t.run("import warnings")
     t.run(f"with warnings.catch_warnings(record=True) as caught:\n    warnings.simplefilter('always')\n    {line}")
-    hits = [w for w in t.ns["caught"] if issubclass(w.category, category)
+    hits = [w for w in t.get("caught") if issubclass(w.category, category)
             and (pattern is None or re.search(pattern, str(w.message), re.IGNORECASE))]
     if pattern is not None and not hits:
-        seen = [f"{w.category.__name__}: {str(w.message)[:80]}" for w in t.ns["caught"]]
+        seen = [f"{w.category.__name__}: {str(w.message)[:80]}" for w in t.get("caught")]
         t.fail(f"`{line}` gave no {category.__name__} matching {pattern!r} ({what}); warnings seen: {seen or 'none'}")
     if pattern is None and hits:
         t.fail(f"`{line}` warned {hits[0].category.__name__}: {str(hits[0].message)[:120]} ({what})")
@@ -140,12 +139,3 @@ SPLITS = [
           entry("sin_exp_chain_tail", "torch.sin(e) * x", lambda e, x: s.sin(e) * x,
                 e=Real(0.0, 5.0), x=Real(-3.0, 1.5))),
 ]
-
-
-def require_updated_in_place(t: Trial, call: int) -> None:
-    """After backward call ``call`` (0-based, create_graph=False), every ``.grad`` is the tensor the first left."""
-    __tracebackhide__ = True
-    if call == 0:
-        t.run(f"first = [{', '.join(f'{n}.grad' for n in t.grad_names)}]")
-    elif not t.eval(f"all(n.grad is f for n, f in zip([{', '.join(t.grad_names)}], first))"):
-        t.fail(f".grad was replaced by backward call {call + 1} (create_graph=False must update it in place)")

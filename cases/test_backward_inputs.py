@@ -6,12 +6,12 @@ the oracle of the part of the function after it, at the node's computed values),
 still flows through it to the leaves named behind it.
 """
 import pytest
-from hypothesis import given
 from hypothesis import strategies as st
 
-from _engine import SPLITS, backward_line, require_grads_kept
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import SPLITS, backward_line, require_grads_kept
+from ._steps import drawn
 
 NAMES = ("mul", "mm", "addcmul", "atan2", "tanh_mlp")
 
@@ -27,8 +27,7 @@ def _others_unchanged(t: Trial, others: list[str], primed: bool) -> None:
 
 
 @pytest.mark.conformance(entries=NAMES)
-@scaled_settings(0.5)
-@given(data=st.data(), primed=st.booleans())
+@drawn(0.5, primed=st.booleans())
 def test_backward_inputs_accumulates_only_into_them(case, dtype, device, data, primed):
     t = Trial(case, dtype, device, data, "backward_inputs")
     chosen = _subset(data, t.grad_names, "inputs")
@@ -45,8 +44,7 @@ def test_backward_inputs_accumulates_only_into_them(case, dtype, device, data, p
 
 
 @pytest.mark.parametrize("split", SPLITS, ids=[s.id for s in SPLITS])
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_backward_inputs_nonleaf_gets_vjp_at_node(split, dtype, device, data):
     """The node named gets the VJP at itself; leaves named too (through the node); the rest stay None."""
     t = Trial(split.case, dtype, device, data, "backward_inputs")

@@ -20,12 +20,11 @@ import contextlib
 import types
 
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
-from _engine import require_updated_in_place
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._steps import accumulate, drawn
 
 RECOMPILE_LIMIT = 64  # one compile per key is expected; a helper's frame is shared by every key using it
 _COMPILED: dict[tuple, tuple] = {}  # (entry, dtype, backend, device) -> (compiled f, its globals)
@@ -41,7 +40,8 @@ def _compile_config(request) -> contextlib.ExitStack:
     limit = next((k for k in ("recompile_limit", "cache_size_limit") if hasattr(config, k)), None)
     fail = next((k for k in ("fail_on_recompile_limit_hit", "fail_on_cache_limit_hit") if hasattr(config, k)), None)
     if hasattr(config, "patch"):
-        stack.enter_context(config.patch({**({limit: RECOMPILE_LIMIT} if limit else {}), **({fail: True} if fail else {})}))
+        stack.enter_context(config.patch({**({limit: RECOMPILE_LIMIT} if limit else {}),
+                                          **({fail: True} if fail else {})}))
     if request.config.getoption("--conformance-fault"):
         import torch._inductor.config as inductor
         if hasattr(inductor, "force_disable_caches"):
@@ -55,13 +55,11 @@ def _compiled(t: Trial, backend: str) -> str:
     key = (t.case.name, t.dtype, backend, str(t.device))
     if key not in _COMPILED:
         scope = {"__builtins__": builtins, "torch": torch, "F": torch.nn.functional, **t.case.helpers}
-        stable = types.FunctionType(t.ns[f].__code__, scope, f"compiled_{t.case.name.replace('.', '_')}")
+        stable = types.FunctionType(t.get(f).__code__, scope, f"compiled_{t.case.name.replace('.', '_')}")
         _COMPILED[key] = (torch.compile(stable, backend=backend), scope)
     compiled, scope = _COMPILED[key]
-    scope.update({a.name: t.ns[a.name] for a in t.case.args if not a.differentiable})  # this example's
-    t.lines.append(f"cf = torch.compile({f}, backend={backend!r})")
-    t.ns["cf"] = compiled
-    return "cf"
+    scope.update({a.name: t.get(a.name) for a in t.case.args if not a.differentiable})  # this example's
+    return t.bind("cf", compiled, f"cf = torch.compile({f}, backend={backend!r})")
 
 
 def _compiled_forward(t: Trial, cf: str, y: str = "out") -> str:
@@ -75,8 +73,7 @@ def _compiled_forward(t: Trial, cf: str, y: str = "out") -> str:
     return y
 
 
-@scaled_settings(0.5)  # compilation is costly; test_vjp checks every op's values with the full profile
-@given(data=st.data())
+@drawn(0.5)
 def test_compile_vjp(case, dtype, device, compile_backend, request, data):
     """``cf(x).backward(gradient=v)`` leaves ``x.grad == vᵀJ`` for the compiled ``cf = torch.compile(f)``."""
     with _compile_config(request):
@@ -87,18 +84,11 @@ def test_compile_vjp(case, dtype, device, compile_backend, request, data):
         t.check(t.expected(vs), what=f"vᵀJ through torch.compile (backend {compile_backend})")
 
 
-@scaled_settings(0.25)
-@given(data=st.data(), k=st.integers(1, 3))
+@drawn(0.25, k=st.integers(1, 3))
 def test_compile_accumulation(case, dtype, device, compile_backend, request, data, k):
     """k backward calls, each through a fresh compiled forward, leave ``x.grad == Σ vₖᵀJ``, updated in place."""
     with _compile_config(request):
         t = Trial(case, dtype, device, data, f"compile[{compile_backend}].accumulation")
         cf = _compiled(t, compile_backend)
-        expected = None
-        for call in range(k):
-            y = _compiled_forward(t, cf)
-            vs = t.weights(prefix=f"gy{call}_")
-            t.backward(y, vs)
-            expected = t.expected(vs) if expected is None else expected + t.expected(vs)
-            require_updated_in_place(t, call)
+        expected = accumulate(t, k, retain=False, forward=lambda trial: _compiled_forward(trial, cf))
         t.check(expected, what=f"sum of {k} vᵀJ through torch.compile (backend {compile_backend})")

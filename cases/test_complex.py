@@ -3,31 +3,27 @@
 For a real loss L of z = a + ib, ``z.grad`` is ∂L/∂a + i ∂L/∂b (twice the conjugate Wirtinger
 derivative ∂L/∂z̄); ``y.backward(gradient=v)`` on a complex output is the backward of
 L = Σ Re(conj(v)·y).  For a holomorphic f this gives ``z.grad = v·conj(f'(z))``.  The oracle derives
-the expected value from real and imaginary parts with sympy (``conformance.complex_oracle``); each
+the expected value from real and imaginary parts with sympy (``conformance.exact.complex``); each
 part is compared with its own bound.  Runs over entries declaring complex64/complex128.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._steps import drawn, weighted_backward
 
 
 @pytest.mark.conformance(complex=True)
-@given(data=st.data())
+@drawn()
 def test_complex_vjp(case, dtype, device, data):
     """``y.backward(gradient=v)`` with complex (or, for real outputs, real) weights: z.grad = ∂L/∂a + i ∂L/∂b."""
     t = Trial(case, dtype, device, data, "complex_vjp")
-    y = t.forward()
-    vs = t.weights()
-    t.backward(y, vs)
+    y, vs = weighted_backward(t)
     t.check(t.expected(vs), what="conjugate-Wirtinger gradient ∂L/∂a + i∂L/∂b")
 
 
 @pytest.mark.conformance(complex=True)
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_complex_accumulation(case, dtype, device, data):
     """Two backward calls accumulate the two complex gradients into the same ``.grad``."""
     t = Trial(case, dtype, device, data, "complex_accumulation")

@@ -13,9 +13,10 @@ weight), and every input's ``.grad`` is compared with the rule's gradient:
   and leaves a gradient of the input's shape, dtype and device.  (The notes also allow an error there;
   torch 2.13 raises for none of these rows, and a raising backward is reported so that a change shows.)
 
-A missing ``.grad`` is a failure.  Rows with a documented torch deviation are non-strict xfails; a row that
-also records torch's own departing value (``torch_gives``) is a strict xfail covering that value only.
-A row whose deviation a torch release fixed (``until``) is strict again from that release on.
+A missing ``.grad`` is a failure.  Each row's Status (``Row.status``, applied by the plugin like every
+other): rows with a documented torch deviation are non-strict xfails; a row that also records torch's
+own departing value (``torch_gives``) is a strict xfail covering that value only.  A row whose
+deviation a torch release fixed (``until``) is strict again from that release on.
 """
 import functools
 import re
@@ -25,23 +26,12 @@ import pytest
 import sympy as sp
 import torch
 
-from conformance.case import DTYPES, Case, entry
-from conformance.catalogue.conventions import _array, RULES, TABLE, Row, point_text, value_text
-from conformance.domain import Real
-from conformance.report import KnownDeviation, dtype_name
+from conformance.catalogue.conventions import RULES, TABLE, Row, exact_array, point_text, value_text
+from conformance.model.case import Case, entry
+from conformance.model.domain import Real
+from conformance.run.failure import dtype_name
+from conformance.run.trial import Trial
 from conformance.tolerance import unit_roundoff
-from conformance.trial import Trial
-
-
-def _param(row: Row):
-    marks = []
-    missing = _case(row).missing()
-    if missing:
-        marks.append(pytest.mark.skip(reason=f"{missing} is absent from torch {torch.__version__}"))
-    if row.departing:  # strict where torch's own value is documented: a change either way is news
-        marks.append(pytest.mark.xfail(strict=row.torch_gives is not None, raises=KnownDeviation,
-                                       reason=f"known torch deviation: {row.departing}"))
-    return pytest.param(row, id=row.id, marks=marks)
 
 
 def _output_shape(row: Row) -> tuple:
@@ -57,9 +47,8 @@ def _case(row: Row) -> Case:
 
     The expected gradients come from the row, never from the kit's oracle: the Trial's oracle only
     lends the output shape (its spec is zeros of the shape torch's forward gives; it is never evaluated)."""
-    deviations = {d: row.departing for d in DTYPES} if row.departing else {}
     return entry("conventions." + re.sub(r"[^\w.]", "_", row.id), row.call,
-                 lambda *_: np.full(_output_shape(row), sp.Integer(0), dtype=object), deviations=deviations,
+                 lambda *_: np.full(_output_shape(row), sp.Integer(0), dtype=object),
                  **{n: Real(shape=v.shape) for n, v in row.values().items()})
 
 
@@ -115,7 +104,7 @@ def _gradients(t, row: Row) -> dict[str, np.ndarray]:
 def pytest_generate_tests(metafunc):
     """Rows first (before the plugin adds dtypes), so that ids read ``[relu-at-0-float32]``."""
     if "row" in metafunc.fixturenames:
-        metafunc.parametrize("row", [_param(r) for r in TABLE])
+        metafunc.parametrize("row", [pytest.param(r, id=r.id) for r in TABLE])  # Status: Row.status
 
 
 def test_convention(row, dtype, device):
@@ -131,8 +120,8 @@ def test_convention(row, dtype, device):
         return
     shown = "; ".join(f"{n}.grad = {g.tolist()}" for n, g in got.items())
     # a departure documented with torch's own value covers that value only: any other gradient fails
-    documented = row.torch_gives is None or _matches(got, {n: _array(v) for n, v in row.torch_gives.items()}, dtype,
-                                                     row.roundoff)
+    documented = row.torch_gives is None or _matches(got, {n: exact_array(v) for n, v in row.torch_gives.items()},
+                                                     dtype, row.roundoff)
     t.fail(f"at {point_text(row)}: {shown}; rule {row.rule} ({RULES[row.rule]}) gives {value_text(row)}"
            + ("" if documented else f", and the documented departure is {row.torch_gives}"),
            detail=[f"why: {row.why}", f"allowed error: {_allowance(row, dtype)}"],

@@ -13,22 +13,18 @@ recompute.  Holds on every device, the CPU included, and needs no determinism of
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._steps import drawn, weighted_backward
 
 
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_cross_device_vjp(case, dtype, device, data):
     if device.type == "cpu":
         pytest.skip("compares --device with the CPU: run with --device cuda (mps, xpu...)")
     t = Trial(case, dtype, device, data, "cross_device")
-    y = t.forward()
-    vs = t.weights()
-    t.backward(y, vs)
+    y, vs = weighted_backward(t)
     t.check(t.expected(vs), what=f"vᵀJ on {device}")
     cpu = Trial(case, dtype, torch.device("cpu"), None, "cross_device", values=t.values)
     yc = cpu.forward()
@@ -37,8 +33,7 @@ def test_cross_device_vjp(case, dtype, device, data):
     cpu.check(cpu.expected(vc), what=f"vᵀJ on cpu at the point and weights {device} was given")
 
 
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_device_accumulation_bitwise(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "accumulation_bitwise")
     names = t.grad_names

@@ -1,7 +1,7 @@
 """Data parallelism: ``DistributedDataParallel`` leaves every rank the exact average of the ranks' vᵀJ.
 
 Two ranks (gloo on 127.0.0.1; one pool of rank processes per session or xdist worker, see
-``conformance.distributed``) hold a catalogue entry's differentiable inputs as the Parameters of a
+``conformance.run.distributed``) hold a catalogue entry's differentiable inputs as the Parameters of a
 Module (the same values on both, as DDP requires) whose forward is the entry's call, wrap it in DDP
 (``gradient_as_bucket_view`` drawn) and backpropagate ``out.backward(gradient=v_r)`` with their own
 weights.  After the synced backward every rank's ``.grad`` must be (Σ_r v_rᵀJ) / 2, and both ranks
@@ -23,19 +23,19 @@ from operator import add
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
-from conformance import distributed
 from conformance.catalogue import get
-from conformance.plugin import scaled_settings
-from conformance.report import tensor_source
-from conformance.trial import Expected, Trial
+from conformance.run import distributed
+from conformance.run.failure import helper_lines, tensor_source
+from conformance.run.trial import Expected, Trial
+
+from ._steps import drawn
 
 WORLD = 2
 ENTRIES = ("sin", "exp", "mul", "mm", "softmax", "logsumexp", "sum", "split", "tanh_mlp", "nn.functional.linear")
 ddp_entries = pytest.mark.conformance(entries=ENTRIES)
-few = scaled_settings(0.25)  # DDP's averaging is the subject, not the op: test_vjp checks every op's values
+FEW = 0.25  # DDP's averaging is the subject, not the op: test_vjp checks every op's values
 
 
 def _default(fn) -> bool:
@@ -92,8 +92,7 @@ def _script(t: Trial, mine, body: list[str], bucket_view: bool, hook: str = "") 
     """The statements each rank runs (``rank`` is bound): Module, DDP, its own weights, ``body``, ``grads``."""
     names = t.grad_names
     lines = ["import torch", "import torch.nn.functional as F"]
-    if t.case.helpers:
-        lines.append(f"from conformance.catalogue.helpers import {', '.join(sorted(t.case.helpers))}")
+    lines += helper_lines(t.case.helpers)
     lines += [f"{a.name} = {tensor_source(t.values[a.name], t.dtype, t.device)}" for a in t.case.args]
     lines += ["class Call(torch.nn.Module):",
               "    def __init__(self):",
@@ -105,7 +104,7 @@ def _script(t: Trial, mine, body: list[str], bucket_view: bool, hook: str = "") 
               f"ddp = torch.nn.parallel.DistributedDataParallel(Call(), gradient_as_bucket_view={bucket_view})"]
     lines += hook.strip().splitlines()
     defined = {n for per_rank in mine for vs in per_rank for n in vs}
-    lines += [line for line in t.lines if line.split(" = ", 1)[0] in defined]
+    lines += [line for line in t.script if line.split(" = ", 1)[0] in defined]
     lines.append(f"mine = {_nested_names(mine)}[rank]")
     lines += body
     lines.append("grads = {n: None if p.grad is None else (p.grad.detach().cpu().numpy(), str(p.grad.dtype), "
@@ -120,8 +119,8 @@ def _nested_names(mine) -> str:
 def _run(t: Trial, pool: distributed.RankPool, script: str, result: str = "grads") -> list:
     """Run the script on every rank (recorded in the repro as comments); a rank that fails is a failure."""
     __tracebackhide__ = True
-    t.lines.append(f"# DDP: each of {WORLD} ranks (torch.distributed, gloo on 127.0.0.1; rank = dist.get_rank()) runs")
-    t.lines += [f"#   {line}" for line in script.splitlines()]
+    t.note(f"# DDP: each of {WORLD} ranks (torch.distributed, gloo on 127.0.0.1; rank = dist.get_rank()) runs",
+           *(f"#   {line}" for line in script.splitlines()))
     try:
         return pool.run(script, result)
     except distributed.RankFailure as exc:
@@ -131,7 +130,7 @@ def _run(t: Trial, pool: distributed.RankPool, script: str, result: str = "grads
 # -- checks ------------------------------------------------------------------------------------------
 def _record(t: Trial, grads: list[dict]) -> dict[str, list[str]]:
     """Each rank's returned ``.grad`` as a tensor (``ddp_r{rank}_{input}``, its dtype and device kept)."""
-    t.lines.append("# the ranks' gradients after the synced backward:")
+    t.note("# the ranks' gradients after the synced backward:")
     if any(g is not None and not np.isfinite(g[0]).all() for per_rank in grads for g in per_rank.values()):
         t.run("inf, nan = float('inf'), float('nan')")
     names: dict[str, list[str]] = {n: [] for n in t.grad_names}
@@ -187,16 +186,14 @@ def ddp_average(t: Trial, pool, bucket_view: bool, no_sync: int = 0, values=None
 
 # -- properties --------------------------------------------------------------------------------------
 @ddp_entries
-@few
-@given(data=st.data(), bucket_view=st.booleans())
+@drawn(FEW, bucket_view=st.booleans())
 def test_ddp_average(case, dtype, device, ranks, data, bucket_view):
     """One backward per rank, each with its own weights v_r: every rank's .grad is (v_0ᵀJ + v_1ᵀJ) / 2."""
     ddp_average(Trial(case, dtype, device, data, "ddp_average"), ranks, bucket_view)
 
 
 @ddp_entries
-@few
-@given(data=st.data(), k=st.integers(1, 3), bucket_view=st.booleans())
+@drawn(FEW, k=st.integers(1, 3), bucket_view=st.booleans())
 def test_ddp_no_sync_accumulation(case, dtype, device, ranks, data, k, bucket_view):
     """k micro-batches under ``ddp.no_sync()`` accumulate locally; the synced one after them averages the
     ranks' whole sums: .grad = Σ_r Σ_j v_rjᵀJ / 2."""
@@ -204,8 +201,7 @@ def test_ddp_no_sync_accumulation(case, dtype, device, ranks, data, k, bucket_vi
 
 
 @ddp_entries
-@few
-@given(data=st.data(), method=st.sampled_from(list(ZEROING)), bucket_view=st.booleans())
+@drawn(FEW, method=st.sampled_from(list(ZEROING)), bucket_view=st.booleans())
 def test_ddp_zeroing(case, dtype, device, ranks, data, method, bucket_view):
     """A synced step, a way of zeroing (drawn), a synced step: .grad is None or exact zeros (the same tensor)
     as promised, then only the new average."""
@@ -213,8 +209,7 @@ def test_ddp_zeroing(case, dtype, device, ranks, data, method, bucket_view):
 
 
 @pytest.mark.parametrize("method", ZEROING)
-@few
-@given(data=st.data(), bucket_view=st.booleans())
+@drawn(FEW, bucket_view=st.booleans())
 def test_ddp_zeroing_each_method(dtype, device, ranks, data, method, bucket_view):
     """Every way of zeroing, every run, on a two-input composite (``tanh_mlp``)."""
     _zeroing(Trial(get("tanh_mlp"), dtype, device, data, f"ddp_zeroing ({method})"), ranks, method, bucket_view)

@@ -10,12 +10,11 @@ import inspect
 
 import pytest
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from _engine import backward_line, expect_error, refused_in_place, require_untouched
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import backward_line, expect_error, refused_in_place, require_untouched
+from ._steps import drawn
 
 NAMES = ("seed_indexed", "mul", "mm", "tanh", "addcmul")
 CASES = pytest.mark.conformance(entries=NAMES)
@@ -61,8 +60,7 @@ def _with_unused(t: Trial) -> list[str]:
 
 @pytest.mark.parametrize("misuse", MISUSES)
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_misused_backward_raises(case, misuse, dtype, device, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     t.forward()
@@ -73,8 +71,7 @@ def test_misused_backward_raises(case, misuse, dtype, device, data):
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_unused_input_to_grad_raises(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     _with_unused(t)
@@ -83,8 +80,7 @@ def test_unused_input_to_grad_raises(case, dtype, device, data):
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_unused_input_allowed_is_none(case, dtype, device, data):
     """``allow_unused=True``: the unused input's gradient is None, the others the exact vᵀJ."""
     t = Trial(case, dtype, device, data, "engine_errors")
@@ -96,8 +92,7 @@ def test_unused_input_allowed_is_none(case, dtype, device, data):
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_unused_input_materialized_is_zeros(case, dtype, device, data):
     """``materialize_grads=True``: the unused input's gradient is zeros of its shape, dtype and device."""
     if "materialize_grads" not in inspect.signature(torch.autograd.grad).parameters:
@@ -113,8 +108,7 @@ def test_unused_input_materialized_is_zeros(case, dtype, device, data):
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     t.forward()
@@ -125,8 +119,7 @@ def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, 
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_inplace_op_on_leaf_requiring_grad_raises(case, dtype, device, data):
     """The op is refused before it runs: the leaf keeps its values."""
     t = Trial(case, dtype, device, data, "engine_errors")

@@ -5,41 +5,22 @@ tangent of every output (``unpack_dual``) must equal sympy's J u.  Differentiati
 forward mode (a dual input, then ``autograd.grad`` with weights v) must give ∇²(vᵀF) u.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run import properties
+from conformance.run.trial import Trial
 
-
-def _duals(t: Trial, us: list[str]) -> str:
-    """The statement rebinding every differentiable input to a dual tensor with its tangent."""
-    return "; ".join(f"{n} = fwAD.make_dual({n}, {u})" for n, u in zip(t.grad_names, us))
+from ._steps import drawn
 
 
 @pytest.mark.conformance(requires=("forward_ad",))
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_jvp(case, dtype, device, data):
     """``make_dual`` inputs, the call, ``unpack_dual(out).tangent == J u`` per output (None means zero)."""
-    t = Trial(case, dtype, device, data, "jvp")
-    us = t.tangents()
-    t.run("import torch.autograd.forward_ad as fwAD")
-    t.run("level = fwAD.dual_level(); level.__enter__()")
-    try:
-        t.run(f"{_duals(t, us)}; out = {t.case.call}")
-        outs = t.outputs("out")
-        t.run(f"tangent = [fwAD.unpack_dual(o).tangent for o in [{', '.join(outs)}]]")
-        t.run(f"tangent = [tg if tg is not None else torch.zeros_like(o) for tg, o in zip(tangent, [{', '.join(outs)}])]")
-    finally:
-        t.run("level.__exit__(None, None, None)")
-    t.check(t.expected_jvp(us), grads={f"out{k}": f"tangent[{k}]" for k in range(len(outs))}, what="J u",
-            dtype=t.eval(f"{outs[0]}.dtype"))
+    properties.jvp(Trial(case, dtype, device, data, "jvp"))
 
 
 @pytest.mark.conformance(requires=("forward_over_reverse",))
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_forward_over_reverse(case, dtype, device, data):
     """Dual inputs (tangent u), ``autograd.grad`` of the outputs with weights v: the gradient's tangent is ∇²(vᵀF) u."""
     t = Trial(case, dtype, device, data, "forward_over_reverse")
@@ -49,7 +30,7 @@ def test_forward_over_reverse(case, dtype, device, data):
     t.run("import torch.autograd.forward_ad as fwAD")
     t.run("level = fwAD.dual_level(); level.__enter__()")
     try:
-        t.run(f"{_duals(t, us)}; out = {t.case.call}")
+        t.run(f"{properties.duals(t, us)}; out = {t.case.call}")
         outs = t.outputs("out")
         t.run(f"g = torch.autograd.grad([{', '.join(outs)}], [{', '.join(names)}], grad_outputs=[{', '.join(vs)}], "
               "allow_unused=True)")

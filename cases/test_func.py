@@ -6,11 +6,10 @@ The entry's call becomes ``f`` over its differentiable inputs (integer inputs st
 entry's ``grad``/``hessian`` act on the weighted scalar Σ vₖ·outₖ.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._steps import drawn
 
 BATCH = 3
 
@@ -37,8 +36,7 @@ def _argnums(t: Trial) -> str:
 
 
 @pytest.mark.conformance(requires=("func",))
-@scaled_settings(0.25)  # torch.func's plumbing over the same formulas test_vjp checks in full
-@given(data=st.data())
+@drawn(0.25)
 def test_func_vjp(case, dtype, device, data):
     """``torch.func.vjp(f, *x)[1](v) == vᵀJ``."""
     t = Trial(case, dtype, device, data, "func.vjp")
@@ -50,8 +48,7 @@ def test_func_vjp(case, dtype, device, data):
 
 
 @pytest.mark.conformance(requires=("func", "forward_ad"))
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_func_jvp(case, dtype, device, data):
     """``torch.func.jvp(f, x, u)[1] == J u``."""
     t = Trial(case, dtype, device, data, "func.jvp")
@@ -59,12 +56,12 @@ def test_func_jvp(case, dtype, device, data):
     us = t.tangents()
     t.run(f"out, tangent = torch.func.jvp({f}, ({', '.join(t.grad_names)},), ({', '.join(us)},))")
     grads = {"out0": "tangent"} if t.n_outputs == 1 else {f"out{k}": f"tangent[{k}]" for k in range(t.n_outputs)}
-    t.check(t.expected_jvp(us), grads=grads, what="J u from torch.func.jvp", dtype=t.eval("out[0].dtype" if t.n_outputs > 1 else "out.dtype"))
+    t.check(t.expected_jvp(us), grads=grads, what="J u from torch.func.jvp",
+            dtype=t.eval("out[0].dtype" if t.n_outputs > 1 else "out.dtype"))
 
 
 @pytest.mark.conformance(requires=("func",))
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_func_grad(case, dtype, device, data):
     """``torch.func.grad`` of Σ v·f over all inputs is vᵀJ."""
     t = Trial(case, dtype, device, data, "func.grad")
@@ -87,24 +84,21 @@ def _jacobian(t: Trial, transform: str) -> None:
 
 
 @pytest.mark.conformance(requires=("func",))
-@scaled_settings(0.125)  # a whole Jacobian per example: one oracle evaluation per output element
-@given(data=st.data())
+@drawn(0.125)
 def test_jacrev(case, dtype, device, data):
     """``torch.func.jacrev`` gives the whole exact Jacobian: J[out][input] of shape output + input."""
     _jacobian(Trial(case, dtype, device, data, "func.jacrev"), "jacrev")
 
 
 @pytest.mark.conformance(requires=("func", "forward_ad"))
-@scaled_settings(0.125)
-@given(data=st.data())
+@drawn(0.125)
 def test_jacfwd(case, dtype, device, data):
     """``torch.func.jacfwd`` gives the whole exact Jacobian (forward mode, one JVP per input element)."""
     _jacobian(Trial(case, dtype, device, data, "func.jacfwd"), "jacfwd")
 
 
 @pytest.mark.conformance(requires=("func", "forward_over_reverse"))
-@scaled_settings(0.125)  # a whole Hessian per example: one HVP evaluation per input element
-@given(data=st.data())
+@drawn(0.125)
 def test_hessian(case, dtype, device, data):
     """``torch.func.hessian`` (forward-over-reverse) of Σ v·f gives the exact Hessian H[a][b]."""
     t = Trial(case, dtype, device, data, "func.hessian")
@@ -131,20 +125,19 @@ def _batched(t: Trial, how: str) -> None:
         t.run(f"G = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(names)}], "
               f"grad_outputs=[{', '.join(stacked)}], is_grads_batched=True)")
     for b, vs in enumerate(batches):
-        t.check(t.expected(vs), grads={n: f"G[{i}][{b}]" for i, n in enumerate(names)}, what=f"vᵀJ of batch element {b}")
+        t.check(t.expected(vs), grads={n: f"G[{i}][{b}]" for i, n in enumerate(names)},
+                what=f"vᵀJ of batch element {b}")
 
 
 @pytest.mark.conformance(requires=("func",))
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_vmap_vjp(case, dtype, device, data):
     """``torch.func.vmap`` over a VJP function, 3 stacked weights: each weight's own exact vᵀJ."""
     _batched(Trial(case, dtype, device, data, "func.vmap(vjp)"), "vmap")
 
 
 @pytest.mark.conformance(requires=("func",))
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_is_grads_batched(case, dtype, device, data):
     """``torch.autograd.grad(..., is_grads_batched=True)`` with 3 stacked weights: each weight's own exact vᵀJ."""
     _batched(Trial(case, dtype, device, data, "autograd.grad(is_grads_batched=True)"), "is_grads_batched")

@@ -1,14 +1,13 @@
 """Functional gradient: ``torch.autograd.grad`` returns vᵀJ and leaves ``.grad`` untouched."""
-from hypothesis import given
 from hypothesis import strategies as st
 
-from _engine import require_grads_kept
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import require_grads_kept
+from ._steps import drawn
 
 
-@scaled_settings(0.5)  # an engine contract: half the profile's examples; test_vjp checks every op's values
-@given(data=st.data(), primed=st.booleans())
+@drawn(0.5, primed=st.booleans())
 def test_functional_grad(case, dtype, device, data, primed):
     t = Trial(case, dtype, device, data, "functional_grad")
     names = t.grad_names

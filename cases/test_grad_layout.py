@@ -8,12 +8,12 @@ accumulates into the same tensor, and the values are the exact vᵀJ.
 """
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.catalogue import get
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._steps import drawn
 
 
 def _permuted(n: str, nd: int) -> str:
@@ -56,8 +56,7 @@ def _relayout(t: Trial, layout: str) -> list[str]:
 
 
 @pytest.mark.parametrize("case, layout", [(get(c), lay) for c, lay in PAIRS], ids=[f"{c}-{lay}" for c, lay in PAIRS])
-@scaled_settings(0.5)
-@given(data=st.data(), calls=st.integers(1, 2))
+@drawn(0.5, calls=st.integers(1, 2))
 def test_new_grad_follows_parameter_layout(case, layout, dtype, device, data, calls):
     t = Trial(case, dtype, device, data, "grad_layout")
     names = _relayout(t, layout)

@@ -8,12 +8,11 @@ then backpropagates exactly the vᵀJ of ``out`` alone.  ``z`` itself requires n
 """
 import pytest
 import torch
-from hypothesis import given
-from hypothesis import strategies as st
 
-from _engine import backward_line
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import backward_line
+from ._steps import drawn
 
 CASES = pytest.mark.conformance(entries=("seed_indexed", "mul", "mm", "tanh", "addcmul"))
 
@@ -37,8 +36,7 @@ MODES = ["no_grad", "inference_mode", "set_grad_enabled(False)", "detach", "requ
 
 @pytest.mark.parametrize("mode", MODES)
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_untracked_contribution_adds_nothing(case, mode, dtype, device, data):
     if mode == "inference_mode" and not hasattr(torch, "inference_mode"):
         pytest.skip(f"torch.inference_mode is absent from torch {torch.__version__}")
@@ -55,8 +53,7 @@ def test_untracked_contribution_adds_nothing(case, mode, dtype, device, data):
 
 @pytest.mark.parametrize("mode", ["no_grad", "set_grad_enabled(False)"])
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_backward_under_disabled_grad_still_computes(case, mode, dtype, device, data):
     """Grad modes govern recording the forward, not running a backward of a graph already recorded."""
     t = Trial(case, dtype, device, data, "grad_mode")

@@ -6,52 +6,24 @@ derivative along a drawn direction u is checked against sympy's exact second der
 then be replaced, not updated in place).  Third order runs on a few elementwise entries.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run import properties
+from conformance.run.trial import Trial
+
+from ._steps import drawn
 
 THIRD_ORDER = ("sin", "tanh", "exp", "log", "sigmoid", "erf", "atan", "mul", "div", "pow")
 
 
-def _first(t: Trial, y: str, vs: list[str]) -> None:
-    """``g`` = vᵀJ through ``autograd.grad(create_graph=True)``: differentiable in the inputs."""
-    t.run(f"g = torch.autograd.grad([{', '.join(t.outputs(y))}], [{', '.join(t.grad_names)}], "
-          f"grad_outputs=[{', '.join(vs)}], create_graph=True)")
-
-
-def _second(t: Trial, g: str, us: list[str], target: str) -> None:
-    """``target`` = the derivative of Σ g_i·u_i (g from a create_graph backward) w.r.t. every input.
-
-    A gradient that does not require grad was built without a graph: torch claims it is constant, so
-    its contribution is zero, and the exact HVP must say so too.
-    """
-    xs = ", ".join(t.grad_names)
-    t.run(f"pairs = [(g_, u_) for g_, u_ in zip({g}, [{', '.join(us)}]) if g_ is not None and g_.requires_grad]")
-    t.run(f"{target} = torch.autograd.grad([p[0] for p in pairs], [{xs}], [p[1] for p in pairs], allow_unused=True, "
-          f"create_graph=True) if pairs else [None] * {len(t.grad_names)}")
-    t.run(f"{target} = [h_ if h_ is not None else torch.zeros_like(x_) for h_, x_ in zip({target}, [{xs}])]")
-
-
 @pytest.mark.conformance(requires=("double_backward",))
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_hvp(case, dtype, device, data):
     """``autograd.grad(create_graph=True)`` chained twice gives ∇²(vᵀF) u."""
-    t = Trial(case, dtype, device, data, "hvp")
-    y = t.forward()
-    vs = t.weights()
-    _first(t, y, vs)
-    t.check(t.expected(vs), grads={n: f"g[{i}]" for i, n in enumerate(t.grad_names)}, what="vᵀJ with create_graph")
-    us = t.tangents()
-    _second(t, "g", us, "h")
-    t.check(t.expected_hvp(vs, us), grads={n: f"h[{i}]" for i, n in enumerate(t.grad_names)}, what="HVP ∇²(vᵀF) u")
+    properties.hvp(Trial(case, dtype, device, data, "hvp"))
 
 
 @pytest.mark.conformance(requires=("double_backward",))
-@scaled_settings(0.25)
-@given(data=st.data())
+@drawn(0.25)
 def test_hvp_backward(case, dtype, device, data):
     """``backward(create_graph=True)`` fills ``.grad`` with a differentiable vᵀJ; a second such backward of
     Σ x.grad·u accumulates ∇²(vᵀF) u into a *new* ``.grad`` tensor (no in-place update under create_graph)."""
@@ -77,16 +49,16 @@ def test_hvp_backward(case, dtype, device, data):
 
 
 @pytest.mark.conformance(requires=("double_backward",), entries=THIRD_ORDER)
-@given(data=st.data())
+@drawn()
 def test_third_order(case, dtype, device, data):
     """Three chained ``autograd.grad(create_graph=True)`` calls give the exact third directional derivative."""
     t = Trial(case, dtype, device, data, "third_order")
     y = t.forward()
     vs = t.weights()
-    _first(t, y, vs)
+    properties.first_order_graph(t, y, vs)
     us = t.tangents()
-    _second(t, "g", us, "h")
+    properties.directional(t, "g", us, "h")
     ws = t.tangents(prefix="w")
-    _second(t, "h", ws, "k")
+    properties.directional(t, "h", ws, "k")
     t.check(t.expected_third(vs, us, ws), grads={n: f"k[{i}]" for i, n in enumerate(t.grad_names)},
             what="third-order derivative")

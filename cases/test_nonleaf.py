@@ -6,12 +6,11 @@ After a backward, a non-leaf's ``.grad`` is None and reading it warns (a UserWar
 full vᵀJ either way.  The output itself, retained, holds the weight it was given.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from _engine import SPLITS, expect_warning
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import SPLITS, expect_warning
+from ._steps import drawn
 
 RETAIN = r"retain_grad"
 SPLIT = pytest.mark.parametrize("split", SPLITS, ids=[s.id for s in SPLITS])
@@ -19,8 +18,7 @@ NAMES = ("seed_indexed", "mul", "mm", "tanh")
 
 
 @SPLIT
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
     t = Trial(split.case, dtype, device, data, "nonleaf")
     y = split.forward(t)
@@ -36,8 +34,7 @@ def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
 
 
 @SPLIT
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
     t = Trial(split.case, dtype, device, data, "nonleaf")
     y = split.forward(t)
@@ -52,8 +49,7 @@ def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
 
 
 @pytest.mark.conformance(entries=NAMES)
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_retained_output_grad_is_the_weight(case, dtype, device, data):
     """The VJP at the output is the weight itself: ``out.grad`` equals it exactly, in the output's dtype."""
     t = Trial(case, dtype, device, data, "nonleaf")

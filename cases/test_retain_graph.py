@@ -5,12 +5,11 @@ backward accumulates the same vᵀJ again (the exact sum of the two), and the la
 ``retain_graph`` frees the graph in turn.  Every entry here saves tensors for its backward.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from _engine import backward_line, expect_error
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import backward_line, expect_error
+from ._steps import drawn, weighted_backward
 
 NAMES = ("seed_indexed", "mul", "mm", "tanh", "addcmul", "tanh_mlp")
 FREED = r"backward through the graph a second time|saved tensors|already been freed"
@@ -24,27 +23,21 @@ def _second_backward_raises(t: Trial, y: str, v: str) -> None:
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_second_backward_through_freed_graph_raises(case, dtype, device, data):
     """A plain backward gives vᵀJ and frees the saved tensors: the same backward again raises."""
     t = Trial(case, dtype, device, data, "retain_graph")
-    y = t.forward()
-    vs = t.weights()
-    t.backward(y, vs)
+    y, vs = weighted_backward(t)
     t.check(t.expected(vs), what="vᵀJ of the first backward")
     _second_backward_raises(t, y, vs[0])
 
 
 @CASES
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_retained_graph_accumulates_identical_backward_twice(case, dtype, device, data):
     """``retain_graph=True``, then the same backward again: ``.grad`` is vᵀJ + vᵀJ; the graph is then freed."""
     t = Trial(case, dtype, device, data, "retain_graph")
-    y = t.forward()
-    vs = t.weights()
-    t.backward(y, vs, retain_graph=True)
+    y, vs = weighted_backward(t, retain_graph=True)
     once = t.expected(vs)
     t.check(once, what="vᵀJ of the retained backward")
     t.backward(y, vs)

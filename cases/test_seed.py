@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import torch
 
-from conformance.case import entry
 from conformance.catalogue import get
-from conformance.domain import Real
-from conformance.trial import Trial
-from conformance.report import ConformanceFailure
+from conformance.model.case import entry
+from conformance.model.domain import Real
+from conformance.run.failure import ConformanceFailure
+from conformance.run.trial import Trial
 
 Y = entry("seed_y", "x ** 2", lambda x: x**2, x=Real(0.0, 2.0, shape=(1,)))
 Z = entry("seed_z", "x ** 3", lambda x: x**3, x=Real(0.0, 2.0, shape=(1,)))
@@ -79,5 +79,6 @@ def test_seed_nonscalar_needs_gradient(device):
     """``y.backward()`` on the 3-element y raises: the gradient argument is required."""
     t = Trial(get("seed_indexed"), F32, device, None, "seed", values={"x": np.array([[-1.5], [2.7]])})
     t.forward("y")
-    with pytest.raises(ConformanceFailure, match="(?i)raised RuntimeError: grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(ConformanceFailure,
+                       match="(?i)raised RuntimeError: grad can be implicitly created only for scalar outputs"):
         t.run("y.backward()")

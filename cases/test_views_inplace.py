@@ -8,12 +8,11 @@ each write bumps the version counter shared by a base and its views, and the gra
 history is the exact vᵀJ.  An in-place op on a view of a leaf that requires grad is refused.
 """
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from _engine import refused_in_place
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._engine import refused_in_place
+from ._steps import drawn
 
 # entry -> (in-place writes into the output's storage, whether the last one went through a view)
 WRITES = {
@@ -26,8 +25,7 @@ WRITES = {
 
 
 @pytest.mark.conformance(entries=tuple(WRITES))
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_inplace_writes_rebase_history_and_bump_versions(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "views_inplace")
     y = t.forward()
@@ -43,8 +41,7 @@ def test_inplace_writes_rebase_history_and_bump_versions(case, dtype, device, da
 
 
 @pytest.mark.conformance(entries=("mul",))
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_view_shares_version_with_its_base(case, dtype, device, data):
     """A view taken before an in-place change of its base (a non-leaf) reports the base's new version."""
     t = Trial(case, dtype, device, data, "views_inplace")
@@ -58,8 +55,7 @@ def test_view_shares_version_with_its_base(case, dtype, device, data):
 
 
 @pytest.mark.conformance(entries=("mm", "seed_indexed"))
-@scaled_settings(0.5)
-@given(data=st.data())
+@drawn(0.5)
 def test_inplace_op_on_view_of_leaf_raises(case, dtype, device, data):
     """The op is refused before it runs: the leaf keeps its values."""
     t = Trial(case, dtype, device, data, "views_inplace")

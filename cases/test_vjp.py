@@ -1,14 +1,10 @@
 """Weighted backward: ``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` for every input."""
-from hypothesis import given
-from hypothesis import strategies as st
+from conformance.run import properties
+from conformance.run.trial import Trial
 
-from conformance.trial import Trial
+from ._steps import drawn
 
 
-@given(data=st.data())
+@drawn()
 def test_vjp(case, dtype, device, data):
-    t = Trial(case, dtype, device, data, "vjp")
-    y = t.forward()
-    vs = t.weights()
-    t.backward(y, vs)
-    t.check(t.expected(vs))
+    properties.vjp(Trial(case, dtype, device, data, "vjp"))

@@ -3,12 +3,12 @@ import inspect
 
 import pytest
 import torch
-from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance.catalogue import get
-from conformance.plugin import scaled_settings
-from conformance.trial import Trial
+from conformance.run.trial import Trial
+
+from ._steps import drawn
 
 
 def _default(fn) -> bool:
@@ -29,15 +29,14 @@ METHODS = {
 }
 
 
-@scaled_settings(0.5)  # an engine contract: half the profile's examples; test_vjp checks every op's values
-@given(data=st.data(), method=st.sampled_from(list(METHODS)))
+@drawn(0.5, method=st.sampled_from(list(METHODS)))
 def test_zeroing(case, dtype, device, method, data):
     """Each example draws one of the seven ways of zeroing; over the catalogue every way meets every family."""
     _zeroing(case, dtype, device, method, data)
 
 
 @pytest.mark.parametrize("method", METHODS)
-@given(data=st.data())
+@drawn()
 def test_zeroing_each_method(method, dtype, device, data):
     """Every way of zeroing, every run, on the seed's own function."""
     _zeroing(get("seed_indexed"), dtype, device, method, data)

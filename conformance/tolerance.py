@@ -60,10 +60,11 @@ from __future__ import annotations
 import math
 
 import mpmath
+import numpy as np
 import sympy as sp
 import torch
 
-from . import spec
+from conformance.exact import spec
 
 K = 4
 
@@ -170,6 +171,26 @@ def error_expr(expr: sp.Expr, _memo: dict | None = None) -> sp.Expr:
 def result_rounding(expr: sp.Expr) -> sp.Expr:
     """One rounding of the result itself: |expr| (0 for an expression that is exactly zero)."""
     return sp.Integer(0) if expr == 0 else _abs(expr)
+
+
+def bound(error, terms: int, dtype: torch.dtype):
+    """The allowed |got - exact| of one real value (or one part of a complex one) in ``dtype``:
+    K u E + (terms + 1) tiny, with E its running-error bound and ``terms`` the weighted terms summed."""
+    return K * unit_roundoff(dtype) * error + (terms + 1) * tiny(dtype)
+
+
+def row_bound(errors) -> object:
+    """A Jacobian row's (Hessian column's) rule: every entry gets the row's largest E (see above)."""
+    return max((v for errs in errors for v in np.asarray(errs, dtype=object).reshape(-1)), default=0)
+
+
+def matrix_bounds(errors: np.ndarray) -> np.ndarray:
+    """The normwise rule: each element's E raised to the largest E of its matrix (the last two dimensions;
+    a vector or scalar is one block)."""
+    e, out = np.asarray(errors, dtype=object), np.empty(np.shape(errors), dtype=object)
+    for idx in np.ndindex(*e.shape[:-2]):
+        out[idx] = max(np.asarray(e[idx], dtype=object).reshape(-1), default=0)
+    return out
 
 
 def accumulated(error_a, error_b, total):

@@ -1,16 +1,12 @@
-"""A conformance case file as a module (``cases/`` is not a package), with its sibling helpers
-(``cases/_engine.py``) importable as they are when pytest collects ``cases/``."""
-import importlib.util
+"""A conformance case module of the checkout's ``cases`` package, imported as pytest collects it."""
+import importlib
 import sys
 from pathlib import Path
 
-CASES = Path(__file__).resolve().parents[1] / "cases"
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def load_cases(filename: str, module_name: str):
-    if str(CASES) not in sys.path:
-        sys.path.insert(0, str(CASES))
-    spec = importlib.util.spec_from_file_location(module_name, CASES / filename)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def load_cases(filename: str):
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module(f"cases.{filename.removesuffix('.py')}")

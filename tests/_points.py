@@ -1,7 +1,7 @@
 import numpy as np
 
-from conformance.case import Case
-from conformance.domain import Real
+from conformance.model.case import Case
+from conformance.model.domain import Real
 
 
 def grid(case: Case, n: int = 7) -> dict[str, np.ndarray]:

@@ -9,17 +9,17 @@ import re
 import numpy as np
 import pytest
 import torch
-from torch.torch_version import TorchVersion
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from torch.torch_version import TorchVersion
 
-from conformance import spec as s
-from conformance.case import CatalogueError, entry
 from conformance.catalogue import CATALOGUE, get
-from conformance.domain import Index, Real
-from conformance.complex_oracle import complex_oracle_for
-from conformance.oracle import oracle_for
-from conformance.strategies import inputs
+from conformance.exact import spec as s
+from conformance.exact.complex import complex_oracle_for
+from conformance.exact.oracle import oracle_for
+from conformance.model.case import CatalogueError, entry
+from conformance.model.domain import Index, Real
+from conformance.run.strategies import inputs
 
 ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items()]
 REAL_ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items() if "float64" in c.dtypes]
@@ -139,7 +139,8 @@ def test_every_constant_tensor_follows_the_inputs_device():
         if found:
             offenders[name] = found
     assert not offenders, f"constants built on the default device: {offenders}"
-    assert _off_device("f(x, torch.tensor([1, 2]))") and not _off_device("torch.eye(2).to(a) + torch.ones(2, device=x.device)")
+    assert (_off_device("f(x, torch.tensor([1, 2]))")
+            and not _off_device("torch.eye(2).to(a) + torch.ones(2, device=x.device)"))
 
 
 @pytest.mark.parametrize("case", [c for c in CATALOGUE.values() if c.removed_in], ids=lambda c: c.name)

@@ -12,13 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from conformance.case import entry
-from conformance.domain import Index, Real
-from conformance.faults.runner import Runner, pytest_args
-from conformance.trial import Trial
-
 from _cases import load_cases
+
+from conformance.faults.runner import Runner, pytest_args
+from conformance.model.case import entry
+from conformance.model.domain import Index, Real
+from conformance.run.trial import Trial
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKENDS = ("eager", "aot_eager", "inductor")
@@ -97,7 +96,7 @@ GATHER = entry("gather_by_index_input", "torch.gather(x, 0, idx)",
 def test_one_compilation_serves_every_example_with_its_own_inputs(cpu):
     """Examples of one (entry, dtype, backend, device) share one compiled function: Dynamo compiles once,
     yet each example's integer inputs are the ones its gradient uses (checked against the oracle)."""
-    cases = load_cases("test_compile.py", "compile_property_cases")
+    cases = load_cases("test_compile.py")
     graphs = []
 
     def counting(gm, example_inputs):  # a backend that runs Dynamo's graph as is, counting compilations
@@ -105,10 +104,11 @@ def test_one_compilation_serves_every_example_with_its_own_inputs(cpu):
         return gm.forward
 
     for idx in ([0, 2], [1, 1], [2, 0]):
-        t = Trial(GATHER, torch.float64, cpu, None, "compile", values={"x": np.array([1.0, 2.0, 3.0]), "idx": np.array(idx)})
+        t = Trial(GATHER, torch.float64, cpu, None, "compile",
+                  values={"x": np.array([1.0, 2.0, 3.0]), "idx": np.array(idx)})
         y = cases._compiled_forward(t, cases._compiled(t, counting))
         vs = t.weights(values=[np.array([1.0, 10.0])])
         t.backward(y, vs)
         t.check(t.expected(vs))
-        assert f"cf = torch.compile(f, backend={counting!r})" in t.lines
+        assert f"cf = torch.compile(f, backend={counting!r})" in t.script
     assert len(graphs) == 1

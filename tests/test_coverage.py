@@ -3,10 +3,10 @@ import builtins
 
 import pytest
 
-from conformance import coverage
-from conformance import spec as s
-from conformance.case import entry
-from conformance.domain import Real
+from conformance.exact import spec as s
+from conformance.model.case import entry
+from conformance.model.domain import Real
+from conformance.tools import coverage
 
 
 @pytest.mark.parametrize("call, names", [

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from conformance.deviations import DeviationFileError, default_path, parse, unmatched
+from conformance.plugin.deviations import DeviationFileError, default_path, parse, unmatched
 
 pytest_plugins = ["pytester"]
 
@@ -75,9 +75,11 @@ def test_listed_tests_are_expected_failures_or_skips(suite, mode, outcome):
 
 
 def test_auto_picks_the_installed_versions_file_and_none_disables_it(suite):
-    target = default_path(suite.path)
+    assert default_path(suite.path).parent == ROOT / "conformance" / "deviations"  # none of the project's: the kit's
+    target = suite.path / "deviations" / default_path(suite.path).name
     target.parent.mkdir()
     target.write_text(LISTED)
+    assert default_path(suite.path) == target  # the project's own file takes precedence
     suite.runpytest("-p", "conformance.plugin").assert_outcomes(passed=1, xfailed=1)
     suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "none").assert_outcomes(passed=1, failed=1)
 
@@ -86,7 +88,8 @@ def test_an_entry_matching_no_test_is_warned_about(suite):
     suite.path.joinpath("devs.txt").write_text(LISTED + "test_user.py::test_sin_grad_renamed | r | l\n"
                                                "test_user.py::test_other[gone] | r | l\n")
     result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt")
-    result.stdout.fnmatch_lines(["*devs.txt: 1 deviation entry match no collected test*test_other[[]gone[]] (devs.txt:3)*"])
+    result.stdout.fnmatch_lines(["*devs.txt: 1 deviation entry match no collected test"
+                                 "*test_other[[]gone[]] (devs.txt:3)*"])
 
 
 def test_a_bad_file_is_a_usage_error(suite):

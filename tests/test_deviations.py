@@ -1,18 +1,31 @@
 """A documented torch deviation turns only numeric failures of its (entry, dtype) into xfails; a
 ``Contract`` deviation covers broken contracts too."""
+import contextlib
+
 import numpy as np
 import pytest
 import torch
 
-from conformance import spec as s
-from conformance.case import Contract, entry
-from conformance.domain import Real
+from conformance.exact import spec as s
 from conformance.faults import scaled_backward
-from conformance.report import ConformanceFailure, KnownDeviation
-from conformance.trial import Trial
+from conformance.model.case import Contract, entry
+from conformance.model.domain import Real
+from conformance.run import record
+from conformance.run.failure import ConformanceFailure, KnownDeviation
+from conformance.run.trial import Trial
 
 CASE = entry("documented_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
              deviations={"float64": "a documented deviation, for this test"})
+
+
+@contextlib.contextmanager
+def as_item(case, dtype: str, features=()):
+    """The record the plugin opens around an item: its features and the Status decided at collection."""
+    record.start(features, case.status(dtype, features))
+    try:
+        yield
+    finally:
+        record.stop()
 
 
 def _trial(dtype, device):
@@ -26,20 +39,20 @@ def _trial(dtype, device):
 def test_numeric_deviation_of_documented_dtype_is_known(cpu):
     with scaled_backward("sin", 1e-6):
         t, vs = _trial(torch.float64, cpu)
-    with pytest.raises(KnownDeviation, match="a documented deviation"):
+    with as_item(CASE, "float64"), pytest.raises(KnownDeviation, match="a documented deviation"):
         t.check(t.expected(vs))
 
 
 def test_other_dtype_still_fails(cpu):
     with scaled_backward("sin", 1e-3):
         t, vs = _trial(torch.float32, cpu)
-    with pytest.raises(ConformanceFailure):
+    with as_item(CASE, "float32"), pytest.raises(ConformanceFailure):
         t.check(t.expected(vs))
 
 
 def test_contract_failure_is_never_hidden_by_a_deviation(cpu):
     t, _ = _trial(torch.float64, cpu)
-    with pytest.raises(ConformanceFailure, match="grad was replaced"):
+    with as_item(CASE, "float64"), pytest.raises(ConformanceFailure, match="grad was replaced"):
         t.fail(".grad was replaced")
 
 
@@ -47,7 +60,7 @@ def test_contract_deviation_covers_a_raising_statement(cpu):
     case = entry("documented_contract", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
                  deviations={"float64": Contract("a documented broken contract, for this test")})
     t = Trial(case, torch.float64, cpu, None, "accumulation", values={"x": np.array([0.25, -1.0, 2.0])})
-    with pytest.raises(KnownDeviation, match="a documented broken contract"):
+    with as_item(case, "float64"), pytest.raises(KnownDeviation, match="a documented broken contract"):
         t.run("raise RuntimeError('the engine refused')")
 
 
@@ -65,18 +78,21 @@ FEATURE_CASE = entry("documented_feature_sin", "torch.sin(x)", lambda x: s.sin(x
 
 
 def test_feature_deviation_covers_only_properties_requiring_the_feature():
-    assert FEATURE_CASE.deviation("float32", True, ("double_backward",)) == "a documented higher-order deviation, for this test"
+    assert (FEATURE_CASE.deviation("float32", True, ("double_backward",))
+            == "a documented higher-order deviation, for this test")
     assert FEATURE_CASE.deviation("float32", True, ("func",)) is None
     assert FEATURE_CASE.deviation("float32", True) is None  # first-order properties stay strict
     assert FEATURE_CASE.deviation("float32", False, ("double_backward",)) is None  # numeric only
-    assert FEATURE_CASE.deviation_keys("float64", ("forward_ad", "double_backward")) == ["double_backward", "forward_ad:float64"]
+    assert (FEATURE_CASE.deviation_keys("float64", ("forward_ad", "double_backward"))
+            == ["double_backward", "forward_ad:float64"])
     assert FEATURE_CASE.deviation("float64", True, ("forward_ad",)) == "a float64 forward-mode deviation, for this test"
     assert FEATURE_CASE.deviation("float32", True, ("forward_ad",)) is None
 
 
 def test_unsupported_feature_gives_the_skip_reason():
     assert FEATURE_CASE.lacks(("double_backward",)) is None
-    assert FEATURE_CASE.lacks(("func", "forward_ad")) == "documented_feature_sin: torch has no forward_ad: a declared limitation, for this test"
+    assert FEATURE_CASE.lacks(("func", "forward_ad")) == ("documented_feature_sin: torch has no forward_ad: "
+                                                          "a declared limitation, for this test")
     with pytest.raises(Exception, match="unknown autograd feature 'hvp'"):
         FEATURE_CASE.lacks(("hvp",))
 

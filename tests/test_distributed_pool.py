@@ -17,13 +17,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-
-from conformance import distributed
-from conformance.catalogue import get
-from conformance.report import ConformanceFailure
-from conformance.trial import Trial
-
 from _cases import load_cases
+
+from conformance.catalogue import get
+from conformance.run import distributed
+from conformance.run.failure import ConformanceFailure
+from conformance.run.trial import Trial
 
 pytestmark = pytest.mark.skipif(distributed.unavailable("gloo") is not None,
                                 reason=str(distributed.unavailable("gloo")))
@@ -112,7 +111,7 @@ def test_rank_that_raises_is_named_with_its_traceback(pool):
 @functools.cache
 def _property():
     """``cases/test_distributed.py`` as a module (the cases directory is not a package)."""
-    return load_cases("test_distributed.py", "_ddp_property")
+    return load_cases("test_distributed.py")
 
 
 X, Y = [0.5, -1.25, 2.0, 3.0, -0.75, 1.5], [1.0, 0.25, -2.0, 0.5, 3.5, -1.0]

@@ -16,9 +16,9 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from _reports import item, report
 
 from conformance.reports.__main__ import main
-from _reports import item, report
 
 FUNCTIONS = {"sin": 0.05, "cos": 0.3, "exp": 0.6, "tanh": 0.9, "<b>x&y</b>": 0.2}
 FAILURE = "vjp of 'tanh' (float32, cpu): x.grad deviates from the exact vᵀJ by 2.1e+03 x its bound"

@@ -3,11 +3,11 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from conformance import spec as s
-from conformance.case import entry
 from conformance.catalogue import get
-from conformance.domain import Real
-from conformance.oracle import DIGITS, oracle_for
+from conformance.exact import spec as s
+from conformance.exact.oracle import DIGITS, oracle_for
+from conformance.model.case import entry
+from conformance.model.domain import Real
 
 
 def test_sin_vjp_is_v_cos_x_to_all_digits():
@@ -61,11 +61,12 @@ def test_disk_cache_gives_the_same_oracle(tmp_path, monkeypatch):
     """A second build loads the generated code from disk and evaluates identically; off disables it."""
     from conformance import disk_cache
     from conformance.catalogue import get
-    from conformance.oracle import Oracle
+    from conformance.exact.oracle import Oracle
 
     monkeypatch.setenv("CONFORMANCE_ORACLE_CACHE", str(tmp_path))
     case = get("tanh_mlp")
-    values = {"x": np.array([[0.5, -1.0, 2.0], [0.25, 1.5, -0.75]]), "w": np.array([[1.0, -2.0], [0.5, 0.125], [-1.0, 3.0]])}
+    values = {"x": np.array([[0.5, -1.0, 2.0], [0.25, 1.5, -0.75]]),
+              "w": np.array([[1.0, -2.0], [0.5, 0.125], [-1.0, 3.0]])}
     weights = [np.array([1.5, -0.5])]
     fresh = Oracle(case, {}).vjp(values, weights)
     assert len(list(tmp_path.glob("*.py"))) == 1
@@ -83,7 +84,7 @@ def test_disk_cache_gives_the_same_oracle(tmp_path, monkeypatch):
 
 
 def _flat(case):
-    from conformance.oracle import Oracle
+    from conformance.exact.oracle import Oracle
     o = Oracle(case, {})
     return o._flat_out, o._flat_x + o._flat_v
 
@@ -121,7 +122,7 @@ def test_mixed_second_derivative_of_two_inputs():
 
 def test_complex_gradient_follows_the_conjugate_wirtinger_convention():
     """For holomorphic sin, z.grad = v·conj(cos z); for |z|² (real), z.grad = 2 v z."""
-    from conformance.complex_oracle import complex_oracle_for
+    from conformance.exact.complex import complex_oracle_for
     z = np.array([0.5 + 1.25j, -2.0 - 0.75j, 3.0 + 0.5j, 0.25 - 3.0j, 1.0 + 1.0j, -1.5 + 2.0j])
     v = np.array([1.0 - 2.0j, 0.5 + 0.5j, -1.0 + 0.0j, 0.0 + 3.0j, 2.0 - 1.0j, 1.0 + 1.0j])
     exact = complex_oracle_for(get("sin")).vjp({"x": z}, [v])

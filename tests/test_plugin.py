@@ -2,7 +2,6 @@
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,20 @@ from conformance.catalogue import CATALOGUE
 
 pytest_plugins = ["pytester"]
 
-# A user's own property file: the kit's weighted-backward case, as shipped.
-VJP_CASE = (Path(__file__).resolve().parents[1] / "cases" / "test_vjp.py").read_text()
+# A user's own property file: the kit's weighted-backward property, marked as a conformance property.
+VJP_CASE = '''
+import pytest
+from hypothesis import given, strategies as st
+from conformance.run import properties
+from conformance.run.trial import Trial
+
+pytestmark = pytest.mark.conformance()
+
+
+@given(data=st.data())
+def test_vjp(case, dtype, device, data):
+    properties.vjp(Trial(case, dtype, device, data, "vjp"))
+'''
 
 
 @pytest.fixture
@@ -22,12 +33,15 @@ def suite(pytester):
 
 def test_readable_ids_and_k_selection(suite):
     result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "-k", "sin and float32")
-    result.stdout.fnmatch_lines(["test_user_vjp.py::test_vjp[[]sin-float32[]]", "test_user_vjp.py::test_vjp[[]Tensor.sin-float32[]]"])
+    result.stdout.fnmatch_lines(["test_user_vjp.py::test_vjp[[]sin-float32[]]",
+                                 "test_user_vjp.py::test_vjp[[]Tensor.sin-float32[]]"])
 
 
 def test_header_names_torch_device_dtypes_profile(suite):
-    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
-    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, complex64, complex128, hypothesis profile ci*seed derandomized*"])
+    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]",
+                             "--hypothesis-profile", "ci")
+    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, complex64, "
+                                 "complex128, hypothesis profile ci*seed derandomized*"])
     result.stdout.fnmatch_lines(["*autograd conformance summary*", "user_vjp *1 *0 *0 *0 *"])
     assert result.ret == 0
 
@@ -68,7 +82,8 @@ def fault():
     with scaled_backward("sin", 1e-6):
         yield
 ''')
-    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]", "--hypothesis-profile", "ci")
+    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]",
+                             "--hypothesis-profile", "ci")
     assert result.ret == 1
     out = result.stdout.str()
     assert "vjp of 'sin' (float64, cpu): x.grad deviates from the exact vᵀJ by" in out
@@ -83,7 +98,7 @@ def fault():
             break
         lines.append(line)
     namespace = {}
-    exec("\n".join(lines[:-1]), namespace)
+    exec("\n".join(lines[:-1]), namespace)  # noqa: S102 - runs the repro statements the failure printed
     ratio = ((namespace["x"].grad.double() - namespace["expected"]).abs() / namespace["bound"]).nan_to_num().max()
     assert float(ratio) <= 1
 
@@ -92,7 +107,8 @@ def test_random_profile_prints_a_replayable_seed(suite, monkeypatch):
     monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)  # the inner run is a controller of its own
     monkeypatch.delenv("CONFORMANCE_SEED", raising=False)
     result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "--hypothesis-profile", "nightly")
-    result.stdout.fnmatch_lines(["*hypothesis profile nightly, max_examples 150, seed [0-9]* (replay: --hypothesis-seed=SEED)"])
+    result.stdout.fnmatch_lines(["*hypothesis profile nightly, max_examples 150, seed [0-9]* "
+                                 "(replay: --hypothesis-seed=SEED)"])
 
 
 def test_examples_option_keeps_the_profile_but_its_example_count(suite, monkeypatch):
@@ -111,7 +127,7 @@ def test_unknown_profile_in_environment_is_a_usage_error(suite, monkeypatch):
 
 def test_profiles_ignore_a_ci_environment():
     """With ``CI`` set, Hypothesis loads its derandomized "ci" profile before the kit registers its own."""
-    code = ("from hypothesis import settings; import conformance.plugin; "
+    code = ("from hypothesis import settings; from conformance.plugin import profiles; profiles.register(); "
             "print(settings.get_profile('nightly').derandomize, settings.get_profile('dev').derandomize)")
     out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "CI": "true"},
                          capture_output=True, text=True, check=True).stdout
@@ -121,7 +137,7 @@ def test_profiles_ignore_a_ci_environment():
 USER_PROPERTY = '''
 import pytest
 from hypothesis import given, strategies as st
-from conformance.trial import Trial
+from conformance.run.trial import Trial
 
 @pytest.mark.conformance(requires=("forward_ad",), entries=("sin", "mul", "abs_square_complex"))
 @given(data=st.data())
@@ -143,7 +159,8 @@ def test_conformance_marker_selects_entries_dtypes_and_features(pytester):
                    "test_needs_forward_ad[mul-float32]", "test_needs_forward_ad[mul-float64]",
                    "test_complex_only[sin-complex64]", "test_complex_only[sin-complex128]",
                    "test_complex_only[mm-complex64]", "test_complex_only[mm-complex128]"}
-    narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul", "--dtype", "complex64")
+    narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul",
+                                  "--dtype", "complex64")
     # mul is not among the complex test's entries; the real test has no dtype left (pytest skips an empty set)
     assert [line for line in narrowed.stdout.lines if "::" in line and "NOTSET" not in line] == []
 
@@ -178,14 +195,16 @@ def test_junitxml_keeps_readable_ids(suite):
 
 
 def test_the_cpu_lacks_no_dtype_of_the_kit():
-    from conformance.case import DTYPES
-    from conformance.options import lacking_dtypes
+    from conformance.model.case import DTYPES
+    from conformance.plugin.options import lacking_dtypes
     assert lacking_dtypes(__import__("torch").device("cpu"), list(DTYPES)) == {}
 
 
 SETTINGS_DEPTH = '''
 import pytest
 from hypothesis import given, strategies as st
+
+pytestmark = pytest.mark.conformance()  # the kit's own properties get the fix
 
 
 def depth(s):

@@ -13,12 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from _reports import item, report
 
 from conformance.reports.__main__ import main
 from conformance.reports.diff import compare, moved
 from conformance.reports.matrix import Cell, Counts
-
-from _reports import item, report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,13 +2,12 @@
 import numpy as np
 import pytest
 import torch
+from _points import grid
 
 from conformance.catalogue import get
 from conformance.faults import scaled_backward
-from conformance.report import ConformanceFailure
-from conformance.trial import Trial
-
-from _points import grid
+from conformance.run.failure import ConformanceFailure
+from conformance.run.trial import Trial
 
 # (case, torch function patched): elementwise entries whose call goes through ``torch.<fn>``.
 TARGETS = [("sin", "sin"), ("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("erf", "erf"),
@@ -19,7 +18,8 @@ DETECT = {torch.float64: 1e-12, torch.float32: 1e-5}
 def _vjp(case_name, dtype, device):
     case = get(case_name)
     values = grid(case)
-    t = Trial(case, dtype, device, None, "vjp", values={k: v.astype(np.float32).astype(np.float64) for k, v in values.items()})
+    t = Trial(case, dtype, device, None, "vjp",
+              values={k: v.astype(np.float32).astype(np.float64) for k, v in values.items()})
     y = t.forward()
     vs = t.weights(values=[np.linspace(-2.0, 3.0, int(np.prod(s))).reshape(s) for s in t.oracle.output_shapes])
     t.backward(y, vs)

@@ -2,7 +2,7 @@
 import pytest
 import sympy as sp
 
-from conformance.spec import sigmoid
+from conformance.exact.spec import sigmoid
 from conformance.tolerance import error_expr, mag
 
 x, y = sp.symbols("x y", real=True)
@@ -43,7 +43,8 @@ def test_unknown_node_is_a_clear_error():
 def test_matrixwise_bounds_take_the_largest_of_each_matrix():
     """normwise entries: each element of a higher-order value gets its matrix's largest bound."""
     import numpy as np
-    from conformance.trial import Expected
+
+    from conformance.run.trial import Expected
     errors = np.array([[[1, 5], [2, 3]], [[0, 0], [7, 1]]], dtype=object)
     e = Expected({"a": np.zeros((2, 2, 2), dtype=object)}, {"a": errors}, 1).matrixwise()
     assert e.errors["a"].tolist() == [[[5, 5], [5, 5]], [[7, 7], [7, 7]]]

@@ -1,12 +1,23 @@
-"""The catalogue: one declarative entry per torch function (see ``conformance.case.entry``).
+"""The catalogue: one declarative entry per torch function (see ``conformance.model.case.entry``).
 
 Entries live in one module per family; this package collects them into ``CATALOGUE`` (name -> Case)
 and refuses duplicates.  To add an op, add an ``entry(...)`` line to the family module it belongs to.
 """
 from __future__ import annotations
 
-from ..case import Case, CatalogueError
-from . import activations, binary, composite, elementwise, layers, linalg, losses, reductions, shape, special
+from conformance.catalogue import (
+    activations,
+    binary,
+    composite,
+    elementwise,
+    layers,
+    linalg,
+    losses,
+    reductions,
+    shape,
+    special,
+)
+from conformance.model.case import Case, CatalogueError
 
 FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, composite)
 

@@ -2,10 +2,10 @@
 import mpmath
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import entry
-from ..domain import Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import entry
+from conformance.model.domain import Real
 
 R = Real(-4.0, 4.0)
 WIDE = Real(-10.0, 10.0)
@@ -119,7 +119,9 @@ ENTRIES = [
     entry("nn.functional.leaky_relu_inplace", "F.leaky_relu(x.clone(), 0.2, inplace=True)", _leaky(0.2),
           x=NONZERO.of(2, 3)),
     entry("nn.functional.rrelu", "F.rrelu(x, training=False)", _pw(lambda v: v, lambda v: RRELU_SLOPE * v),
-          x=NONZERO, unsupported=limits.unsupported(func="vmap has no batching rule for aten::rrelu_with_noise (jacfwd, hessian)")),
+          x=NONZERO,
+          unsupported=limits.unsupported(func="vmap has no batching rule for aten::rrelu_with_noise "
+                                              "(jacfwd, hessian)")),
     entry("nn.functional.prelu", "F.prelu(x, w)", _prelu, x=NONZERO.of(2, 3), w=Real(-1.0, 1.0).of(3)),
     entry("nn.functional.prelu_shared", "F.prelu(x, w)", _prelu, x=NONZERO.of(2, 3), w=Real(-1.0, 1.0).of(1)),
     entry("nn.functional.elu", "F.elu(x)", _elu(1.0), x=NONZERO),
@@ -129,15 +131,19 @@ ENTRIES = [
     entry("nn.functional.celu", "F.celu(x, alpha=2.0)", _elu(2.0, input_scale=0.5), x=NONZERO),
     entry("nn.functional.gelu", "F.gelu(x)", _gelu, x=Real(-5.0, 5.0)),
     entry("nn.functional.gelu_tanh", "F.gelu(x, approximate='tanh')", _gelu_tanh, x=Real(-5.0, 5.0)),
-    entry("nn.functional.silu_inplace", "F.silu(x.clone(), inplace=True)", lambda x: s.silu(x), x=R.of(2, 3), unsupported=limits.unsupported(forward_of_backward="silu_backward")),
-    entry("nn.functional.mish", "F.mish(x)", lambda x: x * s.tanh(s.softplus(x)), x=Real(-5.0, 5.0), unsupported=limits.unsupported(forward_of_backward="mish_backward")),
+    entry("nn.functional.silu_inplace", "F.silu(x.clone(), inplace=True)", lambda x: s.silu(x), x=R.of(2, 3),
+          unsupported=limits.unsupported(forward_of_backward="silu_backward")),
+    entry("nn.functional.mish", "F.mish(x)", lambda x: x * s.tanh(s.softplus(x)), x=Real(-5.0, 5.0),
+          unsupported=limits.unsupported(forward_of_backward="mish_backward")),
     entry("nn.functional.softplus_beta", "F.softplus(x, beta=2.0, threshold=5.0)", _softplus_beta(2.0, 5.0),
           x=Real(-4.0, 4.0, avoid=(2.5,))),
-    entry("nn.functional.logsigmoid", "F.logsigmoid(x)", lambda x: -s.log(1 + s.exp(-x)), x=WIDE, unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("9"))),
+    entry("nn.functional.logsigmoid", "F.logsigmoid(x)", lambda x: -s.log(1 + s.exp(-x)), x=WIDE,
+          unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("9"))),
     entry("nn.functional.sigmoid", "F.sigmoid(x)", lambda x: s.logistic(x), x=WIDE),
     entry("nn.functional.tanh", "F.tanh(x)", lambda x: s.tanh(x), x=R),
     entry("nn.functional.softsign", "F.softsign(x)", lambda x: x / (1 + s.abs(x)), x=NONZERO),
-    entry("nn.functional.tanhshrink", "F.tanhshrink(x)", lambda x: x - s.lift(act_tanh)(x), x=R, unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("6"))),
+    entry("nn.functional.tanhshrink", "F.tanhshrink(x)", lambda x: x - s.lift(act_tanh)(x), x=R,
+          unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("6"))),
     entry("nn.functional.softshrink", "F.softshrink(x, 0.5)", _softshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5))),
     entry("nn.functional.hardshrink", "F.hardshrink(x, 0.5)", _hardshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5))),
     entry("nn.functional.threshold", "F.threshold(x, 0.5, -1.0)", _pw(lambda v: v, lambda v: sp.Integer(-1), at=0.5),
@@ -148,7 +154,8 @@ ENTRIES = [
     entry("nn.functional.relu6", "F.relu6(x)", _clamp(0, 6), x=Real(-3.0, 9.0, avoid=(0.0, 6.0))),
     entry("nn.functional.hardswish", "F.hardswish(x)", s.lift(_hardswish), x=Real(-5.0, 5.0, avoid=(-3.0, 3.0))),
     entry("nn.functional.hardsigmoid", "F.hardsigmoid(x)", s.lift(_hardsigmoid), x=Real(-5.0, 5.0, avoid=(-3.0, 3.0)),
-          deviations={"float64": HARDSIGMOID_SIXTH}, unsupported=limits.unsupported(double="hardsigmoid_backward", forward_of_backward="hardsigmoid_backward")),
+          deviations={"float64": HARDSIGMOID_SIXTH},
+          unsupported=limits.unsupported(double="hardsigmoid_backward", forward_of_backward="hardsigmoid_backward")),
     entry("nn.functional.glu", "F.glu(x)", _glu, x=R.of(2, 4)),
     entry("nn.functional.softmin", "F.softmin(x, dim=1)", lambda x: s.softmax(-x, axis=1), x=R.of(2, 3)),
 ]

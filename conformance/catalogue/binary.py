@@ -3,10 +3,10 @@ selections, interpolation; broadcast and in-place variants."""
 import numpy as np
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import REAL_AND_COMPLEX, entry
-from ..domain import Kinks, Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import REAL_AND_COMPLEX, entry
+from conformance.model.domain import Kinks, Real
 
 R = Real(-4.0, 4.0)
 NONZERO = Real(-4.0, 4.0, avoid=(0.0,), margin=0.1)
@@ -71,11 +71,14 @@ ENTRIES = [
     entry("mul_broadcast", "x * y", lambda x, y: x * y, x=R.of(3, 1), y=R.of(1, 4)),
     entry("div", "torch.div(x, y)", lambda x, y: x / y, x=R, y=NONZERO, dtypes=REAL_AND_COMPLEX),
     entry("div_broadcast", "x / y", lambda x, y: x / y, x=R.of(2, 3), y=NONZERO.of(3)),
-    entry("pow", "torch.pow(x, y)", lambda x, y: x**y, x=Real(0.2, 3.0), y=Real(-2.0, 2.0), deviations=POW_HIGHER_ORDER),
+    entry("pow", "torch.pow(x, y)", lambda x, y: x**y, x=Real(0.2, 3.0), y=Real(-2.0, 2.0),
+          deviations=POW_HIGHER_ORDER),
     entry("atan2", "torch.atan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
     entry("hypot", "torch.hypot(x, y)", lambda x, y: s.hypot(x, y), x=NONZERO, y=NONZERO),
-    entry("maximum", "torch.maximum(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
-    entry("minimum", "torch.minimum(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+    entry("maximum", "torch.maximum(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART,
+          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+    entry("minimum", "torch.minimum(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART,
+          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
 
     # Aliases and method spellings of the arithmetic.
     entry("Tensor.add", "x.add(y)", lambda x, y: x + y, x=R, y=R),
@@ -114,10 +117,14 @@ ENTRIES = [
     entry("float_power_int", "torch.float_power(x, 3)", lambda x: x**3, x=R),
 
     entry("arctan2", "torch.arctan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
-    entry("fmax", "torch.fmax(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
-    entry("fmin", "torch.fmin(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART, unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
-    entry("copysign", "torch.copysign(x, y)", lambda x, y: s.abs(x) * sign(y), x=NONZERO, y=NONZERO, unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
-    entry("copysign_scalar", "torch.copysign(x, -1.0)", lambda x: -s.abs(x), x=NONZERO, unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
+    entry("fmax", "torch.fmax(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART,
+          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+    entry("fmin", "torch.fmin(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART,
+          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+    entry("copysign", "torch.copysign(x, y)", lambda x, y: s.abs(x) * sign(y), x=NONZERO, y=NONZERO,
+          unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
+    entry("copysign_scalar", "torch.copysign(x, -1.0)", lambda x: -s.abs(x), x=NONZERO,
+          unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
     entry("ldexp", "torch.ldexp(x, y)", lambda x, y: x * 2**y, x=R, y=Real(-3.0, 3.0)),
     entry("ldexp_int", "torch.ldexp(x, torch.tensor([-2, -1, 0, 1, 2, 3], device=x.device))",
           lambda x: x * np.array([sp.Integer(2) ** k for k in LDEXP_EXPONENTS], dtype=object), x=R,
@@ -134,7 +141,8 @@ ENTRIES = [
     # Interpolation and fused multiply-adds.
     entry("lerp", "torch.lerp(x, y, 0.3)", lambda x, y: x + sp.Rational(3, 10) * (y - x), x=R, y=R),
     entry("lerp_tensor", "torch.lerp(x, y, w)", lambda x, y, w: x + w * (y - x), x=R, y=R, w=Real(-0.5, 1.5)),
-    entry("addcmul", "torch.addcmul(x, a, b, value=0.5)", lambda x, a, b: x + a * b / 2, x=R, a=R, b=R, dtypes=REAL_AND_COMPLEX),
+    entry("addcmul", "torch.addcmul(x, a, b, value=0.5)", lambda x, a, b: x + a * b / 2, x=R, a=R, b=R,
+          dtypes=REAL_AND_COMPLEX),
     entry("addcdiv", "torch.addcdiv(x, a, b, value=-1.5)", lambda x, a, b: x - sp.Rational(3, 2) * a / b,
           x=R, a=R, b=NONZERO),
     entry("Tensor.addcmul", "x.addcmul(a, b)", lambda x, a, b: x + a * b, x=R, a=R, b=R),
@@ -161,7 +169,8 @@ ENTRIES = [
     entry("sub_broadcast", "x - y", lambda x, y: x - y, x=R.of(3, 1), y=R.of(1, 4)),
     entry("mul_broadcast_one", "x * y", lambda x, y: x * y, x=R.of(2, 3), y=R.of(1)),
     entry("mul_0dim", "x * y", lambda x, y: x * y, x=R.of(2, 3), y=R.of()),
-    entry("pow_broadcast", "torch.pow(x, y)", lambda x, y: x**y, x=POS.of(2, 1), y=EXPONENT.of(3), deviations=POW_HIGHER_ORDER),
+    entry("pow_broadcast", "torch.pow(x, y)", lambda x, y: x**y, x=POS.of(2, 1), y=EXPONENT.of(3),
+          deviations=POW_HIGHER_ORDER),
     entry("atan2_broadcast", "torch.atan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO.of(2, 3), y=NONZERO.of(3)),
     entry("lerp_broadcast", "torch.lerp(x, y, w)", lambda x, y, w: x + w * (y - x),
           x=R.of(2, 3), y=R.of(3), w=Real(-0.5, 1.5).of(2, 1)),

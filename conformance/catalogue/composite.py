@@ -1,10 +1,10 @@
 """Functions composed of several ops, and outputs built by indexed assignment (as in the seed)."""
 import sympy as sp
 
-from .. import spec as s
-from ..case import COMPLEX, entry
-from ..domain import Real
-from . import helpers
+from conformance.catalogue import helpers
+from conformance.exact import spec as s
+from conformance.model.case import COMPLEX, entry
+from conformance.model.domain import Real
 
 R = Real(-3.0, 3.0)
 OFF_AXES = Real(-3.0, 3.0, avoid=(0.0,), margin=0.05)  # complex parts away from 0: off angle's branch cut and 0

@@ -1,10 +1,10 @@
 """Elementwise unary functions."""
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import REAL_AND_COMPLEX, Contract, entry
-from ..domain import Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import REAL_AND_COMPLEX, Contract, entry
+from conformance.model.domain import Real
 
 R = Real(-4.0, 4.0)
 POS = Real(0.1, 6.0)
@@ -67,7 +67,8 @@ ENTRIES = [
     entry("digamma", "torch.digamma(x)", lambda x: s.digamma(x), x=POS, deviations={"float64": TRIGAMMA}),
     entry("abs", "torch.abs(x)", lambda x: s.abs(x), x=NONZERO, dtypes=REAL_AND_COMPLEX),
     entry("relu", "torch.relu(x)", lambda x: s.relu(x), x=NONZERO),
-    entry("silu", "F.silu(x)", lambda x: s.silu(x), x=R, unsupported=limits.unsupported(forward_of_backward="silu_backward")),
+    entry("silu", "F.silu(x)", lambda x: s.silu(x), x=R,
+          unsupported=limits.unsupported(forward_of_backward="silu_backward")),
     entry("softplus", "F.softplus(x)", lambda x: s.softplus(x), x=R),
     entry("pow_int", "torch.pow(x, 3)", lambda x: x**3, x=R),
     entry("pow_neg_int", "x ** -2", lambda x: x**-2, x=NONZERO),

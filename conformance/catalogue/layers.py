@@ -11,10 +11,10 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import entry
-from ..domain import Kinks, Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import entry
+from conformance.model.domain import Kinks, Real
 
 R = Real(-4.0, 4.0)
 U = Real(-2.0, 2.0)
@@ -110,7 +110,8 @@ def _conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
     out = np.empty((x.shape[0], cout, *size), dtype=object)
     for n, co, *o in np.ndindex(*out.shape):
         g = co // (cout // groups)
-        terms = [w[(co, ci) + k] * xp[(n, g * cin_g + ci) + tuple(o[d] * stride[d] + k[d] * dilation[d] for d in range(nd))]
+        terms = [w[(co, ci) + k]
+                 * xp[(n, g * cin_g + ci) + tuple(o[d] * stride[d] + k[d] * dilation[d] for d in range(nd))]
                  for ci in range(cin_g) for k in np.ndindex(*ks)]
         out[(n, co, *o)] = sp.Add(*terms) + (b[co] if b is not None else 0)
     return out
@@ -215,7 +216,7 @@ def _linear_taps(n_in, n_out, align_corners):
     return taps
 
 
-def _cubic_taps(n_in, n_out, a=sp.Rational(-3, 4)):
+def _cubic_taps(n_in, n_out, a=sp.Rational(-3, 4)):  # noqa: B008 - an immutable exact constant
     """(index, weight) pairs of torch's bicubic convolution (align_corners=True; indices clamped)."""
     def near(t):
         return ((a + 2) * t - (a + 3)) * t * t + 1
@@ -332,11 +333,13 @@ ENTRIES = [
           x1=U.of(2, 2), x2=U.of(2, 3), w=U.of(2, 2, 3), b=U.of(2)),
     # -- normalisation ----------------------------------------------------------------------------
     entry("nn.functional.layer_norm", "F.layer_norm(x, (3,), w, b, eps=2**-16)",
-          lambda x, w, b: _standardize(x, axes=-1) * w + b, x=R.of(2, 3), w=U.of(3), b=U.of(3), deviations=limits.NORM_HESSIAN_FUNC),
+          lambda x, w, b: _standardize(x, axes=-1) * w + b, x=R.of(2, 3), w=U.of(3), b=U.of(3),
+          deviations=limits.NORM_HESSIAN_FUNC),
     entry("nn.functional.layer_norm_2d", "F.layer_norm(x, (2, 2), eps=2**-16)",
           lambda x: _standardize(x, axes=(1, 2)), x=R.of(1, 2, 2)),
     entry("nn.functional.group_norm", "F.group_norm(x, 2, w, b, eps=2**-16)",
-          lambda x, w, b: _group_norm(x, 2, w, b), x=R.of(1, 6), w=U.of(6), b=U.of(6), unsupported=limits.unsupported(forward_of_backward="native_group_norm_backward")),
+          lambda x, w, b: _group_norm(x, 2, w, b), x=R.of(1, 6), w=U.of(6), b=U.of(6),
+          unsupported=limits.unsupported(forward_of_backward="native_group_norm_backward")),
     entry("nn.functional.batch_norm", "F.batch_norm(x, None, None, w, b, training=True, eps=2**-16)",
           _batch_norm, x=R.of(3, 2), w=U.of(2), b=U.of(2), deviations=limits.NORM_HESSIAN_FUNC),
     entry("nn.functional.batch_norm_3d_input", "F.batch_norm(x, None, None, training=True, eps=2**-16)",
@@ -354,7 +357,8 @@ ENTRIES = [
     entry("nn.functional.pairwise_distance", "F.pairwise_distance(x1, x2, eps=2**-20)",
           lambda x1, x2: s.sqrt(s.sum((x1 - x2 + sp.Rational(1, 2**20)) ** 2, axis=-1)),
           x1=U.of(2, 3), x2=U.of(2, 3), kinks=Kinks(lambda x1, x2: np.linalg.norm(x1 - x2, axis=-1), margin=0.1)),
-    entry("nn.functional.pdist", "F.pdist(x)", _pdist, x=U.of(4, 2), kinks=Kinks(_pdist_gaps, margin=0.1), unsupported=limits.unsupported(double="_pdist_backward", forward="_pdist_forward")),
+    entry("nn.functional.pdist", "F.pdist(x)", _pdist, x=U.of(4, 2), kinks=Kinks(_pdist_gaps, margin=0.1),
+          unsupported=limits.unsupported(double="_pdist_backward", forward="_pdist_forward")),
     # -- convolution ------------------------------------------------------------------------------
     entry("nn.functional.conv1d", "F.conv1d(x, w, b)", _conv, x=R.of(1, 2, 5), w=R.of(2, 2, 2), b=R.of(2)),
     entry("nn.functional.conv1d_stride_padding", "F.conv1d(x, w, stride=2, padding=1)",
@@ -412,7 +416,8 @@ ENTRIES = [
     # -- resampling -------------------------------------------------------------------------------
     entry("nn.functional.interpolate_linear", "F.interpolate(x, size=6, mode='linear')",
           lambda x: _resample(x, [_linear_taps(3, 6, False)]), x=R.of(1, 2, 3)),
-    entry("nn.functional.interpolate_linear_align_corners", "F.interpolate(x, size=5, mode='linear', align_corners=True)",
+    entry("nn.functional.interpolate_linear_align_corners",
+          "F.interpolate(x, size=5, mode='linear', align_corners=True)",
           lambda x: _resample(x, [_linear_taps(3, 5, True)]), x=R.of(1, 2, 3)),
     entry("nn.functional.interpolate_bilinear", "F.interpolate(x, scale_factor=2, mode='bilinear')",
           lambda x: _resample(x, [_linear_taps(2, 4, False), _linear_taps(3, 6, False)]), x=R.of(1, 1, 2, 3)),
@@ -432,7 +437,8 @@ ENTRIES = [
     entry("nn.functional.channel_shuffle", "F.channel_shuffle(x, 2)", lambda x: _channel_shuffle(x, 2),
           x=R.of(1, 4, 3)),
     entry("nn.functional.grid_sample", "F.grid_sample(x, grid, align_corners=True)", _grid_sample,
-          x=R.of(1, 1, 3, 3), grid=Real(-0.9, 0.9, avoid=(0.0,), margin=0.05).of(1, 1, 2, 2), unsupported=limits.unsupported(forward="grid_sampler_2d")),
+          x=R.of(1, 1, 3, 3), grid=Real(-0.9, 0.9, avoid=(0.0,), margin=0.05).of(1, 1, 2, 2),
+          unsupported=limits.unsupported(forward="grid_sampler_2d")),
     entry("nn.functional.affine_grid", "F.affine_grid(theta, (1, 1, 2, 3), align_corners=True)",
           lambda theta: _affine_grid(theta, [-1, 0, 1], [-1, 1]), theta=R.of(1, 2, 3)),
     entry("nn.functional.affine_grid_half_pixel", "F.affine_grid(theta, (2, 1, 2, 2), align_corners=False)",
@@ -440,16 +446,27 @@ ENTRIES = [
     # -- embeddings, dropout, attention -----------------------------------------------------------
     entry("nn.functional.embedding", "F.embedding(torch.tensor([[0, 2], [1, 0]], device=w.device), w)",
           lambda w: w[np.array([[0, 2], [1, 0]])], w=R.of(3, 2)),
-    entry("nn.functional.embedding_bag_sum", "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), mode='sum')",
-          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v)), w=R.of(4, 2), unsupported=limits.unsupported(forward="_embedding_bag")),
-    entry("nn.functional.embedding_bag_mean", "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device))",
-          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v) / len(v)), w=R.of(4, 2), unsupported=limits.unsupported(forward="_embedding_bag")),
-    entry("nn.functional.embedding_bag_max", "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), mode='max')",
-          lambda w: _embedding_bag(w, BAGS, _max), w=R.of(4, 2), kinks=Kinks(_bag_gaps), unsupported=limits.unsupported(forward="_embedding_bag")),
+    entry("nn.functional.embedding_bag_sum",
+          "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "
+          "mode='sum')",
+          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v)), w=R.of(4, 2),
+          unsupported=limits.unsupported(forward="_embedding_bag")),
+    entry("nn.functional.embedding_bag_mean",
+          "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device))",
+          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v) / len(v)), w=R.of(4, 2),
+          unsupported=limits.unsupported(forward="_embedding_bag")),
+    entry("nn.functional.embedding_bag_max",
+          "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "
+          "mode='max')",
+          lambda w: _embedding_bag(w, BAGS, _max), w=R.of(4, 2), kinks=Kinks(_bag_gaps),
+          unsupported=limits.unsupported(forward="_embedding_bag")),
     entry("nn.functional.embedding_bag_per_sample_weights",
-          "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), mode='sum', per_sample_weights=sw)",
+          "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "
+          "mode='sum', per_sample_weights=sw)",
           lambda w, sw: s.array([w[0] * sw[0] + w[2] * sw[1], w[1] * sw[2] + w[0] * sw[3] + w[3] * sw[4]]),
-          w=R.of(4, 2), sw=R.of(5), unsupported=limits.unsupported(forward="_embedding_bag", double="_embedding_bag_per_sample_weights_backward")),
+          w=R.of(4, 2), sw=R.of(5),
+          unsupported=limits.unsupported(forward="_embedding_bag",
+                                         double="_embedding_bag_per_sample_weights_backward")),
     entry("nn.functional.dropout_eval", "F.dropout(x, 0.5, training=False)", lambda x: x, x=R.of(2, 3)),
     entry("nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, scale=0.5)",
           lambda q, k, v: _attention(q, k, v, HALF), q=U.of(1, 2, 2), k=U.of(1, 2, 2), v=U.of(1, 2, 1)),

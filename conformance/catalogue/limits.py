@@ -1,6 +1,6 @@
 """What torch lacks for some entries (``unsupported``), torch deviations found by the higher-order and
 forward-mode properties, and where the kit has no error model yet (``unmodelled``): shared texts."""
-from ..case import Contract
+from conformance.model.case import Contract
 
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
 NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"

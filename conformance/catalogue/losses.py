@@ -7,10 +7,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import entry
-from ..domain import Kinks, Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import entry
+from conformance.model.domain import Kinks, Real
 
 R = Real(-3.0, 3.0)
 PROB = Real(0.05, 0.95)
@@ -270,49 +270,67 @@ ENTRIES = [
     entry("nn.functional.huber_loss", "F.huber_loss(x, y)", _huber(1.0), x=R.of(2, 3), y=R.of(2, 3),
           kinks=_off_threshold(1.0), unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
     entry("nn.functional.huber_loss_delta", "F.huber_loss(x, y, reduction='none', delta=1.5)", _huber(1.5, "none"),
-          x=R, y=R, kinks=_off_threshold(1.5), unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
+          x=R, y=R, kinks=_off_threshold(1.5),
+          unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
     # binary classification
     entry("nn.functional.binary_cross_entropy", "F.binary_cross_entropy(x, y)", lambda x, y: s.mean(_bce(x, y)),
-          x=PROB.of(2, 3), y=UNIT.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("7e3 (float64)"))),
+          x=PROB.of(2, 3), y=UNIT.of(2, 3),
+          unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("7e3 (float64)"))),
     entry("nn.functional.binary_cross_entropy_weight",
-          f"F.binary_cross_entropy(x, y, weight=torch.tensor({list(BCE_W)}, dtype=x.dtype, device=x.device), reduction='sum')",
-          lambda x, y: s.sum(_constants(BCE_W) * _bce(x, y)), x=PROB.of(2, 3), y=UNIT.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("7e3 (float64)"))),
+          f"F.binary_cross_entropy(x, y, weight=torch.tensor({list(BCE_W)}, dtype=x.dtype, device=x.device), "
+          "reduction='sum')",
+          lambda x, y: s.sum(_constants(BCE_W) * _bce(x, y)), x=PROB.of(2, 3), y=UNIT.of(2, 3),
+          unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("7e3 (float64)"))),
     entry("nn.functional.binary_cross_entropy_with_logits", "F.binary_cross_entropy_with_logits(x, y)",
           lambda x, y: s.mean(_bce_logits(x, y)), x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3)),
     entry("nn.functional.binary_cross_entropy_with_logits_pos_weight",
-          f"F.binary_cross_entropy_with_logits(x, y, pos_weight=torch.tensor({list(POS_W)}, dtype=x.dtype, device=x.device))",
+          f"F.binary_cross_entropy_with_logits(x, y, pos_weight=torch.tensor({list(POS_W)}, dtype=x.dtype, "
+          "device=x.device))",
           lambda x, y: s.mean(_bce_logits(x, y, POS_W)), x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3)),
-    entry("nn.functional.soft_margin_loss", f"F.soft_margin_loss(x, torch.tensor({Y6}, dtype=x.dtype, device=x.device))",
-          lambda x: s.mean(s.log(1 + s.exp(-np.array(Y6) * x))), x=Real(-6.0, 6.0), unsupported=limits.unsupported(forward_of_backward="soft_margin_loss_backward")),
+    entry("nn.functional.soft_margin_loss",
+          f"F.soft_margin_loss(x, torch.tensor({Y6}, dtype=x.dtype, device=x.device))",
+          lambda x: s.mean(s.log(1 + s.exp(-np.array(Y6) * x))), x=Real(-6.0, 6.0),
+          unsupported=limits.unsupported(forward_of_backward="soft_margin_loss_backward")),
     entry("nn.functional.multilabel_soft_margin_loss", "F.multilabel_soft_margin_loss(x, y)", _multilabel_soft_margin,
-          x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.LOGSIGMOID_SECOND_ORDER)),
+          x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3),
+          unmodelled=limits.unmodelled("double_backward", limits.LOGSIGMOID_SECOND_ORDER)),
     # multi-class classification
-    entry("nn.functional.cross_entropy", "F.cross_entropy(x, torch.tensor([2, 0], device=x.device))", _ce([2, 0]), x=R.of(2, 3)),
+    entry("nn.functional.cross_entropy", "F.cross_entropy(x, torch.tensor([2, 0], device=x.device))", _ce([2, 0]),
+          x=R.of(2, 3)),
     entry("nn.functional.cross_entropy_weight",
-          "F.cross_entropy(x, torch.tensor([2, 0, 2], device=x.device), weight=torch.tensor([0.5, 2.0, 1.25], dtype=x.dtype, device=x.device))",
+          "F.cross_entropy(x, torch.tensor([2, 0, 2], device=x.device), weight=torch.tensor([0.5, 2.0, 1.25], "
+          "dtype=x.dtype, device=x.device))",
           _ce([2, 0, 2], weight=(0.5, 2.0, 1.25)), x=R.of(3, 3)),
     entry("nn.functional.cross_entropy_ignore_index", "F.cross_entropy(x, torch.tensor([1, -100, 0], device=x.device))",
           _ce([1, -100, 0]), x=R.of(3, 3)),
     entry("nn.functional.cross_entropy_label_smoothing",
-          "F.cross_entropy(x, torch.tensor([2, 0], device=x.device), label_smoothing=0.25)", _ce_smoothed([2, 0], 0.25), x=R.of(2, 3)),
+          "F.cross_entropy(x, torch.tensor([2, 0], device=x.device), label_smoothing=0.25)", _ce_smoothed([2, 0], 0.25),
+          x=R.of(2, 3)),
     entry("nn.functional.cross_entropy_probs", "F.cross_entropy(x, t)", _ce_probs(), x=R.of(2, 3), t=UNIT.of(2, 3)),
     entry("nn.functional.cross_entropy_probs_label_smoothing", "F.cross_entropy(x, t, label_smoothing=0.25)",
           _ce_probs(0.25), x=R.of(2, 3), t=UNIT.of(2, 3)),
-    entry("nn.functional.cross_entropy_spatial", "F.cross_entropy(x, torch.tensor([[2, 0], [1, 1]], device=x.device), reduction='none')",
+    entry("nn.functional.cross_entropy_spatial",
+          "F.cross_entropy(x, torch.tensor([[2, 0], [1, 1]], device=x.device), reduction='none')",
           _ce([[2, 0], [1, 1]], reduction="none"), x=R.of(2, 3, 2)),
-    entry("nn.functional.nll_loss", "F.nll_loss(x, torch.tensor([2, 0, 1], device=x.device))", lambda x: _nll(x, [2, 0, 1]),
-          x=LOGP.of(3, 3)),
+    entry("nn.functional.nll_loss", "F.nll_loss(x, torch.tensor([2, 0, 1], device=x.device))",
+          lambda x: _nll(x, [2, 0, 1]), x=LOGP.of(3, 3)),
     entry("nn.functional.nll_loss_weight",
-          "F.nll_loss(x, torch.tensor([2, 0, 0], device=x.device), weight=torch.tensor([0.75, 2.0, 1.5], dtype=x.dtype, device=x.device), reduction='sum')",
+          "F.nll_loss(x, torch.tensor([2, 0, 0], device=x.device), weight=torch.tensor([0.75, 2.0, 1.5], "
+          "dtype=x.dtype, device=x.device), reduction='sum')",
           lambda x: _nll(x, [2, 0, 0], weight=(0.75, 2.0, 1.5), reduction="sum"), x=LOGP.of(3, 3)),
-    entry("nn.functional.multi_margin_loss", f"F.multi_margin_loss(x, torch.tensor({T2}, device=x.device))", _multi_margin(T2),
-          x=R.of(2, 4), kinks=_multi_margin_gaps(T2), unsupported=limits.unsupported(double="multi_margin_loss_backward", forward="multi_margin_loss")),
+    entry("nn.functional.multi_margin_loss", f"F.multi_margin_loss(x, torch.tensor({T2}, device=x.device))",
+          _multi_margin(T2), x=R.of(2, 4), kinks=_multi_margin_gaps(T2),
+          unsupported=limits.unsupported(double="multi_margin_loss_backward", forward="multi_margin_loss")),
     entry("nn.functional.multi_margin_loss_p2",
-          f"F.multi_margin_loss(x, torch.tensor({T2}, device=x.device), p=2, margin=0.5, weight=torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=x.dtype, device=x.device))",
+          f"F.multi_margin_loss(x, torch.tensor({T2}, device=x.device), p=2, margin=0.5, "
+          "weight=torch.tensor([0.5, 2.0, 1.0, 1.5], dtype=x.dtype, device=x.device))",
           _multi_margin(T2, p=2, margin=0.5, weight=(0.5, 2.0, 1.0, 1.5)), x=R.of(2, 4),
-          kinks=_multi_margin_gaps(T2, margin=0.5), unsupported=limits.unsupported(double="multi_margin_loss_backward", forward="multi_margin_loss")),
+          kinks=_multi_margin_gaps(T2, margin=0.5),
+          unsupported=limits.unsupported(double="multi_margin_loss_backward", forward="multi_margin_loss")),
     entry("nn.functional.multilabel_margin_loss", f"F.multilabel_margin_loss(x, torch.tensor({ML_T}, device=x.device))",
-          _multilabel_margin, x=R.of(2, 4), kinks=Kinks(_multilabel_margin_gaps), unsupported=limits.unsupported(double="multilabel_margin_loss_backward", forward="multilabel_margin_loss_forward")),
+          _multilabel_margin, x=R.of(2, 4), kinks=Kinks(_multilabel_margin_gaps),
+          unsupported=limits.unsupported(double="multilabel_margin_loss_backward",
+                                         forward="multilabel_margin_loss_forward")),
     # distribution losses
     entry("nn.functional.kl_div", "F.kl_div(x, t, reduction='mean')", lambda x, t: s.mean(t * s.log(t) - t * x),
           x=LOGP.of(2, 3), t=PROB.of(2, 3)),
@@ -334,7 +352,8 @@ ENTRIES = [
     entry("nn.functional.margin_ranking_loss",
           f"F.margin_ranking_loss(x1, x2, torch.tensor({Y6}, dtype=x1.dtype, device=x1.device), margin=0.5)", _ranking,
           x1=R, x2=R, kinks=Kinks(lambda x1, x2: -np.array(Y6) * (x1 - x2) + 0.5)),
-    entry("nn.functional.hinge_embedding_loss", f"F.hinge_embedding_loss(x, torch.tensor({Y6}, dtype=x.dtype, device=x.device))",
+    entry("nn.functional.hinge_embedding_loss",
+          f"F.hinge_embedding_loss(x, torch.tensor({Y6}, dtype=x.dtype, device=x.device))",
           _hinge_embedding, x=Real(-3.0, 3.0, avoid=(1.0,))),
     entry("nn.functional.triplet_margin_loss", "F.triplet_margin_loss(a, pos, neg)", _triplet(1.0),
           a=Real(-1.0, 1.0).of(2, 3), pos=Real(-1.0, 1.0).of(2, 3), neg=Real(-1.0, 1.0).of(2, 3),
@@ -343,11 +362,11 @@ ENTRIES = [
           _triplet(0.5, swap=True), a=Real(-1.0, 1.0).of(2, 2), pos=Real(-1.0, 1.0).of(2, 2),
           neg=Real(-1.0, 1.0).of(2, 2), kinks=_triplet_kinks(0.5, swap=True)),
     entry("nn.functional.triplet_margin_with_distance_loss",
-          "F.triplet_margin_with_distance_loss(a, pos, neg, distance_function=lambda u, w: torch.log1p(((u - w) ** 2).sum(-1)), "
-          "margin=0.5)",
+          "F.triplet_margin_with_distance_loss(a, pos, neg, "
+          "distance_function=lambda u, w: torch.log1p(((u - w) ** 2).sum(-1)), margin=0.5)",
           _log_sq_triplet, a=Real(-1.0, 1.0).of(2, 3), pos=Real(-1.0, 1.0).of(2, 3), neg=Real(-1.0, 1.0).of(2, 3),
           kinks=Kinks(_log_sq_triplet_gaps)),
     entry("nn.functional.cosine_embedding_loss",
-          f"F.cosine_embedding_loss(x1, x2, torch.tensor({Y2}, dtype=x1.dtype, device=x1.device), margin=0.25)", _cosine,
-          x1=R.of(2, 3), x2=R.of(2, 3), kinks=Kinks(_cosine_gaps)),
+          f"F.cosine_embedding_loss(x1, x2, torch.tensor({Y2}, dtype=x1.dtype, device=x1.device), margin=0.25)",
+          _cosine, x1=R.of(2, 3), x2=R.of(2, 3), kinks=Kinks(_cosine_gaps)),
 ]

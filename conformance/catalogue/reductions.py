@@ -3,10 +3,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import REAL_AND_COMPLEX, entry
-from ..domain import Kinks, Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import REAL_AND_COMPLEX, entry
+from conformance.model.domain import Kinks, Real
 
 R = Real(-4.0, 4.0)
 NONZERO = Real(-3.0, 3.0, avoid=(0.0,), margin=0.1)
@@ -203,7 +203,8 @@ ENTRIES = [
     entry("sum", "torch.sum(x)", lambda x: s.sum(x), x=R.of(2, 3), dtypes=REAL_AND_COMPLEX),
     entry("sum_dim", "torch.sum(x, dim=1)", lambda x: s.sum(x, axis=1), x=R.of(2, 3)),
     entry("mean", "torch.mean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2), dtypes=REAL_AND_COMPLEX),
-    entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5), dtypes=REAL_AND_COMPLEX, unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
+    entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5), dtypes=REAL_AND_COMPLEX,
+          unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
     entry("logsumexp", "torch.logsumexp(x, dim=-1)", lambda x: s.logsumexp(x, axis=-1), x=R.of(2, 4)),
     entry("softmax", "torch.softmax(x, dim=-1)", lambda x: s.softmax(x, axis=-1), x=R.of(2, 3)),
     entry("log_softmax", "torch.log_softmax(x, dim=0)", lambda x: s.log_softmax(x, axis=0), x=R.of(3, 2)),
@@ -225,9 +226,12 @@ ENTRIES = [
     # products (zeros are drawn often: the spec is a polynomial, exact at zeros)
     entry("prod_dim", "torch.prod(x, dim=1, keepdim=True)", lambda x: s.prod(x, axis=1, keepdims=True),
           x=NONZERO.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
-    entry("prod_zeros", "torch.prod(x)", lambda x: s.prod(x), x=SMALL.of(5), unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
-    entry("prod_dim_zeros", "torch.prod(x, dim=0)", lambda x: s.prod(x, axis=0), x=SMALL.of(3, 2), unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
-    entry("Tensor.prod", "x.prod(-1)", lambda x: s.prod(x, axis=-1), x=NONZERO.of(2, 3), unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
+    entry("prod_zeros", "torch.prod(x)", lambda x: s.prod(x), x=SMALL.of(5),
+          unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
+    entry("prod_dim_zeros", "torch.prod(x, dim=0)", lambda x: s.prod(x, axis=0), x=SMALL.of(3, 2),
+          unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
+    entry("Tensor.prod", "x.prod(-1)", lambda x: s.prod(x, axis=-1), x=NONZERO.of(2, 3),
+          unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
 
     # max/min (away from ties of the extreme)
     entry("amax", "torch.amax(x, dim=1)", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [2])),
@@ -286,16 +290,20 @@ ENTRIES = [
     entry("var_mean", "torch.var_mean(x, correction=0)", lambda x: (_var(x, None, 0), s.mean(x)), x=R.of(6)),
 
     # scans
-    entry("cumsum", "torch.cumsum(x, dim=1)", lambda x: _along(x, 1, _scan(sp.Add)), x=R.of(2, 4), dtypes=REAL_AND_COMPLEX),
+    entry("cumsum", "torch.cumsum(x, dim=1)", lambda x: _along(x, 1, _scan(sp.Add)), x=R.of(2, 4),
+          dtypes=REAL_AND_COMPLEX),
     entry("Tensor.cumsum", "x.cumsum(0)", lambda x: _along(x, 0, _scan(sp.Add)), x=R.of(6)),
-    entry("cumprod", "torch.cumprod(x, dim=0)", lambda x: _along(x, 0, _scan(sp.Mul)), x=NONZERO.of(4, 2), unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
-    entry("cumprod_zeros", "torch.cumprod(x, dim=-1)", lambda x: _along(x, -1, _scan(sp.Mul)), x=SMALL.of(2, 4), unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
+    entry("cumprod", "torch.cumprod(x, dim=0)", lambda x: _along(x, 0, _scan(sp.Mul)), x=NONZERO.of(4, 2),
+          unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
+    entry("cumprod_zeros", "torch.cumprod(x, dim=-1)", lambda x: _along(x, -1, _scan(sp.Mul)), x=SMALL.of(2, 4),
+          unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
     entry("cummax", "torch.cummax(x, dim=0).values", lambda x: _along(x, 0, _scan(lambda *xs: _max(xs))),
           x=R.of(4, 2), kinks=Kinks(lambda x: _scan_gaps(x, 0))),
     entry("cummin", "torch.cummin(x, dim=1).values", lambda x: _along(x, 1, _scan(lambda *xs: _min(xs))),
           x=R.of(2, 4), kinks=Kinks(lambda x: _scan_gaps(x, 1, -1.0))),
     entry("logcumsumexp", "torch.logcumsumexp(x, dim=0)",
-          lambda x: _along(x, 0, _scan(lse_value)), x=R.of(5), unmodelled=limits.unmodelled("forward_ad", limits.LOGCUMSUMEXP_FORWARD)),
+          lambda x: _along(x, 0, _scan(lse_value)), x=R.of(5),
+          unmodelled=limits.unmodelled("forward_ad", limits.LOGCUMSUMEXP_FORWARD)),
 
     # softmax spellings
     entry("softmax_dim1", "torch.softmax(x, dim=1)", lambda x: s.softmax(x, axis=1), x=R.of(2, 3, 2)),
@@ -331,10 +339,13 @@ ENTRIES = [
           kinks=Kinks(lambda x, y: _abs_top2(x - y))),
     entry("cdist", "torch.cdist(x, y)",
           lambda x, y: s.array([[s.norm(xi - yj, 2) for yj in y] for xi in x]), x=R.of(2, 3), y=R.of(3, 3),
-          kinks=Kinks(_row_distances), unsupported=limits.unsupported(double="_cdist_backward", forward="_cdist_forward"), deviations=limits.CDIST_FUNC),
+          kinks=Kinks(_row_distances),
+          unsupported=limits.unsupported(double="_cdist_backward", forward="_cdist_forward"),
+          deviations=limits.CDIST_FUNC),
     entry("cdist_p1", "torch.cdist(x, y, p=1)",
           lambda x, y: s.array([[s.norm(xi - yj, 1) for yj in y] for xi in x]), x=R.of(2, 2), y=R.of(3, 2),
-          kinks=Kinks(_pairwise), unsupported=limits.unsupported(double="_cdist_backward", forward="_cdist_forward"), deviations=limits.CDIST_FUNC),
+          kinks=Kinks(_pairwise), unsupported=limits.unsupported(double="_cdist_backward", forward="_cdist_forward"),
+          deviations=limits.CDIST_FUNC),
 
     # trace, differences, trapezoid rule
     entry("trace", "torch.trace(x)", lambda x: sp.Add(*np.diag(x)), x=R.of(3, 3), dtypes=REAL_AND_COMPLEX),

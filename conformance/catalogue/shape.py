@@ -6,10 +6,10 @@ applies the same constant with numpy, so each entry compiles one oracle.
 import numpy as np
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import Contract, entry
-from ..domain import Kinks, Real
+from conformance.catalogue import limits
+from conformance.exact import spec as s
+from conformance.model.case import Contract, entry
+from conformance.model.domain import Kinks, Real
 
 R = Real(-4.0, 4.0)
 
@@ -346,7 +346,8 @@ ENTRIES = [
           deviations=dict.fromkeys(("float32", "float64"), EXCLUDED_SELF_TIE)),
     entry("index_reduce_amax", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'amax')",
           lambda x, src: _index_reduce(x, [2, 0, 2], src, sp.Max), x=R.of(3, 2), src=R.of(3, 2),
-          kinks=Kinks(_index_reduce_gaps([2, 0, 2]), margin=0.05), unsupported=limits.unsupported(forward="index_reduce")),
+          kinks=Kinks(_index_reduce_gaps([2, 0, 2]), margin=0.05),
+          unsupported=limits.unsupported(forward="index_reduce")),
     entry("index_reduce_mean", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'mean')",
           lambda x, src: _index_reduce(x, [2, 0, 2], src, lambda *v: sp.Add(*v) / len(v)),
           x=R.of(3, 2), src=R.of(3, 2), unsupported=limits.unsupported(forward="index_reduce")),
@@ -371,7 +372,8 @@ ENTRIES = [
     # -- broadcasting and repetition ---------------------------------------------------------------
     entry("Tensor.expand", "x.expand(2, 3, 2)", lambda x: np.broadcast_to(x, (2, 3, 2)), x=R.of(3, 1)),
     entry("Tensor.expand_neg", "x.expand(-1, 4)", lambda x: np.broadcast_to(x, (3, 4)), x=R.of(3, 1)),
-    entry("Tensor.expand_as", "x.expand_as(torch.empty(2, 3, device=x.device))", lambda x: np.broadcast_to(x, (2, 3)), x=R.of(3)),
+    entry("Tensor.expand_as", "x.expand_as(torch.empty(2, 3, device=x.device))", lambda x: np.broadcast_to(x, (2, 3)),
+          x=R.of(3)),
     entry("broadcast_to", "torch.broadcast_to(x, (3, 2, 2))", lambda x: np.broadcast_to(x, (3, 2, 2)), x=R.of(2, 1)),
     entry("Tensor.repeat", "x.repeat(2, 1, 2)", lambda x: np.tile(x, (2, 1, 2)), x=R.of(2, 3)),
     entry("tile", "torch.tile(x, (2,))", lambda x: np.tile(x, 2), x=R.of(2, 3)),

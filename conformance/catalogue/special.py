@@ -2,11 +2,11 @@
 import mpmath
 import sympy as sp
 
-from .. import spec as s
-from . import limits
-from ..case import entry
-from ..domain import Real
-from .elementwise import HALVES, TRIGAMMA, round_
+from conformance.catalogue import limits
+from conformance.catalogue.elementwise import HALVES, TRIGAMMA, round_
+from conformance.exact import spec as s
+from conformance.model.case import entry
+from conformance.model.domain import Real
 
 R = Real(-4.0, 4.0)
 POS = Real(0.1, 6.0)
@@ -120,15 +120,19 @@ ENTRIES = [
     entry("erfinv", "torch.erfinv(x)", erfinv, x=ERFINV),
     entry("polygamma_1", "torch.polygamma(1, x)", polygamma(1), x=GAMMA),
     entry("polygamma_2", "torch.polygamma(2, x)", polygamma(2), x=GAMMA),
-    entry("mvlgamma", "torch.mvlgamma(x, p=2)", lambda x: mvlgamma(x, 2), x=Real(0.75, 6.0), deviations=limits.TRIGAMMA_SECOND_ORDER),
+    entry("mvlgamma", "torch.mvlgamma(x, p=2)", lambda x: mvlgamma(x, 2), x=Real(0.75, 6.0),
+          deviations=limits.TRIGAMMA_SECOND_ORDER),
     entry("sinc", "torch.sinc(x)", sinc, x=Real(-4.0, 4.0, avoid=(0.0,))),
-    entry("logit", "torch.logit(x)", logit, x=PROB, unsupported=limits.unsupported(forward_of_backward="logit_backward")),
+    entry("logit", "torch.logit(x)", logit, x=PROB,
+          unsupported=limits.unsupported(forward_of_backward="logit_backward")),
     entry("logit_eps", "torch.logit(x, eps=0.125)", lambda x: logit_eps(x, EIGHTH),
-          x=Real(0.015625, 0.984375, avoid=(0.125, 0.875)), unsupported=limits.unsupported(forward_of_backward="logit_backward")),
+          x=Real(0.015625, 0.984375, avoid=(0.125, 0.875)),
+          unsupported=limits.unsupported(forward_of_backward="logit_backward")),
     entry("i0", "torch.i0(x)", i0, x=BESSEL),
     entry("Tensor.erfinv", "x.erfinv()", erfinv, x=ERFINV.of(2, 3)),
     entry("Tensor.polygamma", "x.polygamma(1)", polygamma(1), x=GAMMA.of(2, 3)),
-    entry("Tensor.logit", "x.logit()", logit, x=PROB.of(2, 3), unsupported=limits.unsupported(forward_of_backward="logit_backward")),
+    entry("Tensor.logit", "x.logit()", logit, x=PROB.of(2, 3),
+          unsupported=limits.unsupported(forward_of_backward="logit_backward")),
     entry("Tensor.i0", "x.i0()", i0, x=BESSEL.of(2, 3)),
     # torch.special
     entry("special.i0", "torch.special.i0(x)", i0, x=BESSEL),
@@ -141,7 +145,8 @@ ENTRIES = [
     entry("special.erfcx", "torch.special.erfcx(x)", erfcx, x=Real(-3.0, 20.0)),
     entry("special.entr", "torch.special.entr(x)", lambda x: -x * s.log(x), x=POS),
     entry("special.expit", "torch.special.expit(x)", s.logistic, x=Real(-12.0, 12.0)),
-    entry("special.logit", "torch.special.logit(x)", logit, x=PROB, unsupported=limits.unsupported(forward_of_backward="logit_backward")),
+    entry("special.logit", "torch.special.logit(x)", logit, x=PROB,
+          unsupported=limits.unsupported(forward_of_backward="logit_backward")),
     entry("special.expm1", "torch.special.expm1(x)", s.expm1, x=R),
     entry("special.exp2", "torch.special.exp2(x)", lambda x: 2**x, x=Real(-8.0, 8.0)),
     entry("special.log1p", "torch.special.log1p(x)", s.log1p, x=Real(-0.9, 5.0)),
@@ -153,6 +158,7 @@ ENTRIES = [
     entry("special.digamma", "torch.special.digamma(x)", s.digamma, x=POS, deviations={"float64": TRIGAMMA}),
     entry("special.gammaln", "torch.special.gammaln(x)", s.lgamma, x=POS, deviations=limits.TRIGAMMA_SECOND_ORDER),
     entry("special.polygamma", "torch.special.polygamma(2, x)", polygamma(2), x=GAMMA),
-    entry("special.multigammaln", "torch.special.multigammaln(x, 3)", lambda x: mvlgamma(x, 3), x=Real(1.2, 6.0), deviations=limits.TRIGAMMA_SECOND_ORDER),
+    entry("special.multigammaln", "torch.special.multigammaln(x, 3)", lambda x: mvlgamma(x, 3), x=Real(1.2, 6.0),
+          deviations=limits.TRIGAMMA_SECOND_ORDER),
     entry("special.round", "torch.special.round(x)", round_, x=Real(-4.0, 4.0, avoid=HALVES)),
 ]

@@ -12,11 +12,13 @@ wrap autograd's Python entry points.  Each fault declares the part of the suite 
 """
 from __future__ import annotations
 
-from . import kernel  # noqa: F401,I001 - registers the catalogue: kernel-level faults first
-from . import engine  # noqa: F401,I001
-from .functions import scaled_backward, wrong_backward
-from .model import FAULTS, Activation, Fault, Target, UnknownFault, activate, get, injected, select
-from .selfcheck import check_undo, reference_mismatches, snapshot, undo_problems
+from conformance.faults import kernel  # noqa: F401 - registers the catalogue: kernel-level faults first
+
+# isort: split
+from conformance.faults import engine  # noqa: F401
+from conformance.faults.functions import scaled_backward, wrong_backward
+from conformance.faults.model import FAULTS, Activation, Fault, Target, UnknownFault, activate, get, injected, select
+from conformance.faults.selfcheck import check_undo, reference_mismatches, snapshot, undo_problems
 
 __all__ = ["FAULTS", "Activation", "Fault", "Target", "UnknownFault", "activate", "check_undo", "get", "injected",
            "reference_mismatches", "scaled_backward", "select", "snapshot", "undo_problems", "wrong_backward"]

@@ -16,9 +16,9 @@ import argparse
 import os
 import sys
 
-from . import FAULTS, UnknownFault, select
-from ..tables import table as _table
-from .runner import Runner, pytest_args, suite_root
+from conformance.faults import FAULTS, UnknownFault, select
+from conformance.faults.runner import Runner, pytest_args, suite_root
+from conformance.tools.tables import table as _table
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ from typing import Callable
 
 import torch
 
-from .model import Fault, Target, installer, register
+from conformance.faults.model import Fault, Target, installer, register
 
 CASE = "cases/test_{}.py".format
 BACKWARD = (torch.autograd, "backward")

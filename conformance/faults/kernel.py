@@ -10,9 +10,9 @@ import math
 
 import torch
 
-from . import library as lib
-from .library import conj, detached, lowered, scaled, sum_to
-from .model import Fault, Target, register
+from conformance.faults import library as lib
+from conformance.faults.library import conj, detached, lowered, scaled, sum_to
+from conformance.faults.model import Fault, Target, register
 
 VJP = "cases/test_vjp.py"
 

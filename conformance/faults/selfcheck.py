@@ -12,9 +12,9 @@ import importlib
 
 import torch
 
-from . import library
-from .kernel import REFERENCE
-from .model import FAULTS, Fault, get, injected
+from conformance.faults import library
+from conformance.faults.kernel import REFERENCE
+from conformance.faults.model import FAULTS, Fault, get, injected
 
 _MISSING = "<not set>"
 

@@ -21,10 +21,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import ReportError, load
-from .diff import compare, render
-from .matrix import Matrix, markdown, sources
-from .page import page
+from conformance.reports import ReportError, load
+from conformance.reports.diff import compare, render
+from conformance.reports.matrix import Matrix, markdown, sources
+from conformance.reports.page import page
 
 
 class OutputError(Exception):

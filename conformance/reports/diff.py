@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..tables import table
-from . import ratio_key, ratio_text
+from conformance.reports import ratio_key, ratio_text
+from conformance.tools.tables import table
 
 FAILING = frozenset({"failed", "error"})
 PASSING = frozenset({"passed", "xpassed"})

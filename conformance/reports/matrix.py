@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..tables import table
-from . import label, load, ratio_key, ratio_text
+from conformance.reports import label, load, ratio_key, ratio_text
+from conformance.tools.tables import table
 
 DTYPES = ("float32", "float64", "complex64", "complex128")
 FAILING = frozenset({"failed", "error"})

@@ -12,8 +12,8 @@ import math
 from html import escape
 from itertools import groupby
 
-from . import ratio_text
-from .matrix import ABSENT, COUNTED, ENVIRONMENT, Cell, Counts, Matrix, environment
+from conformance.reports import ratio_text
+from conformance.reports.matrix import ABSENT, COUNTED, ENVIRONMENT, Cell, Counts, Matrix, environment
 
 STYLE = """
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d2330;margin:24px 32px;

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from hypothesis import settings
 
-from .. import __version__
-from . import FORMAT, FORMAT_VERSION
+from conformance import __version__
+from conformance.reports import FORMAT, FORMAT_VERSION
 
 
 def _first_line(text) -> str | None:
@@ -35,7 +35,8 @@ class ReportWriter:
         if report.nodeid not in self.items:
             props = dict(report.user_properties)
             self.items[report.nodeid] = {
-                "id": report.nodeid, "case": props.get("conformance_case"), "property": props.get("conformance_property"),
+                "id": report.nodeid, "case": props.get("conformance_case"),
+                "property": props.get("conformance_property"),
                 "dtype": props.get("conformance_dtype"), "device": str(self.config._conformance_device),
                 "outcome": "passed", "worst": None, "worst_at": None, "examples": None, "seconds": 0.0,
                 "message": None, "repro": None}
@@ -57,7 +58,8 @@ class ReportWriter:
             item["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
         elif report.failed:
             item["outcome"] = "failed" if report.when == "call" else "error"
-            item["message"] = _first_line(getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message
+            item["message"] = _first_line(getattr(report.longrepr, "reprcrash", None)
+                                          and report.longrepr.reprcrash.message
                                           or report.longreprtext)
             item["repro"] = props.get("conformance_repro")
 

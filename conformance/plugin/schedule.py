@@ -11,7 +11,7 @@ import re
 
 from xdist.scheduler import LoadScopeScheduling
 
-from .catalogue import CATALOGUE
+from conformance.catalogue import CATALOGUE
 
 _PARAMS = re.compile(r"\[(.*)\]$")
 

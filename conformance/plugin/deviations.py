@@ -6,9 +6,10 @@
 Each line holds three fields separated by `` | ``: the exact pytest node id, the reason, and a link or
 a plain-torch repro (the last field may itself contain ``|``).  The plugin reads the file named for the
 installed torch (``--conformance-deviations auto``, the default: ``deviations/torch-2.13.txt`` under
-the rootdir for torch 2.13.x), or the file given, and marks each listed test a non-strict expected
-failure (or skips it, ``--conformance-deviations-mode skip``); an entry matching no collected test is
-reported with a warning.  Deviations that hold for every torch version belong in the catalogue entry
+the rootdir for torch 2.13.x if the project has one, else the kit's own ``conformance/deviations/``), or
+the file given; each listed test gets the Status ``listed`` (a non-strict expected failure, or a skip
+with ``--conformance-deviations-mode skip``); an entry matching no collected test is reported with a
+warning.  Deviations that hold for every torch version belong in the catalogue entry
 (``deviations=``) instead, where they cover only the failure they describe.
 """
 from __future__ import annotations
@@ -19,7 +20,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 
 COMPILE_BACKENDS = ("eager", "aot_eager", "inductor")  # parameter ids of the torch.compile properties
 
@@ -39,9 +39,15 @@ class Deviation:
         return f"known deviation of torch {version} ({self.where}): {self.reason} [{self.reference}]"
 
 
+KIT_FILES = Path(__file__).resolve().parents[1] / "deviations"  # the kit's own, shipped in the package
+
+
 def default_path(rootpath: Path, version: str = torch.__version__) -> Path:
+    """The project's ``deviations/torch-X.Y.txt`` under ``rootpath`` if present, else the kit's own file."""
     major, minor = str(version).split("+")[0].split(".")[:2]
-    return Path(rootpath) / "deviations" / f"torch-{major}.{minor}.txt"
+    name = f"torch-{major}.{minor}.txt"
+    own = Path(rootpath) / "deviations" / name
+    return own if own.is_file() else KIT_FILES / name
 
 
 def parse(path: Path) -> list[Deviation]:
@@ -90,17 +96,18 @@ def load_for(config) -> tuple[Path | None, list]:
         raise pytest.UsageError(f"--conformance-deviations: {exc}") from None
 
 
-def apply(config, items) -> None:
+def by_id(config) -> dict:
+    """Test id -> the Status ``listed`` of each entry of the deviations file in force."""
+    from conformance.model.status import Status
+    _, entries = config._conformance_deviations
+    return {e.test_id: Status("listed", e.describe(torch.__version__)) for e in entries}
+
+
+def warn_stale(config, items) -> None:
+    """Warn of entries that match no collected test (unless the run is narrowed)."""
     path, entries = config._conformance_deviations
     if not entries:
         return
-    by_id = {e.test_id: e for e in entries}
-    skip = config.getoption("--conformance-deviations-mode") == "skip"
-    for item in items:
-        entry = by_id.get(item.nodeid)
-        if entry is not None:
-            reason = entry.describe(torch.__version__)
-            item.add_marker(pytest.mark.skip(reason=reason) if skip else pytest.mark.xfail(reason=reason, strict=False))
     narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("--op") \
         or config.getoption("--dtype")
     first_worker = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"

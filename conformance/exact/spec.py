@@ -122,7 +122,7 @@ erf = lift(sp.erf)
 erfc = lift(sp.erfc)
 lgamma = lift(sp.loggamma)
 digamma = lift(sp.digamma)
-abs = lift(sp.Abs)  # noqa: A001 - the spec vocabulary mirrors torch's names
+abs = lift(sp.Abs)  # shadows the builtin: the spec vocabulary mirrors torch's names
 atan2 = lift(sp.atan2, 2)
 maximum = lift(sp.Max, 2)
 minimum = lift(sp.Min, 2)
@@ -177,7 +177,7 @@ def array(rows) -> np.ndarray:
     return out
 
 
-def sum(a, axis=None, keepdims=False):  # noqa: A001
+def sum(a, axis=None, keepdims=False):  # shadows the builtin, as torch.sum's name
     return np.sum(np.asarray(a, dtype=object), axis=axis, keepdims=keepdims)
 
 

@@ -15,7 +15,8 @@ def property_of(nodeid: str) -> str | None:
 
 def write(terminalreporter, config) -> None:
     """Per property: passed / failed / skipped / xfailed and the worst error / bound; then the closest passes."""
-    rows: dict[str, dict] = defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0, "worst": (0.0, "")})
+    rows: dict[str, dict] = defaultdict(lambda: {"passed": 0, "failed": 0, "skipped": 0, "xfailed": 0,
+                                                 "worst": (0.0, "")})
     closest: list[tuple[float, str]] = []
     for key in ("passed", "failed", "skipped", "xfailed", "xpassed"):
         for rep in terminalreporter.stats.get(key, []):
@@ -37,7 +38,8 @@ def write(terminalreporter, config) -> None:
         return
     tr = terminalreporter
     tr.write_sep("=", "autograd conformance summary")
-    tr.write_line(f"torch {torch.__version__} | device {config._conformance_device} | profile {settings.get_current_profile_name()}")
+    tr.write_line(f"torch {torch.__version__} | device {config._conformance_device} "
+                  f"| profile {settings.get_current_profile_name()}")
     tr.write_line(f"{'property':<14}{'passed':>8}{'failed':>8}{'skipped':>8}{'xfailed':>8}   worst error / bound")
     for prop in sorted(rows):
         r = rows[prop]

@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
 import torch
 from torch.torch_version import TorchVersion
 
-from .domain import Index, Kinks, Real
+from conformance.model import dtypes
+from conformance.model.domain import Index, Kinks, Real
+from conformance.model.status import Contract, Status, deviation
+
+__all__ = ["Arg", "Case", "CatalogueError", "Contract", "entry"]
 
 # Names the trials bind in their namespace (outputs, weights, bookkeeping, the loop variable of the
 # zeroing statements); inputs must not shadow them.
 RESERVED = {"out", "torch", "F", "g", "params", "p", "before", "first", "m", "expected", "bound"}
 
-DTYPES = {"float32": torch.float32, "float64": torch.float64,
-          "complex64": torch.complex64, "complex128": torch.complex128}
+DTYPES = {name: getattr(torch, name) for name in dtypes.NAMES}
 COMPLEX = ("complex64", "complex128")  # run by the complex properties, for entries that declare them
 REAL_AND_COMPLEX = ("float32", "float64") + COMPLEX  # an entry whose spec holds for complex inputs too
 
@@ -34,16 +37,6 @@ IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}
 
 class CatalogueError(ValueError):
     """A malformed catalogue entry."""
-
-
-@dataclass(frozen=True)
-class Contract:
-    """A documented torch deviation that breaks autograd's contract, not only a value."""
-
-    reason: str
-
-    def __str__(self) -> str:
-        return self.reason
 
 
 @dataclass(frozen=True)
@@ -68,7 +61,7 @@ class Case:
     call: Python source of the torch call over the argument names (``torch.sin(x)``); it is also the
       text of every repro snippet.  Names available: ``torch``, ``F`` (torch.nn.functional) and the
       helpers of ``conformance.catalogue.helpers``.
-    spec: the exact function over numpy object arrays of sympy symbols (see ``conformance.spec``).
+    spec: the exact function over numpy object arrays of sympy symbols (see ``conformance.exact.spec``).
     args: the inputs, in call order, each with its domain and shape.
     kinks: optional joint constraint keeping inputs away from non-differentiable sets.
     dtypes: dtype names the entry supports.
@@ -87,9 +80,12 @@ class Case:
       deviation; every property of that (entry, dtype), or requiring that feature (in that dtype), is
       then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
       string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
-      broken contract too (a raising backward, an unusable ``.grad``).
+      broken contract too (a raising backward, an unusable ``.grad``).  Stored as ``Status`` values.
     fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
       every property of the entry is strict (a regression there fails).
+
+    ``status(dtype, features)`` turns all of these into the item's one ``Status`` (see
+    ``conformance.model.status``).
     """
 
     name: str
@@ -125,6 +121,8 @@ class Case:
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r}: deviations keys {sorted(unknown)} are neither dtypes "
                                  f"({', '.join(DTYPES)}), features ({', '.join(sorted(FEATURES))}) nor feature:dtype")
+        object.__setattr__(self, "deviations", {k: deviation(v).fixed_in(self.fixed_in)
+                                                for k, v in self.deviations.items()})
         if self.fixed_in and not self.deviations:
             raise CatalogueError(f"catalogue entry {self.name!r}: fixed_in={self.fixed_in!r} without deviations")
         for kind in ("unsupported", "unmodelled"):
@@ -139,7 +137,8 @@ class Case:
         try:
             compile(self.call, f"<catalogue {self.name}>", "eval")
         except SyntaxError as exc:
-            raise CatalogueError(f"catalogue entry {self.name!r}: call {self.call!r} is not an expression: {exc}") from None
+            raise CatalogueError(f"catalogue entry {self.name!r}: call {self.call!r} is not an expression: "
+                                 f"{exc}") from None
         if not callable(self.spec):
             raise CatalogueError(f"catalogue entry {self.name!r}: spec must be callable")
 
@@ -162,24 +161,40 @@ class Case:
     def deviation(self, dtype: str, numeric: bool, features=()) -> str | None:
         """The documented deviation covering a failure of this (entry, dtype) under a property requiring
         ``features``, if any."""
-        for key in self._keys(dtype, features):
-            known = self.live_deviations.get(key)
-            if isinstance(known, Contract):
-                return known.reason
-            if known is not None and numeric:
-                return known
+        for key in self.deviation_keys(dtype, features):
+            if self.deviations[key].covers(numeric):
+                return self.deviations[key].reason
         return None
 
     def deviation_keys(self, dtype: str, features=()) -> list[str]:
-        """The deviations keys that apply to (dtype, features)."""
-        return [k for k in self._keys(dtype, features) if k in self.live_deviations]
+        """The deviations keys that apply to (dtype, features) on the installed torch."""
+        return [k for k in self._keys(dtype, features) if k in self.deviations and self.deviations[k].holds()]
 
     @property
     def live_deviations(self) -> dict:
         """The deviations that hold for the installed torch (none from ``fixed_in`` on)."""
-        if self.fixed_in and TorchVersion(torch.__version__) >= self.fixed_in:
-            return {}
-        return self.deviations
+        return {k: v for k, v in self.deviations.items() if v.holds()}
+
+    def status(self, dtype: str | None, features=()) -> Status | None:
+        """The one Status of this entry in ``dtype`` under a property requiring ``features`` (None: a plain
+        pass); a property without a dtype (``dtype=None``) has only what the entry lacks."""
+        absent = self.missing()
+        if absent:
+            return Status("removed" if self.removed_in and absent.endswith(f"(removed in torch {self.removed_in})")
+                          else "absent", f"{absent} is absent from torch {torch.__version__}")
+        lacks = self.lacks(features)
+        if lacks:
+            return Status("unsupported" if ": torch has no " in lacks else "unmodelled", lacks)
+        if dtype is None:
+            return None
+        if dtype not in self.dtypes:
+            return Status("dtype", f"{self.name} does not support {dtype}")
+        keys = self.deviation_keys(dtype, features)
+        if not keys:
+            return None
+        known = [self.deviations[k] for k in keys]
+        kind = "contract" if any(k.kind == "contract" for k in known) else "deviation"
+        return replace(known[0], kind=kind)
 
     @staticmethod
     def _keys(dtype: str, features) -> list[str]:
@@ -193,26 +208,32 @@ class Case:
     def missing(self) -> str | None:
         """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch
         (or the call itself, from the torch release that removed it: ``removed_in``)."""
-        if self.removed_in and TorchVersion(torch.__version__) >= self.removed_in:
-            return f"{self.call.split('(')[0]} (removed in torch {self.removed_in})"
-        roots = {"torch": torch, "F": torch.nn.functional}
-        chains = r"\b(?:torch|F)(?:\.\w+)+"
-        for dotted in re.findall(chains, self.call):
-            parts = dotted.split(".")
-            obj = roots[parts[0]]
-            for i, part in enumerate(parts[1:], 1):
-                if not hasattr(obj, part):
-                    return ".".join(parts[: i + 1])
-                obj = getattr(obj, part)
-        for method in re.findall(r"\.([A-Za-z_]\w*)\s*\(", re.sub(chains, "_", self.call)):
-            if not hasattr(torch.Tensor, method):
-                return f"Tensor.{method}"
-        return None
+        return missing(self.call, self.removed_in)
 
     @functools.cached_property
     def fn(self) -> Callable:
         namespace = {"torch": torch, "F": torch.nn.functional, **self.helpers}
         return eval(f"lambda {', '.join(self.arg_names)}: {self.call}", namespace)  # noqa: S307
+
+
+def missing(call: str, removed_in: str | None = None) -> str | None:
+    """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch
+    (or the call itself, from the torch release that removed it)."""
+    if removed_in and TorchVersion(torch.__version__) >= removed_in:
+        return f"{call.split('(')[0]} (removed in torch {removed_in})"
+    roots = {"torch": torch, "F": torch.nn.functional}
+    chains = r"\b(?:torch|F)(?:\.\w+)+"
+    for dotted in re.findall(chains, call):
+        parts = dotted.split(".")
+        obj = roots[parts[0]]
+        for i, part in enumerate(parts[1:], 1):
+            if not hasattr(obj, part):
+                return ".".join(parts[: i + 1])
+            obj = getattr(obj, part)
+    for method in re.findall(r"\.([A-Za-z_]\w*)\s*\(", re.sub(chains, "_", call)):
+        if not hasattr(torch.Tensor, method):
+            return f"Tensor.{method}"
+    return None
 
 
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
@@ -223,6 +244,7 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
-            raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, got {dom!r}")
+            raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, "
+                                 f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
                 deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in)

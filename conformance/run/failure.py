@@ -76,3 +76,16 @@ def failure_message(*, title: str, case: str, prop: str, dtype: torch.dtype, dev
 def repro_note(source_lines: list[str], expected_lines: list[str]) -> str:
     body = "\n".join(source_lines + expected_lines)
     return "Repro (copy-paste into Python):\n" + body
+
+
+def helper_lines(helpers: dict) -> list[str]:
+    """How a repro gets the names a call uses beyond torch and F: the kit's helpers are imported, a
+    user's own function (``check_grads``) is named for the reader to bind."""
+    from conformance.catalogue import helpers as kit
+    ours = sorted(n for n, v in helpers.items() if getattr(kit, n, None) is v)
+    lines = [f"from conformance.catalogue.helpers import {', '.join(ours)}"] if ours else []
+    for n, v in sorted(helpers.items()):
+        if n not in ours:
+            where = f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
+            lines.append(f"{n} = ...  # bind to the function under test: {where}")
+    return lines

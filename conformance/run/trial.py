@@ -6,55 +6,31 @@ and kept, so a failure carries the exact script that reproduced it (a PEP 678 no
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import mpmath
 import numpy as np
 import torch
 
-from . import record
-from .case import Case, CatalogueError
-from .complex_oracle import complex_oracle_for
-from .oracle import DIGITS, Exact, oracle_for
-from .report import ConformanceFailure, KnownDeviation, digits, dtype_name, failure_message, layout_source, repro_note, tensor_source
-from .strategies import component
-from .strategies import inputs as input_strategy
-from .strategies import weights as weight_strategy
-from .tolerance import K, accumulated, tiny, unit_roundoff
-
-_ACCUMULATED = np.vectorize(accumulated, otypes=[object])
-
-
-@dataclass
-class Expected:
-    """Exact gradients with their running-error bounds (``tolerance`` units), per input name."""
-
-    grads: dict[str, np.ndarray]
-    errors: dict[str, np.ndarray]
-    terms: int
-
-    @classmethod
-    def of(cls, exact: Exact) -> "Expected":
-        return cls(dict(exact.grads), dict(exact.errors), exact.terms)
-
-    def __add__(self, other: "Expected") -> "Expected":
-        """The accumulated gradient: one more rounding (of the running sum) per element."""
-        with mpmath.workdps(DIGITS):  # the exact sum, not its rounding to the default 53 bits
-            grads = {n: np.asarray(self.grads[n] + other.grads[n], dtype=object) for n in self.grads}  # 0-d stays
-            errors = {n: np.asarray(_ACCUMULATED(self.errors[n], other.errors[n], grads[n]), dtype=object)
-                      for n in self.grads}
-        return Expected(grads, errors, self.terms + other.terms)
-
-
-    def matrixwise(self) -> "Expected":
-        """Each element's bound raised to the largest bound of its matrix (its last two dimensions)."""
-        errors = {}
-        for n, e in self.errors.items():
-            e, out = np.asarray(e, dtype=object), np.empty(np.shape(e), dtype=object)
-            for idx in np.ndindex(*e.shape[:-2]):  # every matrix of a batch; a vector or scalar is one block
-                out[idx] = max(np.asarray(e[idx], dtype=object).reshape(-1), default=0)
-            errors[n] = out
-        return Expected(dict(self.grads), errors, self.terms)
+from conformance import tolerance
+from conformance.exact.complex import complex_oracle_for
+from conformance.exact.oracle import oracle_for
+from conformance.model.case import Case, CatalogueError
+from conformance.run import record
+from conformance.run.expected import Expected, hessian, jacobian
+from conformance.run.failure import (
+    ConformanceFailure,
+    KnownDeviation,
+    digits,
+    dtype_name,
+    failure_message,
+    helper_lines,
+    layout_source,
+    repro_note,
+    tensor_source,
+)
+from conformance.run.strategies import component
+from conformance.run.strategies import inputs as input_strategy
+from conformance.run.strategies import weights as weight_strategy
+from conformance.tolerance import K, unit_roundoff
 
 
 class Trial:
@@ -74,8 +50,7 @@ class Trial:
         self._data = data
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, **case.helpers}
         self.lines: list[str] = ["import torch", "import torch.nn.functional as F"]
-        if case.helpers:
-            self.lines.append(f"from conformance.catalogue.helpers import {', '.join(sorted(case.helpers))}")
+        self.lines += helper_lines(case.helpers)
         self.weight_values: dict[str, np.ndarray] = {}
         self.weight_layouts: dict[str, str] = {}
         for a in case.args:
@@ -98,6 +73,35 @@ class Trial:
     def eval(self, expr: str):
         return eval(expr, self.ns)  # noqa: S307
 
+    # The recorded script, for cases: everything a case adds goes through these, never into the
+    # namespace or the line list directly.
+    def note(self, *lines: str) -> None:
+        """Add lines to the repro without running them (comments, or what ran elsewhere)."""
+        self.lines.extend(lines)
+
+    def attempt(self, block: str) -> None:
+        """Record and run ``block``, letting whatever it raises reach the caller (``run`` reports it)."""
+        self.lines.append(block)
+        exec(block, self.ns)  # noqa: S102 - the statement text is the repro
+
+    def bind(self, name: str, value, source: str) -> str:
+        """Bind ``name`` to ``value`` made outside the script (a compiled function), recording ``source``."""
+        self.lines.append(source)
+        self.ns[name] = value
+        return name
+
+    def get(self, name: str, default=None):
+        """The value a statement bound to ``name`` (``default`` if none did)."""
+        return self.ns.get(name, default)
+
+    def forget(self, name: str) -> None:
+        self.ns.pop(name, None)
+
+    @property
+    def script(self) -> tuple[str, ...]:
+        """The statements recorded so far."""
+        return tuple(self.lines)
+
     @property
     def grad_names(self) -> list[str]:
         return [a.name for a in self.case.args if a.differentiable]
@@ -108,7 +112,8 @@ class Trial:
 
     def outputs(self, y: str) -> list[str]:
         """Source names of the differentiable outputs held in variable ``y``."""
-        return [y] if self.n_outputs == 1 and not isinstance(self.ns[y], tuple) else [f"{y}[{k}]" for k in range(self.n_outputs)]
+        return ([y] if self.n_outputs == 1 and not isinstance(self.ns[y], tuple)
+                else [f"{y}[{k}]" for k in range(self.n_outputs)])
 
     def forward(self, y: str = "out") -> str:
         self.run(f"{y} = {self.case.call}")
@@ -177,7 +182,8 @@ class Trial:
 
     def expected_third(self, vs: list[str], us: list[str], ws: list[str]) -> Expected:
         """The exact third-order term: the derivative of ∇²(vᵀF) u along w, per differentiable input."""
-        return self._higher(Expected.of(self.oracle.third(self.values, self._values(vs), self._values(us), self._values(ws))))
+        return self._higher(Expected.of(self.oracle.third(self.values, self._values(vs), self._values(us),
+                                                          self._values(ws))))
 
     def _higher(self, expected: Expected) -> Expected:
         """A forward-mode or higher-order value: normwise entries get their matrix's largest bound."""
@@ -185,49 +191,11 @@ class Trial:
 
     def expected_jacobian(self) -> Expected:
         """The exact Jacobian, keys ``out{k}/{input}`` with shape output + input (one row per output element)."""
-        shapes = [tuple(s) for s in self.oracle.output_shapes]
-        zeros = [np.zeros(shape) for shape in shapes]
-        rows: dict[tuple, Exact] = {}
-        for k, shape in enumerate(shapes):
-            for idx in np.ndindex(*shape):
-                onehot = [z.copy() for z in zeros]
-                onehot[k][idx] = 1.0
-                rows[(k, idx)] = self.oracle.vjp(self.values, onehot)
-        return self._assemble(rows, [(f"out{k}", shape) for k, shape in enumerate(shapes)])
+        return jacobian(self.oracle, self.values, self.case)
 
     def expected_hessian(self, vs: list[str]) -> Expected:
         """The exact Hessian of vᵀF, keys ``{a}/{b}`` with shape a.shape + b.shape."""
-        names = self.grad_names
-        shapes = {a.name: tuple(a.shape) for a in self.case.args if a.differentiable}
-        zeros = [np.zeros(shapes[n]) for n in names]
-        cols: dict[tuple, Exact] = {}
-        for b, name in enumerate(names):
-            for idx in np.ndindex(*shapes[name]):
-                onehot = [z.copy() for z in zeros]
-                onehot[b][idx] = 1.0
-                cols[(b, idx)] = self.oracle.hvp(self.values, self._values(vs), onehot)
-        # entry [b][a] holds ∂²(vᵀF)/∂b∂a; the exact Hessian is symmetric, so it is also [a][b]
-        return self._assemble(cols, [(n, shapes[n]) for n in names])
-
-    def _assemble(self, parts: dict[tuple, Exact], groups: list[tuple[str, tuple]]) -> Expected:
-        grads, errors, terms = {}, {}, 1
-        for k, (label, shape) in enumerate(groups):
-            for a in self.case.args:
-                if not a.differentiable:
-                    continue
-                key = f"{label}/{a.name}"
-                g = np.empty(tuple(shape) + tuple(a.shape), dtype=object)
-                e = np.empty_like(g)
-                for idx in np.ndindex(*shape):
-                    exact = parts[(k, idx)]
-                    g[idx + (...,)] = exact.grads[a.name]
-                    # torch computes one row (column) as one batched VJP (JVP): rounding in shared
-                    # intermediates reaches every entry, exact zeros included; each entry gets the
-                    # largest bound of its row (see the tolerance policy)
-                    e[idx + (...,)] = max((v for errs in exact.errors.values() for v in errs.reshape(-1)), default=0)
-                    terms = max(terms, exact.terms)
-                grads[key], errors[key] = g, e
-        return Expected(grads, errors, terms)
+        return hessian(self.oracle, self.values, self._values(vs), self.case)
 
     def _values(self, names: list[str]) -> list[np.ndarray]:
         return [self.weight_values[n] for n in names]
@@ -236,7 +204,8 @@ class Trial:
     def fail(self, title: str, detail: list[str] = (), expected_lines: list[str] = (), numeric: bool = False) -> None:
         """Raise the kit's one failure format; failures a documented deviation covers are xfailed."""
         __tracebackhide__ = True
-        known = self.case.deviation(dtype_name(self.dtype), numeric, record.features())
+        status = record.status()
+        known = status.reason if status is not None and status.covers(numeric) else None
         weights = [f"{n} = {_short(v)} (layout {self.weight_layouts[n]})" for n, v in self.weight_values.items()]
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype,
                               device=self.device, detail=list(detail), inputs=self.values, weights=weights)
@@ -255,19 +224,19 @@ class Trial:
         __tracebackhide__ = True
         grads = grads or {n: f"{n}.grad" for n in self.grad_names}
         part_dtype = component(self.dtype)
-        u, floor = unit_roundoff(part_dtype), (expected.terms + 1) * tiny(part_dtype)
         worst, worst_at, over, total = 0.0, None, 0, 0
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
             if got is None:
-                self.fail(f"{src} is None, expected the exact {what}", expected_lines=self._expected_lines(src, exact, errors))
+                self.fail(f"{src} is None, expected the exact {what}",
+                          expected_lines=self._expected_lines(src, exact, errors))
             self._check_layout(src, got, exact.shape, dtype or self.dtype)
             wide = torch.complex128 if self.dtype.is_complex else torch.float64
             values = got.detach().to("cpu", wide).clone().numpy()  # clone: a ZeroTensor has no numpy view
             for idx in np.ndindex(*exact.shape):
                 for part, g, ex, e in _parts(values[idx], exact[idx], errors[idx]):
-                    bound = K * u * e + floor
+                    bound = tolerance.bound(e, expected.terms, part_dtype)
                     err = mpmath.fabs(mpmath.mpf(g) - ex) if np.isfinite(g) else mpmath.inf
                     ratio = float(err / bound)
                     total += 1
@@ -296,9 +265,11 @@ class Trial:
             ex = np.vectorize(complex, otypes=[complex])(np.asarray(exact, dtype=object))
             bound = np.vectorize(lambda e: complex(u * e), otypes=[complex])(np.asarray(errors, dtype=object))
             return [f"expected = {tensor_source(ex, torch.complex128, self.device)}  # exact, rounded",
-                    f"bound = {tensor_source(bound, torch.complex128, self.device)}  # real part's bound + i imaginary's",
+                    f"bound = {tensor_source(bound, torch.complex128, self.device)}  "
+                    "# real part's bound + i imaginary's",
                     f"d = {src}.to(torch.complex128) - expected",
-                    f"print({src}, (d.real.abs() / bound.real).max(), (d.imag.abs() / bound.imag).max())  # > 1: deviation"]
+                    f"print({src}, (d.real.abs() / bound.real).max(), (d.imag.abs() / bound.imag).max())  "
+                    "# > 1: deviation"]
         bound = np.vectorize(lambda e: float(u * e), otypes=[float])(np.asarray(errors, dtype=object))
         ex = np.vectorize(float, otypes=[float])(np.asarray(exact, dtype=object))
         return [f"expected = {tensor_source(ex, torch.float64, self.device)}  # exact, rounded to float64",

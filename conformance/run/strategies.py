@@ -20,8 +20,8 @@ import numpy as np
 import torch
 from hypothesis import strategies as st
 
-from .case import Case
-from .domain import Index, Real
+from conformance.model.case import Case
+from conformance.model.domain import Index, Real
 
 LAYOUTS = ("contiguous", "permuted", "strided", "expanded")
 INPUT_KINDS = ("uniform", "specials", "clustered", "small")

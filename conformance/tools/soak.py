@@ -1,9 +1,9 @@
-"""``python -m conformance.soak``: the false-alarm soak, the suite under several random seeds and torch versions.
+"""``python -m conformance.tools.soak``: the false-alarm soak, the suite under several random seeds and torch versions.
 
-    python -m conformance.soak --seeds 10                                 # this interpreter, nightly profile
-    python -m conformance.soak --seeds 10 --python .tox/py311-torch2.13/bin/python \\
+    python -m conformance.tools.soak --seeds 10                                 # this interpreter, nightly profile
+    python -m conformance.tools.soak --seeds 10 --python .tox/py311-torch2.13/bin/python \\
                                --python .tox/py311-torch2.14/bin/python
-    python -m conformance.soak --seeds 3 --examples 20 -- cases/test_vjp.py --dtype float32
+    python -m conformance.tools.soak --seeds 3 --examples 20 -- cases/test_vjp.py --dtype float32
 
 Each (interpreter, seed) pair is one pytest run in its own process: ``--hypothesis-profile nightly``
 (or ``--profile``), ``--hypothesis-seed`` from ``--first-seed`` on, ``-n`` workers, a JUnit XML file
@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .tables import table
+from conformance.tools.tables import table
 
 
 @dataclass
@@ -44,7 +44,8 @@ class Run:
 
 
 def _test_id(case: ET.Element) -> str:
-    """pytest's node id back from a JUnit ``testcase`` (module functions: ``cases.test_vjp`` -> ``cases/test_vjp.py``)."""
+    ("""pytest's node id back from a JUnit ``testcase`` (module functions: ``cases.test_vjp`` -> """
+     """``cases/test_vjp.py``).""")
     classname, name = case.get("classname", ""), case.get("name", "")
     return f"{classname.replace('.', '/')}.py::{name}" if classname else name
 
@@ -77,7 +78,8 @@ def torch_version(python: str) -> str:
 def pytest_command(python: str, seed: int, junit: Path, options: argparse.Namespace, extra: list[str]) -> list[str]:
     # the suite (cases/) unless the arguments name paths of their own; an option's value is no path
     paths = [] if any(Path(a.split("::")[0]).exists() for a in extra if not a.startswith("-")) else ["cases"]
-    cmd = [python, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "--hypothesis-profile", options.profile,
+    cmd = [python, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "conformance.plugin",
+           "--hypothesis-profile", options.profile,
            f"--hypothesis-seed={seed}", f"--junitxml={junit}", "-o", "junit_family=xunit1"]
     if options.workers:
         cmd += ["-n", str(options.workers)]
@@ -95,7 +97,8 @@ def soak_one(python: str, version: str, seed: int, options: argparse.Namespace, 
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=options.timeout)
         except subprocess.TimeoutExpired:
-            run.seconds, run.returncode, run.error = time.perf_counter() - start, -1, f"timed out after {options.timeout:.0f} s"
+            run.seconds, run.returncode, run.error = (time.perf_counter() - start, -1,
+                                                      f"timed out after {options.timeout:.0f} s")
             return run
         run.seconds, run.returncode = time.perf_counter() - start, proc.returncode
         if junit.exists():
@@ -108,7 +111,8 @@ def soak_one(python: str, version: str, seed: int, options: argparse.Namespace, 
 
 
 def _summary(runs: list[Run]) -> str:
-    rows = [[r.torch, str(r.seed), *(str(r.counts.get(k, 0)) for k in ("passed", "failed", "error", "xfailed", "skipped")),
+    rows = [[r.torch, str(r.seed),
+             *(str(r.counts.get(k, 0)) for k in ("passed", "failed", "error", "xfailed", "skipped")),
              f"{r.seconds:.0f}", r.error[:120] or "-"] for r in runs]
     lines = [table(rows, ["torch", "seed", "passed", "failed", "error", "xfailed", "skipped", "seconds", "run error"])]
     failing: dict[str, list[str]] = {}
@@ -127,7 +131,7 @@ def _summary(runs: list[Run]) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m conformance.soak", description=__doc__.split("\n")[0],
+    p = argparse.ArgumentParser(prog="python -m conformance.tools.soak", description=__doc__.split("\n")[0],
                                 epilog="arguments after -- go to every pytest run (paths, --op, --dtype, --device...)")
     p.add_argument("--python", action="append", metavar="PATH",
                    help="interpreter with torch and the kit installed (repeatable; default: this one)")
@@ -157,13 +161,14 @@ def main(argv: list[str] | None = None) -> int:
             run = soak_one(py, versions[py], seed, options, extra)
             runs.append(run)
             print(f"torch {run.torch} seed {seed}: {dict(sorted(run.counts.items()))} in {run.seconds:.0f} s"
-                  + (f"; {len(run.failures)} failing" if run.failures else "") + (f"; {run.error}" if run.error else ""),
+                  + (f"; {len(run.failures)} failing" if run.failures else "")
+                  + (f"; {run.error}" if run.error else ""),
                   flush=True)
             for test, message in run.failures.items():
                 print(f"  FAILED {test}: {message}", flush=True)
     print("\n" + _summary(runs))
     if options.json is not None:
-        options.json.write_text(json.dumps({"command": shlex.join(["python", "-m", "conformance.soak", *argv]),
+        options.json.write_text(json.dumps({"command": shlex.join(["python", "-m", "conformance.tools.soak", *argv]),
                                             "runs": [asdict(r) for r in runs]}, indent=1))
     return 0 if not any(r.failures or r.error for r in runs) else 1
 

@@ -1,9 +1,9 @@
 """Op coverage: which of the installed torch's differentiable functions the catalogue checks.
 
-    python -m conformance.coverage            # covered / total, then the uncovered ops
-    python -m conformance.coverage --all      # every op, covered or not, with the entries covering it
-    python -m conformance.coverage --list     # the catalogue entries and their calls
-    python -m conformance.coverage --markdown # the summary as a Markdown table (for the README)
+    python -m conformance.tools.coverage            # covered / total, then the uncovered ops
+    python -m conformance.tools.coverage --all      # every op, covered or not, with the entries covering it
+    python -m conformance.tools.coverage --list     # the catalogue entries and their calls
+    python -m conformance.tools.coverage --markdown # the summary as a Markdown table (for the README)
 
 The reference list is PyTorch's own OpInfo database (``op_db`` entries with ``supports_autograd``),
 which imports only where ``torch.testing._internal`` can (it needs the ``expecttest`` package:
@@ -23,8 +23,8 @@ from collections import defaultdict
 
 import torch
 
-from .case import Case
-from .catalogue import CATALOGUE, FAMILIES
+from conformance.catalogue import CATALOGUE, FAMILIES
+from conformance.model.case import Case
 
 # Python operator -> (torch function, reflected dunder when the left operand is a number)
 _OPERATORS = {ast.Add: ("add", "__radd__"), ast.Sub: ("sub", "__rsub__"), ast.Mult: ("mul", "__rmul__"),
@@ -65,7 +65,8 @@ def referenced(case: Case) -> set[str]:
             names.add(op)
             if isinstance(node.left, ast.Constant):
                 names.add(reflected)
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and not isinstance(node.operand, ast.Constant):
+        elif (isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub)
+              and not isinstance(node.operand, ast.Constant)):
             names.add("neg")
         elif isinstance(node, ast.Subscript):
             names.add("__getitem__")
@@ -121,7 +122,7 @@ def coverage(catalogue: dict[str, Case] = CATALOGUE) -> tuple[str, dict[str, lis
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m conformance.coverage", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m conformance.tools.coverage", description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="list every reference op, covered or not")
     parser.add_argument("--list", action="store_true", help="list the catalogue entries and their calls")
     parser.add_argument("--markdown", action="store_true", help="print the summary as a Markdown table")

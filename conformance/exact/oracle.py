@@ -16,16 +16,16 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import disk_cache
-from . import spec as spec_vocabulary
-from .case import Case, CatalogueError
-from .tolerance import error_expr, result_rounding
+from conformance.exact import cache as disk_cache
+from conformance.exact import spec as spec_vocabulary
+from conformance.model.case import Case, CatalogueError
+from conformance.tolerance import error_expr, result_rounding
 
 DIGITS = 50
 
 
 
-def _modules() -> list:
+def namespace() -> list:
     """lambdify's namespace: the spec vocabulary's custom primitives (as registered now), then mpmath."""
     # DiracDelta (second derivatives of Abs, sign, Max...) vanishes off the kinks, where domains keep inputs.
     return [{**spec_vocabulary.MPMATH_FUNCTIONS, "mag": mpmath.fabs, "DiracDelta": lambda *a: 0}, "mpmath"]
@@ -34,7 +34,7 @@ def _modules() -> list:
 COMPILE_SECONDS: dict[str, float] = {}
 
 
-def _symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
+def symbols_of(name: str, shape: tuple[int, ...]) -> np.ndarray:
     arr = np.empty(shape, dtype=object)
     for idx in np.ndindex(*shape):
         suffix = "_".join(map(str, idx))
@@ -42,7 +42,7 @@ def _symbols(name: str, shape: tuple[int, ...]) -> np.ndarray:
     return arr
 
 
-def _as_outputs(result) -> tuple[np.ndarray, ...]:
+def as_outputs(result) -> tuple[np.ndarray, ...]:
     if isinstance(result, tuple):
         return tuple(np.asarray(r, dtype=object) for r in result)
     return (np.asarray(result, dtype=object),)
@@ -68,18 +68,18 @@ class Oracle:
     def __init__(self, case: Case, constants: dict[str, np.ndarray]):
         t0 = time.perf_counter()
         self.case = case
-        self.inputs = {a.name: _symbols(a.name, a.shape) for a in case.args if a.differentiable}
+        self.inputs = {a.name: symbols_of(a.name, a.shape) for a in case.args if a.differentiable}
         call_args = [self.inputs[a.name] if a.differentiable else constants[a.name] for a in case.args]
         try:
-            outputs = _as_outputs(case.spec(*call_args))
+            outputs = as_outputs(case.spec(*call_args))
         except Exception as exc:  # a spec that cannot be built is a catalogue error, not a torch deviation
             raise CatalogueError(f"catalogue entry {case.name!r}: spec failed: {type(exc).__name__}: {exc}") from exc
         self.output_shapes = [o.shape for o in outputs]
         self._flat_out = [sp.sympify(e) for o in outputs for e in o.reshape(-1)]
-        self.weights = [_symbols(f"v{k}", o.shape) for k, o in enumerate(outputs)]
+        self.weights = [symbols_of(f"v{k}", o.shape) for k, o in enumerate(outputs)]
         self._flat_v = [s for w in self.weights for s in w.reshape(-1)]
         self._flat_x = [s for arr in self.inputs.values() for s in arr.reshape(-1)]
-        self._flat_u = [_symbols(f"u_{name}", arr.shape) for name, arr in self.inputs.items()]
+        self._flat_u = [symbols_of(f"u_{name}", arr.shape) for name, arr in self.inputs.items()]
         self._flat_u = [s for arr in self._flat_u for s in arr.reshape(-1)]
         self._flat_w = [sp.Symbol(f"w_{s.name}", real=True) for s in self._flat_x]
         self._forward_exprs = self._flat_out
@@ -118,14 +118,14 @@ class Oracle:
             t0 = time.perf_counter()
             extra, build = self._KINDS[kind]
             symbols = self._flat_x + extra(self)
-            fn = disk_cache.load(self._flat_out, symbols, _modules(), kind)
+            fn = disk_cache.load(self._flat_out, symbols, namespace(), kind)
             if fn is None:
                 values = build(self)
                 memo: dict = {}
                 errors = [error_expr(e, memo) for e in values]
                 if kind != "vjp":  # torch evaluates these through other formulas: one final rounding each
                     errors = [e + result_rounding(v) for e, v in zip(errors, values)]
-                fn = sp.lambdify(symbols, values + errors, modules=_modules(), cse=True)
+                fn = sp.lambdify(symbols, values + errors, modules=namespace(), cse=True)
                 disk_cache.store(self._flat_out, symbols, fn, kind)
             self._programs[kind] = fn
             if kind != "vjp":
@@ -192,19 +192,24 @@ class Oracle:
     def forward(self, inputs: dict[str, np.ndarray]) -> list:
         """Exact forward values, flattened over the outputs (used to check specs against torch)."""
         if self._forward is None:
-            self._forward = sp.lambdify(list(self._flat_x), self._forward_exprs, modules=_modules(), cse=True)
+            self._forward = sp.lambdify(list(self._flat_x), self._forward_exprs, modules=namespace(), cse=True)
         values = [mpmath.mpf(float(x)) for name in self.inputs for x in np.asarray(inputs[name]).reshape(-1)]
         with mpmath.workdps(DIGITS):
             return [mpmath.mpf(r) for r in self._forward(*values)]
 
 
-_CACHE: dict[tuple, Oracle] = {}
+_CACHE: dict[tuple, object] = {}
+
+
+def session_cached(kind: type, case: Case, constants: dict[str, np.ndarray] | None = None):
+    """The session's one oracle of ``kind`` for a case (per value of its integer inputs, which fix the spec)."""
+    constants = constants or {}
+    key = (kind, case.name, tuple((k, v.tobytes(), v.shape) for k, v in sorted(constants.items())))
+    if key not in _CACHE:
+        _CACHE[key] = kind(case, constants)
+    return _CACHE[key]
 
 
 def oracle_for(case: Case, constants: dict[str, np.ndarray] | None = None) -> Oracle:
-    """The session-cached oracle of a case (per value of its integer inputs, which fix the spec)."""
-    constants = constants or {}
-    key = (case.name, tuple((k, v.tobytes(), v.shape) for k, v in sorted(constants.items())))
-    if key not in _CACHE:
-        _CACHE[key] = Oracle(case, constants)
-    return _CACHE[key]
+    """The session-cached oracle of a case."""
+    return session_cached(Oracle, case, constants)

@@ -2,9 +2,14 @@
 
 Differentiating a spec, building its error bound and generating code take most of an oracle's
 compile time; the generated Python source is stored under a key that hashes everything it depends
-on: the spec's output expressions (``srepr``), the argument symbols, the source of the kit modules
-code generation depends on (case model, domains, spec primitives, tolerance policy, oracle, this
-module and the whole catalogue, where custom primitives live) and the sympy and mpmath versions.  Any change to one of them is a different key, never a stale oracle.
+on, and on nothing else: the entry's own output expressions (``srepr``), the argument symbols, the
+derivative rules of every custom primitive those expressions reach (each class's source and its
+``fdiff`` at the expression's own arguments, closed over the primitives the derivatives bring in),
+the source of the code generation (spec vocabulary, tolerance policy, oracle, this module) and the
+sympy and mpmath versions.  Adding or editing one catalogue entry changes that entry's keys only;
+any change to what the generated code depends on is a different key, never a stale oracle.  (The
+mpmath implementations of primitives are not in the generated code: the namespace supplies them at
+load time, so they need no key.)
 
 Location: ``$CONFORMANCE_ORACLE_CACHE`` if set, else ``$XDG_CACHE_HOME/autograd-conformance`` (or
 ``~/.cache/autograd-conformance``); ``CONFORMANCE_ORACLE_CACHE=off`` disables it.  Entries are written
@@ -35,33 +40,72 @@ def directory() -> Path | None:
     return Path(base) / "autograd-conformance"
 
 
-# The kit's modules the generated code depends on (the catalogue package is added whole).
-_SOURCES = ("case.py", "domain.py", "spec.py", "tolerance.py", "oracle.py", "complex_oracle.py", "disk_cache.py")
+# The code generation: the modules whose source decides the generated program (paths in the package).
+SOURCES = ("exact/spec.py", "exact/oracle.py", "exact/complex.py", "exact/cache.py", "tolerance.py")
 
 
 @functools.lru_cache(maxsize=1)
 def _kit_fingerprint() -> str:
     digest = hashlib.sha256(f"sympy {sp.__version__} mpmath {mpmath.__version__}".encode())
-    package = Path(__file__).resolve().parent
-    sources = [package / name for name in _SOURCES] + sorted((package / "catalogue").rglob("*.py"))
-    for path in sources:
-        digest.update(path.relative_to(package).as_posix().encode())
-        digest.update(path.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for name in SOURCES:
+        digest.update(name.encode())
+        digest.update((package / name).read_bytes())
     return digest.hexdigest()
 
 
-def _key(outputs: list, symbols: list, kind: str) -> str:
+def _custom(expr) -> list:
+    """The applications of kit-defined primitives (sympy Function classes outside sympy) in ``expr``."""
+    return [f for f in expr.atoms(sp.Function) if not type(f).__module__.startswith("sympy")]
+
+
+def derivative_rules(outputs: list) -> list[str]:
+    """What the derivatives of ``outputs`` take from custom primitives: per class, its source and the
+    ``srepr`` of its ``fdiff`` at one application's own arguments, closed over the classes they bring in."""
+    first: dict[type, sp.Expr] = {}
+    todo = [f for e in outputs for f in _custom(sp.sympify(e))]
+    while todo:
+        f = todo.pop()
+        if type(f) in first:
+            continue
+        first[type(f)] = f
+        for i in range(1, len(f.args) + 1):
+            try:
+                todo.extend(_custom(f.fdiff(i)))
+            except Exception:  # noqa: BLE001 - a rule that raises is recorded as such below
+                pass
+    rules = []
+    for cls in sorted(first, key=lambda c: (c.__module__, c.__qualname__)):
+        f = first[cls]
+        try:
+            source = inspect.getsource(cls)
+        except (OSError, TypeError):
+            source = cls.__qualname__
+        parts = [f"{cls.__module__}.{cls.__qualname__}", source]
+        for i in range(1, len(f.args) + 1):
+            try:
+                parts.append(sp.srepr(f.fdiff(i)))
+            except Exception as exc:  # noqa: BLE001
+                parts.append(type(exc).__name__)
+        rules.append("\n".join(parts))
+    return rules
+
+
+def key(outputs: list, symbols: list, kind: str) -> str:
+    """The cache key of one compiled program (see the module docstring for what it covers)."""
     digest = hashlib.sha256(_kit_fingerprint().encode())
     digest.update(kind.encode())
     digest.update(repr([s.name for s in symbols]).encode())
     for expr in outputs:
         digest.update(sp.srepr(expr).encode())
+    for rule in derivative_rules(outputs):
+        digest.update(rule.encode())
     return digest.hexdigest()
 
 
 def _path(outputs: list, symbols: list, kind: str) -> Path | None:
     root = directory()
-    return None if root is None else root / f"{_key(outputs, symbols, kind)}.py"
+    return None if root is None else root / f"{key(outputs, symbols, kind)}.py"
 
 
 def load(outputs: list, symbols: list, modules: list, kind: str = "vjp"):

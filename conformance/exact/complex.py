@@ -14,10 +14,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from . import disk_cache
-from .case import Case, CatalogueError
-from .oracle import DIGITS, Exact, _as_outputs, _modules, _symbols
-from .tolerance import error_expr
+from conformance.exact import cache as disk_cache
+from conformance.exact.oracle import DIGITS, Exact, as_outputs, namespace, session_cached, symbols_of
+from conformance.model.case import Case, CatalogueError
+from conformance.tolerance import error_expr
 
 
 def real_imag(expr) -> tuple[sp.Expr, sp.Expr]:
@@ -37,29 +37,31 @@ class ComplexOracle:
 
     def __init__(self, case: Case, constants: dict[str, np.ndarray]):
         self.case = case
-        self.re = {a.name: _symbols(f"re_{a.name}", a.shape) for a in case.args if a.differentiable}
-        self.im = {a.name: _symbols(f"im_{a.name}", a.shape) for a in case.args if a.differentiable}
+        self.re = {a.name: symbols_of(f"re_{a.name}", a.shape) for a in case.args if a.differentiable}
+        self.im = {a.name: symbols_of(f"im_{a.name}", a.shape) for a in case.args if a.differentiable}
         z = {n: self.re[n] + sp.I * self.im[n] for n in self.re}
         call_args = [z[a.name] if a.differentiable else constants[a.name] for a in case.args]
         try:
-            outputs = _as_outputs(case.spec(*call_args))
+            outputs = as_outputs(case.spec(*call_args))
             parts = [real_imag(e) for o in outputs for e in o.reshape(-1)]
         except Exception as exc:  # a spec that cannot be built is a catalogue error, not a torch deviation
-            raise CatalogueError(f"catalogue entry {case.name!r}: complex spec failed: {type(exc).__name__}: {exc}") from exc
+            raise CatalogueError(f"catalogue entry {case.name!r}: complex spec failed: "
+                                 f"{type(exc).__name__}: {exc}") from exc
         self.output_shapes = [o.shape for o in outputs]
-        vr = [s for k, o in enumerate(outputs) for s in _symbols(f"vr{k}", o.shape).reshape(-1)]
-        vi = [s for k, o in enumerate(outputs) for s in _symbols(f"vi{k}", o.shape).reshape(-1)]
+        vr = [s for k, o in enumerate(outputs) for s in symbols_of(f"vr{k}", o.shape).reshape(-1)]
+        vi = [s for k, o in enumerate(outputs) for s in symbols_of(f"vi{k}", o.shape).reshape(-1)]
         xs = [s for n in self.re for s in list(self.re[n].reshape(-1)) + list(self.im[n].reshape(-1))]
         symbols = xs + vr + vi
         flat = [p for pair in parts for p in pair]
-        self._fn = disk_cache.load(flat, symbols, _modules(), "complex_vjp")
+        self._fn = disk_cache.load(flat, symbols, namespace(), "complex_vjp")
         if self._fn is None:
             loss = [(r, i, wr, wi) for (r, i), wr, wi in zip(parts, vr, vi)]
-            grads = [sp.Add(*(wr * sp.diff(r, s) + wi * sp.diff(i, s) for r, i, wr, wi in loss if s in (r + i).free_symbols))
+            grads = [sp.Add(*(wr * sp.diff(r, s) + wi * sp.diff(i, s)
+                              for r, i, wr, wi in loss if s in (r + i).free_symbols))
                      for s in xs]
             memo: dict = {}
             errors = [error_expr(g, memo) for g in grads]
-            self._fn = sp.lambdify(symbols, grads + errors, modules=_modules(), cse=True)
+            self._fn = sp.lambdify(symbols, grads + errors, modules=namespace(), cse=True)
             disk_cache.store(flat, symbols, self._fn, "complex_vjp")
         self.terms = len(parts)
         self._n = len(xs)
@@ -75,7 +77,7 @@ class ComplexOracle:
     def forward(self, inputs: dict[str, np.ndarray]) -> list:
         """Exact forward values (mpmath.mpc), flattened over the outputs (to check specs against torch)."""
         if self._forward is None:
-            self._forward = sp.lambdify(self._xs, self._parts, modules=_modules(), cse=True)
+            self._forward = sp.lambdify(self._xs, self._parts, modules=namespace(), cse=True)
         with mpmath.workdps(DIGITS):
             flat = self._forward(*self._values(inputs))
             return [mpmath.mpc(flat[i], flat[i + 1]) for i in range(0, len(flat), 2)]
@@ -103,12 +105,6 @@ class ComplexOracle:
         return Exact(grads, errors, self.terms)
 
 
-_CACHE: dict[tuple, ComplexOracle] = {}
-
-
 def complex_oracle_for(case: Case, constants: dict[str, np.ndarray] | None = None) -> ComplexOracle:
-    constants = constants or {}
-    key = (case.name, tuple((k, v.tobytes(), v.shape) for k, v in sorted(constants.items())))
-    if key not in _CACHE:
-        _CACHE[key] = ComplexOracle(case, constants)
-    return _CACHE[key]
+    """The session-cached complex oracle of a case."""
+    return session_cached(ComplexOracle, case, constants)

@@ -7,14 +7,21 @@ from __future__ import annotations
 
 _current: list | None = None
 _features: tuple = ()
+_status = None  # the running item's Status (conformance.model.status), decided at collection
 _examples: dict[int, object] = {}  # the examples (Hypothesis data objects) the item ran, by identity
 
 
-def start(features: tuple = ()) -> None:
-    """Open the record of a test item; ``features`` are what its property requires of entries."""
-    global _current, _features
-    _current, _features = [0.0, ""], tuple(features)
+def start(features: tuple = (), status=None) -> None:
+    """Open the record of a test item; ``features`` are what its property requires of entries, ``status``
+    the item's Status (what a failure may be, if not a plain pass)."""
+    global _current, _features, _status
+    _current, _features, _status = [0.0, ""], tuple(features), status
     _examples.clear()
+
+
+def status():
+    """The running item's Status, or None (a plain pass expected; also outside pytest)."""
+    return _status
 
 
 def features() -> tuple:
@@ -23,8 +30,8 @@ def features() -> tuple:
 
 
 def stop() -> tuple[float, str] | None:
-    global _current, _features
-    result, _current, _features = _current, None, ()
+    global _current, _features, _status
+    result, _current, _features, _status = _current, None, (), None
     return tuple(result) if result is not None else None
 
 

@@ -13,8 +13,8 @@ import pytest
 import torch
 from hypothesis import settings
 
-from .case import DTYPES
-from .catalogue import CATALOGUE
+from conformance.catalogue import CATALOGUE
+from conformance.model.case import DTYPES
 
 
 def selected_dtypes(config) -> list[str]:
@@ -34,7 +34,7 @@ def selected_entries(config) -> list[str]:
     unmatched = [p for p in patterns if not fnmatch.filter(CATALOGUE, p)]
     if unmatched:
         raise pytest.UsageError(f"--op: no catalogue entry matches {', '.join(map(repr, unmatched))} "
-                                f"(entries: python -m conformance.coverage --list)")
+                                f"(entries: python -m conformance.tools.coverage --list)")
     return [n for n in CATALOGUE if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
@@ -76,7 +76,8 @@ def lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
             t = torch.ones(2, dtype=DTYPES[name], device=device, requires_grad=True)
             (t * t).sum().backward(torch.ones((), dtype=DTYPES[name], device=device))
         except Exception as exc:  # noqa: BLE001 - whatever the backend raises is the reason
-            lacking[name] = f"{device} does not support {name}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            lacking[name] = (f"{device} does not support {name}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
     return lacking
 
 
@@ -96,7 +97,7 @@ def activate_fault(config) -> None:
     """``--conformance-fault NAME``: the fault is installed now and undone in ``pytest_unconfigure``."""
     name = config.getoption("--conformance-fault")
     if name:
-        from . import faults
+        from conformance import faults
         try:
             config._conformance_fault = faults.activate(name)
         except faults.UnknownFault as exc:

@@ -1,0 +1,118 @@
+"""The conventions table's row model: a row, the exact numbers it types, and rule 1's derived gradient."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+import sympy as sp
+import torch
+from torch.torch_version import TorchVersion
+
+from conformance.exact.oracle import symbols_of
+from conformance.model.case import missing
+from conformance.model.status import Contract, Status
+from conformance.model.status import deviation as as_status
+
+RULES = {1: "differentiable: the gradient", 2: "convex: min-norm subgradient",
+         3: "concave: min-norm supergradient", 4: "defined: by continuity", 5: "undefined: arbitrary"}
+_H = sp.Symbol("h", positive=True)
+
+
+def exact(v) -> sp.Expr:
+    """A typed value as the exact number it writes: ``0.01`` is 1/100, ``inf`` is ∞, sympy stays sympy."""
+    if isinstance(v, sp.Basic):
+        return v
+    if isinstance(v, float) and not np.isfinite(v):
+        return sp.oo if v > 0 else -sp.oo
+    return sp.Integer(v) if isinstance(v, (int, np.integer)) else sp.Rational(repr(float(v)))
+
+
+def exact_array(values, convert=exact) -> np.ndarray:
+    """``values`` (nested lists or an array) as an object array of ``convert``ed entries: exact numbers by default."""
+    arr = np.asarray(values, dtype=object)
+    out = np.empty(arr.shape, dtype=object)
+    for idx in np.ndindex(*arr.shape):
+        out[idx] = convert(arr[idx])
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Row:
+    id: str
+    call: str
+    at: dict[str, Any]
+    rule: int
+    grad: dict[str, Any] | None = None
+    accept: tuple = ()
+    spec: Callable | None = None
+    weight: Any = 1.0
+    why: str = ""
+    deviation: str | Contract | None = None
+    documented: str = ""
+    roundoff: int = 0
+    torch_gives: Any = None  # a departing row's gradient as torch documents it: any other value still fails
+    until: str | None = None  # the first torch version that follows the rule (the deviation holds before it)
+
+    @property
+    def departing(self) -> str | Contract | None:
+        """The deviation, where the installed torch still has it (``until`` names the version that fixed it)."""
+        if self.deviation and self.until and TorchVersion(torch.__version__) >= self.until:
+            return None
+        return self.deviation
+
+    def status(self, dtype: str = "", features=()) -> Status | None:
+        """The row's one Status: absent call, or its deviation (strict where ``torch_gives`` pins torch's value)."""
+        absent = missing(self.call)
+        if absent:
+            return Status("absent", f"{absent} is absent from torch {torch.__version__}")
+        if not self.deviation:
+            return None
+        return replace(as_status(self.deviation), until=self.until, strict=self.torch_gives is not None)
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return tuple(self.at)
+
+    def values(self) -> dict[str, np.ndarray]:
+        """The exact point, as float64 arrays (every value is a float32 too)."""
+        return {n: np.asarray(v, dtype=np.float64) for n, v in self.at.items()}
+
+    def expected(self) -> list[dict[str, np.ndarray]]:
+        """The acceptable gradients (exact sympy numbers per input); empty for rule 5 (arbitrary)."""
+        if self.rule == 1:
+            return [derived(self)]
+        alternatives = ([self.grad] if self.grad is not None else []) + list(self.accept)
+        return [{n: exact_array(g[n]) for n in self.inputs} for g in alternatives]
+
+
+_DERIVED: dict[Row, dict[str, np.ndarray]] = {}  # rows hash by identity
+
+
+def derived(row: Row) -> dict[str, np.ndarray]:
+    """Rule 1: each partial derivative of Σ weight·spec at the exact point, as its one-sided limits.
+
+    The limits (x → p from each side, the other inputs at the point) must agree and be finite: with the
+    function continuous at p, the mean value theorem makes their common value the derivative at p, so a
+    row claiming rule 1 at a kink is refused rather than given a one-sided value."""
+    if row in _DERIVED:
+        return _DERIVED[row]
+    syms = {n: symbols_of(n, v.shape) for n, v in row.values().items()}
+    outs = row.spec(*syms.values())
+    outs = [np.asarray(o, dtype=object) for o in (outs if isinstance(outs, tuple) else (outs,))]
+    total = sp.Add(*[np.sum(o * np.broadcast_to(exact_array(row.weight), o.shape)) for o in outs])
+    point = {syms[n][idx]: sp.Rational(float(v)) for n, vals in row.values().items() for idx, v in np.ndenumerate(vals)}
+    grads = {}
+    for n, arr in syms.items():
+        grads[n] = np.empty(arr.shape, dtype=object)
+        for idx in np.ndindex(*arr.shape):
+            x = arr[idx]
+            d = sp.diff(total, x).subs({k: v for k, v in point.items() if k != x}).rewrite(sp.Piecewise)
+            left, right = (sp.limit(d.subs(x, point[x] + side * _H), _H, 0, "+") for side in (-1, 1))
+            if left != right or not left.is_finite:
+                raise ValueError(f"conventions row {row.id!r}: not differentiable in {x} at the point "
+                                 f"(one-sided derivatives {left}, {right}); rule 1 does not apply")
+            grads[n][idx] = left
+    _DERIVED[row] = grads
+    return grads
+

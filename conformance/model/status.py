@@ -1,0 +1,96 @@
+"""One Status for everything that is not a plain pass, and the one place that decides it.
+
+Every expectation the kit has of an item other than "it passes" is a ``Status``:
+
+============  ===============================================================  =========================
+kind          meaning                                                          outcome
+============  ===============================================================  =========================
+absent        the call is missing from the installed torch                     skip, with the name
+removed       a torch release removed the call (``since``)                     skip, naming the release
+unsupported   torch lacks an autograd feature for the entry                    skip, with torch's reason
+unmodelled    the kit's error model does not yet cover the entry in a mode     skip, with the kit's gap
+dtype         the entry or the device does not support the dtype               skip, with the reason
+deviation     a documented torch deviation: a value off its bound              xfail of that failure only
+contract      a documented torch deviation that breaks a contract too          xfail of that failure only
+listed        a line of ``deviations/torch-X.Y.txt`` (one torch version)       xfail
+============  ===============================================================  =========================
+
+Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=``/``fixed_in``/
+``removed_in``, conventions rows' ``deviation``/``until``/``torch_gives``, per-version files) all
+become Status values; ``decide`` picks the one that applies to an item, at collection, and the
+plugin applies its mark and hands it to the running trial (``conformance.run.record``), which raises
+``KnownDeviation`` only for a failure the Status covers.  ``until`` names the first torch release
+without the deviation: from it on the Status no longer holds and the check is strict.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+from torch.torch_version import TorchVersion
+
+SKIPS = ("absent", "removed", "unsupported", "unmodelled", "dtype")
+EXPECTED_FAILURES = ("deviation", "contract", "listed")
+KINDS = SKIPS + EXPECTED_FAILURES
+
+
+@dataclass(frozen=True)
+class Status:
+    kind: str
+    reason: str
+    until: str | None = None  # the first torch release where it no longer holds (a fix)
+    since: str | None = None  # the first torch release where it holds (a removal)
+    strict: bool = False      # the deviation must reproduce: a pass fails (torch's own value is pinned)
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown status kind {self.kind!r}; known: {', '.join(KINDS)}")
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise ValueError(f"a {self.kind} status needs a reason")
+
+    def __str__(self) -> str:
+        return self.reason
+
+    def holds(self, version: str | None = None) -> bool:
+        """Whether the Status applies to this torch version (default: the installed one)."""
+        version = TorchVersion(version or torch.__version__)
+        return not (self.until and version >= self.until) and not (self.since and version < self.since)
+
+    @property
+    def skips(self) -> bool:
+        return self.kind in SKIPS
+
+    def covers(self, numeric: bool) -> bool:
+        """Whether a failure (numeric: a value off its bound; else a broken contract) is this deviation."""
+        return self.kind in ("contract", "listed") or (self.kind == "deviation" and numeric)
+
+    def fixed_in(self, release: str | None) -> "Status":
+        return self if release is None else replace(self, until=release)
+
+    def mark(self, skip_listed: bool = False):
+        """The pytest mark of this Status (``skip_listed``: per-version file lines skip instead)."""
+        import pytest
+
+        from conformance.run.failure import KnownDeviation
+        if self.skips or (self.kind == "listed" and skip_listed):
+            return pytest.mark.skip(reason=self.reason)
+        if self.kind == "listed":
+            return pytest.mark.xfail(reason=self.reason, strict=False)
+        return pytest.mark.xfail(reason=f"known torch deviation: {self.reason}", strict=self.strict,
+                                 raises=KnownDeviation)
+
+
+def deviation(reason) -> Status:
+    """A catalogue or conventions deviation: a plain string covers numeric failures, a Status as given."""
+    return reason if isinstance(reason, Status) else Status("deviation", str(reason))
+
+
+def Contract(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A documented torch deviation that breaks autograd's contract, not only a value."""
+    return Status("contract", reason)
+
+
+def first(*statuses: Status | None) -> Status | None:
+    """The first Status that holds for the installed torch (skips before expected failures)."""
+    live = [s for s in statuses if s is not None and s.holds()]
+    return next((s for s in live if s.skips), next(iter(live), None))

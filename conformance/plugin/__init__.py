@@ -1,0 +1,274 @@
+"""The pytest plugin: options, Hypothesis profiles, parametrization, Status marks, header and summary.
+
+Registered through the ``pytest11`` entry point ``conformance.plugin``, so its options work wherever
+the kit is installed; and it minds its own business.  It imports nothing heavy (no torch, no sympy,
+no catalogue) and changes nothing until the run asks for the kit:
+
+- the plugin is asked for by name (``-p conformance.plugin``, ``PYTEST_PLUGINS``, a conftest's
+  ``pytest_plugins``), not only found through its entry point, or
+- a kit option is given (``--device``, ``--op``, ``--dtype``, ``--compile-backend``, ``--conformance-*``), or
+- the run's paths (its arguments, else ``testpaths``) lie in the kit's cases or contain them (not through
+  a ``site-packages`` folder), or ``--pyargs`` names ``conformance.cases``, or
+- a collected module lies in the kit's cases, or a test carries ``@pytest.mark.conformance`` (a property
+  file of one's own).
+
+Only then does it load torch and the catalogue (``conformance.plugin.session``), and it parametrizes
+only the kit's own cases and tests that carry its marker.  ``--hypothesis-profile`` with an unknown name
+is a usage error naming the known profiles, in every run.
+"""
+from __future__ import annotations
+
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+from conformance.model.dtypes import NAMES as DTYPE_NAMES
+
+KIT_ITEM = pytest.StashKey[bool]()
+_REQUESTED = pytest.StashKey[bool]()
+_OPTIONS = ("--device", "--op", "--dtype", "--compile-backend", "--conformance-")
+_PACKAGE = Path(__file__).resolve().parents[1]
+CASES_DIRS = tuple(p for p in (_PACKAGE / "cases", _PACKAGE.parent / "cases") if (p / "_steps.py").is_file())
+# The kit's profiles, by name: whether each draws new points every run (then the plugin picks a seed).
+RANDOM_PROFILES = {"dev": True, "ci": False, "nightly": True, "quick": False}
+DEFAULT_PROFILE = "dev"
+
+
+def _in_kit(path: Path) -> bool:
+    """Whether ``path`` is, or lies in, one of the kit's cases folders."""
+    return any(path == d or d in path.parents for d in CASES_DIRS)
+
+
+def _names_kit(path: Path) -> bool:
+    """Whether collecting ``path`` collects kit cases: it lies in them, or holds them (not through site-packages)."""
+    path = path.resolve()
+    if _in_kit(path):
+        return True
+    for d in CASES_DIRS:
+        if path in d.parents and not {"site-packages", "dist-packages"} & set(d.relative_to(path).parts):
+            return True
+    return False
+
+
+def requested(args: list[str], invocation: Path, testpaths=(), pyargs: bool = False) -> bool:
+    """Whether a run with these arguments asks for the kit (see the module docstring)."""
+    if any(a.startswith(_OPTIONS) for a in args) or _named(args):
+        return True
+    paths = [a.split("::", 1)[0] for a in args if not a.startswith("-")]
+    if pyargs or "--pyargs" in args:
+        if any(p == "conformance" or p.startswith("conformance.cases") for p in paths):
+            return True
+    existing = [invocation / p for p in paths if (invocation / p).exists()]
+    if not existing:
+        existing = [invocation / p for p in testpaths] or [invocation]
+    return any(_names_kit(p) for p in existing)
+
+
+def _named(args: list[str]) -> bool:
+    """Whether the run names the plugin itself (``-p conformance.plugin`` or ``PYTEST_PLUGINS``)."""
+    named = [b for a, b in zip(args, args[1:]) if a == "-p"] + [a[2:] for a in args if a.startswith("-p") and a != "-p"]
+    return "conformance.plugin" in named or "conformance.plugin" in os.environ.get("PYTEST_PLUGINS", "").split(",")
+
+
+def active(config) -> bool:
+    return config.stash.get(_REQUESTED, False)
+
+
+def _activate(config) -> None:
+    """Load the kit for this run (torch, catalogue, selections); idempotent."""
+    if not active(config):
+        config.stash[_REQUESTED] = True
+        from conformance.plugin import profiles, session
+        profiles.register()
+        session.setup(config)
+
+
+def _options_given(config) -> bool:
+    """Whether a kit option has a value other than its default (an xdist worker gets the controller's)."""
+    defaults = {"device": "cpu", "op": None, "dtype": None, "compile_backend": None, "conformance_report": None,
+                "conformance_fault": os.environ.get("CONFORMANCE_FAULT") or None, "conformance_examples": None}
+    return any(getattr(config.option, name, default) != default for name, default in defaults.items())
+
+
+def _profile_from_args(args: list[str]) -> str:
+    for i, arg in enumerate(args):
+        if arg == "--hypothesis-profile" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--hypothesis-profile="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
+
+
+def pytest_load_initial_conftests(early_config, parser, args):
+    """Random profiles get a seed chosen here, so the header can print it and a run can be replayed."""
+    testpaths = early_config.getini("testpaths") if early_config.inipath else []
+    base = early_config.inipath.parent if early_config.inipath and testpaths else Path.cwd()
+    if not requested(list(args), Path.cwd(), [str(base / p) for p in testpaths]):
+        return
+    early_config.stash[_REQUESTED] = None  # asked for; loaded at configure
+    if any(a.startswith("--hypothesis-seed") for a in args):
+        return
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # workers inherit the controller's environment
+        if "CONFORMANCE_SEED" in os.environ:
+            args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
+        return
+    if RANDOM_PROFILES.get(_profile_from_args(args)):
+        os.environ["CONFORMANCE_SEED"] = str(random.randrange(2**32))
+        args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("conformance", "autograd conformance")
+    group.addoption("--device", default="cpu",
+                    help="torch device the suite runs on (any torch device string: cpu, cuda, cuda:1, mps, xpu...)")
+    group.addoption("--op", action="append", default=None, metavar="PATTERN",
+                    help="restrict to catalogue entries matching these names or glob patterns "
+                         "(repeatable or comma-separated: --op sin,cos --op 'linalg.*')")
+    group.addoption("--dtype", action="append", default=None, metavar="NAME",
+                    help=f"restrict to these dtypes (repeatable or comma-separated; known: {', '.join(DTYPE_NAMES)})")
+    group.addoption("--conformance-fault", default=os.environ.get("CONFORMANCE_FAULT") or None, metavar="NAME",
+                    help="inject the named fault into torch for the whole run (python -m conformance.faults --list; "
+                         "default: $CONFORMANCE_FAULT)")
+    group.addoption("--conformance-report", default=None, metavar="PATH",
+                    help="write a JSON report of the run (environment, and per test: case, property, dtype, device, "
+                         "outcome, worst error / bound, examples, repro); merge and diff them with python -m "
+                         "conformance.reports")
+    group.addoption("--conformance-deviations", default="auto", metavar="PATH|auto|none",
+                    help="known deviations of this torch version, one test id per line (default auto: "
+                         "deviations/torch-X.Y.txt under the rootdir if present, else the kit's own for this torch)")
+    group.addoption("--conformance-deviations-mode", choices=("xfail", "skip"), default="xfail",
+                    help="listed deviations are non-strict expected failures (default) or skipped")
+    group.addoption("--compile-backend", action="append", default=None, metavar="NAME",
+                    help="run the torch.compile properties (cases/test_compile.py) with these backends (repeatable "
+                         "or comma-separated: eager, aot_eager, inductor); off by default")
+    group.addoption("--conformance-examples", type=int, default=None, metavar="N",
+                    help="override the Hypothesis profile's max_examples (its other settings stay): "
+                         "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
+
+
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile
+def pytest_configure(config):
+    config.addinivalue_line("markers", "conformance(requires=(), entries=None, complex=False): a conformance "
+                            "property: catalogue features it requires of an entry, an optional fixed list of "
+                            "entries, complex dtypes")
+    named = [str(a) for a in config.invocation_params.args] + (["-p", "conformance.plugin"] if any(
+        getattr(m, "pytest_plugins", None) and "conformance.plugin" in m.pytest_plugins
+        for m in config.pluginmanager.get_plugins() if hasattr(m, "__file__")) else [])
+    if _REQUESTED not in config.stash and (_options_given(config) or _named(named) or requested(
+            [str(a) for a in config.args], config.invocation_params.dir, pyargs=config.option.pyargs)):
+        config.stash[_REQUESTED] = None  # asked for (an xdist worker learns it here); loaded at session start
+    if _REQUESTED in config.stash:
+        from conformance.plugin import profiles
+        profiles.register()
+    name = config.getoption("hypothesis_profile", default=None)
+    if name:
+        from hypothesis import settings
+        from hypothesis.errors import InvalidArgument
+        try:
+            settings.get_profile(name)
+        except InvalidArgument:
+            known = sorted(getattr(settings, "_profiles", {}))
+            raise pytest.UsageError(f"--hypothesis-profile: unknown profile {name!r}; "
+                                    f"known: {', '.join(known)}") from None
+
+
+@pytest.hookimpl(tryfirst=True)  # after Hypothesis loaded its profile, before the header and xdist's nodes
+def pytest_sessionstart(session):
+    if _REQUESTED in session.config.stash:
+        _activate(session.config)
+
+
+def pytest_unconfigure(config):
+    active_fault = getattr(config, "_conformance_fault", None)
+    if active_fault is not None:
+        active_fault.undo()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path, parent):
+    """A module of the kit's cases loads the kit before it is imported (its decorators read the profile)."""
+    if _in_kit(Path(module_path).resolve()):
+        _activate(parent.config)
+
+
+def _kit_function(definition) -> bool:
+    """A kit property: in the kit's cases, marked ``@pytest.mark.conformance``, or using the kit's ``device``."""
+    module = getattr(definition, "module", None)
+    path = getattr(module, "__file__", None)
+    if (path is not None and _in_kit(Path(path).resolve())) or definition.get_closest_marker("conformance"):
+        return True
+    info = getattr(definition, "_fixtureinfo", None)
+    defs = info.name2fixturedefs.get("device", ()) if info is not None else ()
+    return bool(defs) and getattr(defs[-1], "func", None) is _device_fixture
+
+
+def pytest_generate_tests(metafunc):
+    if not _kit_function(metafunc.definition):
+        return
+    _activate(metafunc.config)
+    from conformance.plugin import session
+    session.generate_tests(metafunc)
+
+
+def pytest_collection_modifyitems(config, items):
+    if not active(config):
+        return
+    for item in items:
+        definition = getattr(item, "_pyfuncitem", item)
+        if hasattr(item, "obj") and _kit_function(getattr(item, "definition", definition)):
+            item.stash[KIT_ITEM] = True
+    from conformance.plugin import session
+    session.modify_items(config, items)
+
+
+def pytest_report_header(config):
+    if active(config):
+        from conformance.plugin import session
+        return session.report_header(config)
+    return None
+
+
+def _device_fixture(request):
+    """The torch device under test (``--device``)."""
+    _activate(request.config)
+    return request.config._conformance_device
+
+
+device = pytest.fixture(scope="session", name="device")(_device_fixture)
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under ``-n N`` with xdist's default ``--dist load``, keep each entry's items on one worker."""
+    if not active(config) or config.getvalue("dist") != "load":
+        return None
+    from conformance.plugin.schedule import EntryScheduling
+    return EntryScheduling(config, log)
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)  # outside Hypothesis's own wrapper
+def pytest_runtest_call(item):
+    if not item.stash.get(KIT_ITEM, False):
+        yield
+        return
+    from conformance.plugin import session
+    with session.recording(item):
+        yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    if item.stash.get(KIT_ITEM, False):
+        from conformance.plugin import session
+        session.report(outcome.get_result(), call)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if active(config):
+        from conformance.plugin import summary
+        summary.write(terminalreporter, config)

@@ -1,0 +1,26 @@
+"""The kit's Hypothesis profiles (registered when a run asks for the kit).
+
+Profiles derive from Hypothesis's own "default" profile, never from whatever is loaded at import time:
+with a CI environment variable set, Hypothesis loads its built-in "ci" profile (derandomized) first.
+
+- ``dev`` (default): one example per test, new points each run (a smoke run);
+- ``quick``: one fixed example per test of the weighted-backward and accumulation properties only, every
+  catalogue entry once: the local check before a commit (the plugin deselects the other properties);
+- ``ci``: 8 fixed (derandomized) examples per test; ``nightly``: 150 random examples per test.
+"""
+from __future__ import annotations
+
+NAMES = ("dev", "quick", "ci", "nightly")
+DEFAULT = "dev"
+QUICK_PROPERTIES = ("vjp", "accumulation")  # what the quick profile runs
+
+
+def register() -> None:
+    from hypothesis import HealthCheck, settings
+    base = settings.get_profile("default")
+    common = dict(parent=base, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    settings.register_profile("dev", max_examples=1, derandomize=False, **common)
+    settings.register_profile("quick", max_examples=1, derandomize=True, database=None, print_blob=True, **common)
+    settings.register_profile("ci", max_examples=8, derandomize=True, database=None, print_blob=True, **common)
+    settings.register_profile("nightly", max_examples=150, derandomize=False, database=None, print_blob=True,
+                              **common)

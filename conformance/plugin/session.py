@@ -1,0 +1,209 @@
+"""The kit's side of a pytest run, loaded only when the run asks for the kit (``conformance.plugin``):
+selections, device, profile, faults and deviations at session start; parametrization of the kit's
+cases; each item's Status, decided once at collection (``decide``); the record around each call; and
+the report of a known deviation.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from hypothesis import settings
+
+from conformance import __version__
+from conformance.catalogue import CATALOGUE
+from conformance.model.case import COMPLEX, DTYPES, Case
+from conformance.model.status import Status, first
+from conformance.plugin import KIT_ITEM, deviations, options, profiles, summary
+from conformance.run import record
+from conformance.run.failure import KnownDeviation, dtype_name
+
+STATUS = pytest.StashKey[Status]()
+
+
+def setup(config) -> None:
+    """What the kit's options select, checked (each bad value is a one-line usage error)."""
+    config._conformance_dtypes = options.selected_dtypes(config)
+    config._conformance_entries = options.selected_entries(config)
+    config._conformance_device = options.resolve_device(config)
+    config._conformance_compile = options.compile_backends(config)
+    config._conformance_lacking = options.lacking_dtypes(config._conformance_device, config._conformance_dtypes)
+    if not config.getoption("hypothesis_profile", default=None):
+        profile = os.environ.get("CONFORMANCE_PROFILE", profiles.DEFAULT)
+        if profile not in profiles.NAMES:
+            raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: "
+                                    f"{', '.join(profiles.NAMES)}")
+        settings.load_profile(profile)
+    options.override_examples(config)
+    options.activate_fault(config)
+    config._conformance_deviations = deviations.load_for(config)
+    path = config.getoption("--conformance-report")
+    if path and not hasattr(config, "workerinput"):  # the controller writes it (xdist workers send it their reports)
+        from conformance.reports.writer import ReportWriter
+        config.pluginmanager.register(ReportWriter(config, Path(path).resolve()), "conformance-report")
+
+
+def report_header(config):
+    seed = config.getoption("hypothesis_seed", default=None)
+    profile = settings.default
+    return ([f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
+             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
+             f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
+             f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"]
+            + _fault_header(config) + deviations.header(config))
+
+
+def _fault_header(config) -> list[str]:
+    active = getattr(config, "_conformance_fault", None)
+    return [f"fault injected: {active.fault.name} ({active.fault.level}: {active.fault.what})"] if active else []
+
+
+def _explicit(node, name: str) -> bool:
+    """Whether the test parametrizes ``name`` itself (then the plugin leaves it alone)."""
+    for mark in node.iter_markers("parametrize"):
+        names = mark.args[0]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        if name in names:
+            return True
+    return False
+
+
+def _marker(definition) -> dict:
+    """The test's ``@pytest.mark.conformance(requires=..., entries=...)`` options."""
+    mark = definition.get_closest_marker("conformance")
+    if mark is None:
+        return {}
+    unknown = set(mark.kwargs) - {"requires", "entries", "complex"}
+    if mark.args or unknown:
+        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries= and complex= "
+                                f"keywords (got {mark.args!r} {sorted(unknown)})")
+    return mark.kwargs
+
+
+def generate_tests(metafunc):
+    """Tests that take ``case`` run over the catalogue, and ``dtype`` over the selected dtypes.
+
+    ``@pytest.mark.conformance(requires=("double_backward",))`` skips entries that declare the feature
+    unsupported (with their reason); ``entries=(...)`` restricts a test to the named entries;
+    ``complex=True`` runs it over the selected complex dtypes and the entries declaring them (other
+    tests run over the selected real dtypes).
+    """
+    config = metafunc.config
+    options = _marker(metafunc.definition)
+    if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
+        names = config._conformance_entries
+        if options.get("entries") is not None:
+            unknown = [n for n in options["entries"] if n not in CATALOGUE]
+            if unknown:
+                raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown catalogue entries {unknown}")
+            names = [n for n in names if n in options["entries"]]
+        # complex properties run the entries that declare complex dtypes, the others those with real ones
+        names = [n for n in names if any((d in COMPLEX) == bool(options.get("complex")) for d in CATALOGUE[n].dtypes)]
+        params = [pytest.param(CATALOGUE[name], id=name) for name in names]
+        metafunc.parametrize("case", params)
+    if "compile_backend" in metafunc.fixturenames:
+        backends = config._conformance_compile
+        metafunc.parametrize("compile_backend", [
+            pytest.param(n, id=n, marks=[pytest.mark.skip(reason=why)] if why else []) for n, why in backends.items()
+        ] or [pytest.param(None, id="compile-off", marks=pytest.mark.skip(
+            reason="torch.compile properties run with --compile-backend eager,aot_eager,inductor"))])
+    if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
+        wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))]
+        metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
+
+
+def modify_items(config, items):
+    files = deviations.by_id(config)
+    skip_listed = config.getoption("--conformance-deviations-mode") == "skip"
+    for item in items:
+        if not item.stash.get(KIT_ITEM, False):
+            continue
+        fixtures = getattr(item, "fixturenames", ())
+        if "device" in fixtures or ("case" in fixtures and not _explicit(item, "case")):  # a conformance case
+            item.user_properties.append(("conformance_property", summary.property_of(item.nodeid)))
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None:
+            _describe(item, callspec)
+        found = decide(config, item, files.get(item.nodeid))
+        if found is not None:
+            item.stash[STATUS] = found
+            item.add_marker(found.mark(skip_listed))
+    deviations.warn_stale(config, items)
+    _quick(config, items)
+
+
+def _quick(config, items) -> None:
+    """The quick profile runs the kit's weighted-backward and accumulation properties only."""
+    if not settings.get_current_profile_name().startswith("quick"):
+        return
+    dropped = [i for i in items if i.stash.get(KIT_ITEM, False)
+               and summary.property_of(i.nodeid) not in profiles.QUICK_PROPERTIES]
+    if dropped:
+        gone = set(map(id, dropped))
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if id(i) not in gone]
+
+
+def _describe(item, callspec) -> None:
+    case, dtype = callspec.params.get("case"), callspec.params.get("dtype")
+    entry = case if case is not None else callspec.params.get("row")  # a catalogue entry, or a conventions row
+    if getattr(entry, "name", None) or getattr(entry, "id", None):
+        item.user_properties.append(("conformance_case", getattr(entry, "name", None) or entry.id))
+    if isinstance(dtype, torch.dtype):
+        item.user_properties.append(("conformance_dtype", dtype_name(dtype)))
+
+
+def decide(config, item, listed: Status | None = None) -> Status | None:
+    """The one place that decides an item's Status: the device's dtypes, the entry's (or conventions
+    row's) declarations for the property's features, and the per-version deviations file."""
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    dtype = params.get("dtype")
+    name = dtype_name(dtype) if isinstance(dtype, torch.dtype) else None
+    lacking = Status("dtype", config._conformance_lacking[name]) if name in config._conformance_lacking else None
+    declared = None
+    subject = params.get("case") if not _explicit(item, "case") else None
+    subject = subject if isinstance(subject, Case) else params.get("row")
+    if subject is not None and hasattr(subject, "status"):  # an entry or a conventions row
+        mark = item.get_closest_marker("conformance")
+        declared = subject.status(name, mark.kwargs.get("requires", ()) if mark else ())
+    return first(lacking, declared, listed)
+
+
+
+@contextlib.contextmanager
+def recording(item):
+    """The record around one kit item's call: its features and Status in, its worst ratio and examples out."""
+    mark = item.get_closest_marker("conformance")
+    record.start(mark.kwargs.get("requires", ()) if mark else (), item.stash.get(STATUS, None))
+    # Hypothesis's pytest plugin wraps a parametrized test's settings in a new settings object on every
+    # item, parented on the previous wrapper: over a function's 1,206 items the chain grows to 1,206
+    # levels and every settings lookup walks it (quadratic in the items).  Restoring the function's own
+    # settings after each item keeps the chain one level deep.
+    function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
+    own = getattr(function, "_hypothesis_internal_use_settings", None)
+    try:
+        yield
+    finally:
+        if own is not None:
+            function._hypothesis_internal_use_settings = own
+        result = record.stop()
+        if result and result[1]:
+            item.user_properties.append(("conformance_worst", result))
+        if record.examples():
+            item.user_properties.append(("conformance_examples", record.examples()))
+
+
+def report(report, call) -> None:
+    """A failure a Status covers is an expected failure; a real one carries its repro (xdist too)."""
+    if call.excinfo is not None and call.excinfo.errisinstance(KnownDeviation):
+        report.outcome = "skipped"
+        report.wasxfail = str(call.excinfo.value).splitlines()[0]
+        report.longrepr = str(call.excinfo.value)
+    elif report.failed and call.excinfo is not None:
+        notes = [n for n in getattr(call.excinfo.value, "__notes__", []) if n.startswith("Repro")]
+        if notes:
+            report.user_properties = [*report.user_properties, ("conformance_repro", notes[0])]

@@ -1,0 +1,72 @@
+"""The kit installs and runs without a checkout: the properties, deviations and settings ship in the
+wheel, and ``python -m conformance run|quick`` runs them against the installed torch from anywhere."""
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_package_folder_is_listed():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "conformance").rglob("__init__.py")}
+    assert found | {"conformance.cases"} == listed
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The wheel built from this checkout, installed into a folder of its own (no checkout on the path)."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
+                    str(ROOT)], check=True, capture_output=True)
+    (wheel,) = out.glob("autograd_conformance-*.whl")
+    site = out / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
+                   check=True, capture_output=True)
+    return wheel, site
+
+
+def test_the_wheel_ships_the_suite(installed):
+    wheel, _ = installed
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert {"conformance/cases/test_vjp.py", "conformance/cases/_steps.py", "conformance/suite.ini",
+            "conformance/deviations/torch-2.13.txt"} <= names
+
+
+def test_the_installed_suite_runs_from_anywhere(installed, tmp_path):
+    _, site = installed
+    env = {**os.environ, "PYTHONPATH": str(site), "CONFORMANCE_ORACLE_CACHE": "off"}
+    result = subprocess.run([sys.executable, "-m", "conformance", "quick", "--op", "sin", "--dtype", "float32",
+                             "-p", "no:xdist", "-v"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    assert f"{site}" in subprocess.run([sys.executable, "-c", "import conformance; print(conformance.__file__)"],
+                                       cwd=tmp_path, env=env, capture_output=True, text=True).stdout
+    assert "cases/test_vjp.py::test_vjp[sin-float32] PASSED" in result.stdout
+    assert "cases/test_accumulation.py::test_accumulation[sin-float32] PASSED" in result.stdout
+    assert "hypothesis profile quick" in result.stdout
+
+
+def test_the_quick_profile_runs_every_entry_under_vjp_and_accumulation(pytester_quick):
+    ids = pytester_quick
+    properties = {i.split("::")[0] for i in ids}
+    assert properties == {"cases/test_vjp.py", "cases/test_accumulation.py"}
+    from conformance.catalogue import CATALOGUE
+    real = {n for n, c in CATALOGUE.items() if {"float32", "float64"} & set(c.dtypes)}
+    assert {i.split("[")[1].rsplit("-", 1)[0] for i in ids if "test_vjp" in i} == real
+
+
+@pytest.fixture
+def pytester_quick():
+    result = subprocess.run([sys.executable, "-m", "pytest", "cases", "--hypothesis-profile", "quick", "--collect-only",
+                             "-q", "-p", "no:xdist"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+def test_the_command_line_names_an_unknown_command():
+    result = subprocess.run([sys.executable, "-m", "conformance", "bogus"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 2 and "unknown command 'bogus'; known: run, quick, coverage" in result.stderr

@@ -1,0 +1,68 @@
+"""The plugin minds its own business: a foreign project's run in the same environment loads nothing
+of the kit, parametrizes nothing, keeps Hypothesis's settings; a bad profile is a one-line usage error."""
+import pytest
+
+pytest_plugins = ["pytester"]
+
+FOREIGN_CONFTEST = '''
+import pytest
+
+@pytest.fixture(params=["a", "b"])
+def case(request):
+    return request.param
+
+@pytest.fixture
+def dtype():
+    return "theirs"
+'''
+
+FOREIGN_TESTS = '''
+import sys
+from hypothesis import given, settings, strategies as st
+
+
+def test_own_fixtures(case, dtype):
+    assert dtype == "theirs" and case in ("a", "b")
+
+
+def test_nothing_heavy_was_imported():
+    heavy = [m for m in ("torch", "sympy", "conformance.catalogue", "conformance.plugin.session") if m in sys.modules]
+    assert heavy == []
+
+
+@given(st.integers())
+def test_hypothesis_keeps_its_own_profile(x):
+    assert settings.default.max_examples == 100 and settings.get_current_profile_name() == "default"
+'''
+
+
+@pytest.fixture
+def foreign(pytester):
+    pytester.makeconftest(FOREIGN_CONFTEST)
+    pytester.makepyfile(test_theirs=FOREIGN_TESTS)
+    return pytester
+
+
+def test_a_foreign_run_is_untouched(foreign):
+    """Two items of their own parametrized fixture, no kit header or summary, no torch in the process; the
+    plugin is loaded as an installed kit's is, through its entry point."""
+    result = foreign.runpytest_subprocess("-v")
+    result.assert_outcomes(passed=4)
+    out = result.stdout.str()
+    assert "autograd-conformance" in out.split("collect")[0]  # pytest's "plugins:" line: it is loaded
+    assert "test_own_fixtures[a]" in out and "test_own_fixtures[b]" in out
+    assert "hypothesis profile dev" not in out and "autograd conformance summary" not in out
+
+
+def test_a_kit_option_asks_for_the_kit(foreign):
+    result = foreign.runpytest_subprocess("--dtype", "float32", "--collect-only")
+    assert "hypothesis profile dev" in result.stdout.str()  # the kit's header
+
+
+@pytest.mark.parametrize("where", ["foreign", "kit"])
+def test_an_unknown_hypothesis_profile_is_a_usage_error(foreign, where):
+    args = ["--dtype", "float32"] if where == "kit" else []
+    result = foreign.runpytest_subprocess("--hypothesis-profile", "bogus", *args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "--hypothesis-profile: unknown profile 'bogus'; known:" in result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
