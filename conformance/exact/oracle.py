@@ -9,6 +9,7 @@ cached for the session.  Evaluation converts every float (float32 values are exa
 """
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ import sympy as sp
 
 from conformance.exact import cache as disk_cache
 from conformance.exact import spec as spec_vocabulary
+from conformance.exact.fast import Program
 from conformance.model.case import Case, CatalogueError
 from conformance.tolerance import error_expr, result_rounding
 
@@ -127,16 +129,17 @@ class Oracle:
                     errors = [e + result_rounding(v) for e, v in zip(errors, values)]
                 fn = sp.lambdify(symbols, values + errors, modules=namespace(), cse=True)
                 disk_cache.store(self._flat_out, symbols, fn, kind)
-            self._programs[kind] = fn
+            self._programs[kind] = Program.of(fn, _source(fn), disk_cache.namespace_of(namespace()))
             if kind != "vjp":
                 COMPILE_SECONDS[self.case.name] = COMPILE_SECONDS.get(self.case.name, 0.0) + time.perf_counter() - t0
         return self._programs[kind]
 
     # -- evaluation ----------------------------------------------------------------------------
     def _evaluate(self, kind: str, *groups) -> list:
-        values = [mpmath.mpf(float(x)) for group in groups for arr in group for x in np.asarray(arr).reshape(-1)]
+        floats = [float(x) for group in groups for arr in group for x in np.asarray(arr).reshape(-1)]
+        values = [mpmath.mpf(x) for x in floats]
         with mpmath.workdps(DIGITS):
-            result = self._program(kind)(*values)
+            result = self._program(kind)(values, floats)
         result = [mpmath.mpf(r) if not isinstance(r, mpmath.mpf) else r for r in result]
         for r in result:
             if not mpmath.isfinite(r):
@@ -196,6 +199,13 @@ class Oracle:
         values = [mpmath.mpf(float(x)) for name in self.inputs for x in np.asarray(inputs[name]).reshape(-1)]
         with mpmath.workdps(DIGITS):
             return [mpmath.mpf(r) for r in self._forward(*values)]
+
+
+def _source(fn) -> str | None:
+    try:
+        return inspect.getsource(fn)
+    except (OSError, TypeError):
+        return None
 
 
 _CACHE: dict[tuple, object] = {}
