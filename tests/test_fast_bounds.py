@@ -44,12 +44,13 @@ def _agree(case, kind):
     args = {"vjp": (weights,), "jvp": (tangents,), "hvp": (weights, tangents), "third": (weights, tangents, tangents)}
     evaluate = getattr(oracle, kind)
     fallbacks = fast.FALLBACKS[0]
+    evaluate(values, *args[kind])
+    program = oracle._programs[kind].split()
     split = evaluate(values, *args[kind])
-    program = oracle._programs[kind]
     if program.values is None:  # bounds that need mpmath primitives: the whole program, as before the split
         assert program.bounds is None
         return
-    oracle._programs[kind] = fast.Program(program.whole, None, None)
+    oracle._programs[kind] = fast.Program(program.whole)
     try:
         reference = evaluate(values, *args[kind])
     finally:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import ast
 import functools
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import mpmath
@@ -82,30 +81,38 @@ def _rounded(fn: Callable) -> Callable:
     return call
 
 
-@dataclass
 class Program:
-    """One compiled oracle program: the whole (mpmath), its values part (mpmath), its bounds part (float)."""
+    """One compiled oracle program: the whole (mpmath), and, from its ``SPLIT_AFTER``-th evaluation on (cutting
+    the source costs about as much as a few evaluations), its values part (mpmath) and bounds part (float)."""
 
-    whole: Callable
-    values: Callable | None
-    bounds: Callable | None
+    SPLIT_AFTER = 2
 
-    @classmethod
-    def of(cls, whole: Callable, source: str | None, namespace: dict) -> "Program":
-        if source is None:
-            return cls(whole, None, None)
+    def __init__(self, whole: Callable, source: Callable[[], str | None] = lambda: None, namespace: dict | None = None):
+        self.whole, self._source, self._namespace = whole, source, namespace or {}
+        self.values: Callable | None = None
+        self.bounds: Callable | None = None
+        self.calls = 0
+
+    def split(self) -> "Program":
+        """Cut the source into its values and bounds parts (kept whole where that gains nothing)."""
+        self._source, source = (lambda: None), self._source()
         try:
-            tree = ast.parse(source)
-            count = len(tree.body[0].body[-1].value.elts)
+            tree = ast.parse(source) if source else None
+            count = len(tree.body[0].body[-1].value.elts) if tree else 0
         except (SyntaxError, IndexError, AttributeError):
-            return cls(whole, None, None)
-        parts = [_cut(tree, slice(0, count // 2)), _cut(tree, slice(count // 2, count))]
-        if None in parts or count % 2 or _slow_calls(parts[1], namespace):
-            return cls(whole, None, None)
-        return cls(whole, _compiled(parts[0], dict(namespace)), _compiled(parts[1], float_namespace(namespace)))
+            return self
+        parts = [_cut(tree, slice(0, count // 2)), _cut(tree, slice(count // 2, count))] if count else [None]
+        if None in parts or count % 2 or _slow_calls(parts[1], self._namespace):
+            return self
+        self.values = _compiled(parts[0], dict(self._namespace))
+        self.bounds = _compiled(parts[1], float_namespace(self._namespace))
+        return self
 
     def __call__(self, exact_inputs: list, float_inputs: list) -> list:
         """Values (at the caller's mpmath precision) then bounds."""
+        self.calls += 1
+        if self.calls == self.SPLIT_AFTER:
+            self.split()
         if self.values is None:
             return list(self.whole(*exact_inputs))
         values = list(self.values(*exact_inputs))

@@ -27,10 +27,17 @@ DIGITS = 50
 
 
 
+def _dirac_delta(*args) -> int:
+    """DiracDelta (second derivatives of Abs, sign, Max...) vanishes off the kinks, where domains keep inputs."""
+    return 0
+
+
 def namespace() -> list:
-    """lambdify's namespace: the spec vocabulary's custom primitives (as registered now), then mpmath."""
-    # DiracDelta (second derivatives of Abs, sign, Max...) vanishes off the kinks, where domains keep inputs.
-    return [{**spec_vocabulary.MPMATH_FUNCTIONS, "mag": mpmath.fabs, "DiracDelta": lambda *a: 0}, "mpmath"]
+    """lambdify's namespace: the spec vocabulary's custom primitives (as registered now), then mpmath.
+
+    Built from module-level functions only, so that equal registrations give equal namespaces (the
+    generated code's globals are cached by them)."""
+    return [{**spec_vocabulary.MPMATH_FUNCTIONS, "mag": mpmath.fabs, "DiracDelta": _dirac_delta}, "mpmath"]
 
 
 COMPILE_SECONDS: dict[str, float] = {}
@@ -129,7 +136,7 @@ class Oracle:
                     errors = [e + result_rounding(v) for e, v in zip(errors, values)]
                 fn = sp.lambdify(symbols, values + errors, modules=namespace(), cse=True)
                 disk_cache.store(self._flat_out, symbols, fn, kind)
-            self._programs[kind] = Program.of(fn, _source(fn), disk_cache.namespace_of(namespace()))
+            self._programs[kind] = Program(fn, lambda: _source(fn), disk_cache.namespace_of(namespace()))
             if kind != "vjp":
                 COMPILE_SECONDS[self.case.name] = COMPILE_SECONDS.get(self.case.name, 0.0) + time.perf_counter() - t0
         return self._programs[kind]

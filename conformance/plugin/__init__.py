@@ -188,6 +188,15 @@ def pytest_unconfigure(config):
         active_fault.undo()
 
 
+def pytest_ignore_collect(collection_path, config):
+    """The quick profile does not even collect the kit's other properties."""
+    path = Path(collection_path).resolve()
+    if active(config) and path.suffix == ".py" and _in_kit(path):
+        from conformance.plugin import session
+        return True if session.outside_quick(path.name) else None
+    return None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pycollect_makemodule(module_path, parent):
     """A module of the kit's cases loads the kit before it is imported (its decorators read the profile)."""

@@ -135,6 +135,13 @@ def modify_items(config, items):
     _quick(config, items)
 
 
+def outside_quick(filename: str) -> bool:
+    """Whether the quick profile skips collecting this kit module (a property it does not run)."""
+    prop = summary.property_of(filename)
+    return (prop is not None and settings.get_current_profile_name().startswith("quick")
+            and prop not in profiles.QUICK_PROPERTIES)
+
+
 def _quick(config, items) -> None:
     """The quick profile runs the kit's weighted-backward and accumulation properties only."""
     if not settings.get_current_profile_name().startswith("quick"):
