@@ -14,12 +14,13 @@ from conformance.catalogue import (
     linalg,
     losses,
     reductions,
+    resampling,
     shape,
     special,
 )
 from conformance.model.case import Case, CatalogueError
 
-FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, composite)
+FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, resampling, composite)
 
 
 def _collect() -> dict[str, Case]:
