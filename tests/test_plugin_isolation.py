@@ -32,7 +32,9 @@ def test_nothing_heavy_was_imported():
 
 @given(st.integers())
 def test_hypothesis_keeps_its_own_profile(x):
-    assert settings.default.max_examples == 100 and settings.get_current_profile_name() == "default"
+    registered = getattr(settings, "_profiles", {})
+    assert "quick" not in registered and "nightly" not in registered  # the kit registered none of its profiles
+    assert settings.get_current_profile_name() in ("default", "ci")  # Hypothesis's own choice (ci under CI=true)
 '''
 
 
