@@ -1,11 +1,13 @@
 """torch.nn.functional activations."""
 import mpmath
+import numpy as np
 import sympy as sp
 
 from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Real
+from conformance.model.family import declare
 
 R = Real(-4.0, 4.0)
 WIDE = Real(-10.0, 10.0)
@@ -31,8 +33,8 @@ class act_sech2(sp.Function):
         return -2 * act_tanh(self.args[0]) * act_sech2(self.args[0])
 
 
-s.register("act_tanh", mpmath.tanh)
-s.register("act_sech2", lambda x: mpmath.sech(x) ** 2)
+s.register("act_tanh", mpmath.tanh, np.tanh)
+s.register("act_sech2", lambda x: mpmath.sech(x) ** 2, lambda x: 1 / np.cosh(x) ** 2)
 
 
 _q = s.decimal
@@ -124,11 +126,12 @@ ENTRIES = [
                                               "(jacfwd, hessian)")),
     entry("nn.functional.prelu", "F.prelu(x, w)", _prelu, x=NONZERO.of(2, 3), w=Real(-1.0, 1.0).of(3)),
     entry("nn.functional.prelu_shared", "F.prelu(x, w)", _prelu, x=NONZERO.of(2, 3), w=Real(-1.0, 1.0).of(1)),
-    entry("nn.functional.elu", "F.elu(x)", _elu(1.0), x=NONZERO),
+    entry("nn.functional.elu", "F.elu(x)", _elu(1.0), x=NONZERO, deviations=limits.NAN_LANES_ELU),
     entry("nn.functional.elu_inplace", "F.elu(x.clone(), alpha=0.5, inplace=True)", _elu(0.5, through_result=True),
-          x=NONZERO.of(2, 3)),
-    entry("nn.functional.selu", "F.selu(x)", _elu(SELU_ALPHA, SELU_SCALE), x=NONZERO),
-    entry("nn.functional.celu", "F.celu(x, alpha=2.0)", _elu(2.0, input_scale=0.5), x=NONZERO),
+          x=NONZERO.of(2, 3), deviations=limits.NAN_LANES_ELU),
+    entry("nn.functional.selu", "F.selu(x)", _elu(SELU_ALPHA, SELU_SCALE), x=NONZERO, deviations=limits.NAN_LANES_ELU),
+    entry("nn.functional.celu", "F.celu(x, alpha=2.0)", _elu(2.0, input_scale=0.5), x=NONZERO,
+          deviations=limits.NAN_LANES_ELU),
     entry("nn.functional.gelu", "F.gelu(x)", _gelu, x=Real(-5.0, 5.0)),
     entry("nn.functional.gelu_tanh", "F.gelu(x, approximate='tanh')", _gelu_tanh, x=Real(-5.0, 5.0)),
     entry("nn.functional.silu_inplace", "F.silu(x.clone(), inplace=True)", lambda x: s.silu(x), x=R.of(2, 3),
@@ -144,18 +147,26 @@ ENTRIES = [
     entry("nn.functional.softsign", "F.softsign(x)", lambda x: x / (1 + s.abs(x)), x=NONZERO),
     entry("nn.functional.tanhshrink", "F.tanhshrink(x)", lambda x: x - s.lift(act_tanh)(x), x=R,
           unmodelled=limits.unmodelled("double_backward", limits.UNCLASSIFIED_SECOND_ORDER.format("6"))),
-    entry("nn.functional.softshrink", "F.softshrink(x, 0.5)", _softshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5))),
-    entry("nn.functional.hardshrink", "F.hardshrink(x, 0.5)", _hardshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5))),
+    entry("nn.functional.softshrink", "F.softshrink(x, 0.5)", _softshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5)),
+          deviations=limits.NAN_LANES_CLAMP),
+    entry("nn.functional.hardshrink", "F.hardshrink(x, 0.5)", _hardshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5)),
+          deviations=limits.NAN_LANES_CLAMP),
     entry("nn.functional.threshold", "F.threshold(x, 0.5, -1.0)", _pw(lambda v: v, lambda v: sp.Integer(-1), at=0.5),
           x=Real(-3.0, 3.0, avoid=(0.5,))),
-    entry("nn.functional.hardtanh", "F.hardtanh(x)", _clamp(-1, 1), x=Real(-3.0, 3.0, avoid=(-1.0, 1.0))),
+    entry("nn.functional.hardtanh", "F.hardtanh(x)", _clamp(-1, 1), x=Real(-3.0, 3.0, avoid=(-1.0, 1.0)),
+          deviations=limits.NAN_LANES_CLAMP),
     entry("nn.functional.hardtanh_inplace", "F.hardtanh(x.clone(), -2.0, 1.5, inplace=True)",
-          _clamp(-2, sp.Rational(3, 2)), x=Real(-4.0, 4.0, avoid=(-2.0, 1.5)).of(2, 3)),
-    entry("nn.functional.relu6", "F.relu6(x)", _clamp(0, 6), x=Real(-3.0, 9.0, avoid=(0.0, 6.0))),
-    entry("nn.functional.hardswish", "F.hardswish(x)", s.lift(_hardswish), x=Real(-5.0, 5.0, avoid=(-3.0, 3.0))),
+          _clamp(-2, sp.Rational(3, 2)), x=Real(-4.0, 4.0, avoid=(-2.0, 1.5)).of(2, 3),
+          deviations=limits.NAN_LANES_CLAMP),
+    entry("nn.functional.relu6", "F.relu6(x)", _clamp(0, 6), x=Real(-3.0, 9.0, avoid=(0.0, 6.0)),
+          deviations=limits.NAN_LANES_CLAMP),
+    entry("nn.functional.hardswish", "F.hardswish(x)", s.lift(_hardswish), x=Real(-5.0, 5.0, avoid=(-3.0, 3.0)),
+          deviations=limits.NAN_LANES_ELU),
     entry("nn.functional.hardsigmoid", "F.hardsigmoid(x)", s.lift(_hardsigmoid), x=Real(-5.0, 5.0, avoid=(-3.0, 3.0)),
           deviations={"float64": HARDSIGMOID_SIXTH},
           unsupported=limits.unsupported(double="hardsigmoid_backward", forward_of_backward="hardsigmoid_backward")),
     entry("nn.functional.glu", "F.glu(x)", _glu, x=R.of(2, 4)),
     entry("nn.functional.softmin", "F.softmin(x, dim=1)", lambda x: s.softmax(-x, axis=1), x=R.of(2, 3)),
 ]
+ENTRIES = declare(ENTRIES, "elementwise", but=("nn.functional.prelu", "nn.functional.prelu_shared",
+                                                 "nn.functional.glu", "nn.functional.softmin"))

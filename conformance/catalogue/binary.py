@@ -7,6 +7,7 @@ from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import REAL_AND_COMPLEX, entry
 from conformance.model.domain import Kinks, Real
+from conformance.model.family import declare
 
 R = Real(-4.0, 4.0)
 NONZERO = Real(-4.0, 4.0, avoid=(0.0,), margin=0.1)
@@ -189,3 +190,5 @@ ENTRIES = [
     entry("Tensor.addcmul_", "x.clone().addcmul_(a, b, value=2)", lambda x, a, b: x + 2 * a * b, x=R, a=R, b=R),
     entry("Tensor.addcdiv_", "x.clone().addcdiv_(a, b)", lambda x, a, b: x + a / b, x=R, a=R, b=NONZERO),
 ]
+ENTRIES = declare(ENTRIES, "elementwise", but=("pow_int_exponents", "ldexp_int", "where", "Tensor.where",
+                                                 "where_scalar", "where_broadcast"))

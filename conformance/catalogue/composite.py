@@ -36,7 +36,8 @@ def _buffer_spec(x, w):
 ENTRIES = [
     entry("seed_indexed", "seed_indexed(x)", _seed_spec, x=R.of(2, 1), helpers=HELPERS),
     entry("indexed_mix", "indexed_mix(x, w)", _mix_spec, x=R.of(3), w=R.of(3), helpers=HELPERS),
-    entry("sin_exp_chain", "torch.sin(torch.exp(x)) * x", lambda x: s.sin(s.exp(x)) * x, x=Real(-3.0, 1.5)),
+    entry("sin_exp_chain", "torch.sin(torch.exp(x)) * x", lambda x: s.sin(s.exp(x)) * x, x=Real(-3.0, 1.5),
+          family="elementwise"),
     entry("tanh_mlp", "torch.tanh(x @ w).sum(dim=0)", lambda x, w: s.sum(s.tanh(x @ w), axis=0),
           x=R.of(2, 3), w=R.of(3, 2)),
     # in-place writes into views and buffers (the engine side: cases/test_views_inplace.py)

@@ -96,3 +96,22 @@ NORM_HESSIAN_FUNC = {"func": (
 SELECTION_FORWARD = ("torch's forward-mode formula is other_t + mask * (self_t - other_t), which rounds the selected "
                      "tangent by u |other_t| while the exact J u is the selected tangent itself (bound 4 u |self_t|): "
                      "measured 165 x in float64, at rounding level")
+
+
+# The gradient at a NaN input depends on the tensor's length on CPU: the scalar loop (short tensors, the
+# tail) and the vectorized loop disagree.  Verified by hand against each op's own 1-element result.
+NAN_LANES_CLAMP = {"special_lanes": (
+    "the backward at a NaN input depends on the tensor's length (CPU): grad passes through (1·grad) in the "
+    "scalar loop, 0 inside the vectorized loop: x = torch.full((17,), 0.5); x[0] = float('nan'); "
+    "x.requires_grad_(); F.hardtanh(x).backward(torch.ones(17)); x.grad[0] is 0.0, but 1.0 for a tensor of "
+    "fewer than 16 elements")}
+NAN_LANES_ELU = {"special_lanes": (
+    "the backward at a NaN input depends on the tensor's length (CPU): grad·slope (1.0; 1.0507 for selu) "
+    "in the scalar loop, NaN inside the vectorized loop: x = torch.full((33,), 0.5); x[0] = float('nan'); "
+    "x.requires_grad_(); F.elu(x).backward(torch.ones(33)); x.grad[0] is nan, but 1.0 for a tensor of fewer "
+    "than 32 float32 elements")}
+NAN_LANES_LOGIT = {"special_lanes": (
+    "torch.logit(x, eps)'s backward at a NaN input depends on the tensor's length (CPU): NaN in the scalar "
+    "loop, 0 inside the vectorized loop: x = torch.full((17,), 0.5, dtype=torch.float64); x[0] = float('nan');"
+    " x.requires_grad_(); torch.logit(x, eps=0.125).backward(torch.ones_like(x)); x.grad[0] is 0.0, nan for "
+    "torch.tensor([nan])")}

@@ -25,7 +25,7 @@ class loss_softplus(sp.Function):
         return s.sigmoid(self.args[0])
 
 
-s.register("loss_softplus", lambda x: mpmath.log1p(mpmath.exp(x)))
+s.register("loss_softplus", lambda x: mpmath.log1p(mpmath.exp(x)), lambda x: np.log1p(np.exp(x)))
 softplus = s.lift(loss_softplus)
 
 
@@ -258,11 +258,12 @@ ENTRIES = [
     entry("nn.functional.mse_loss", "F.mse_loss(x, y)", lambda x, y: s.mean((x - y) ** 2), x=R.of(2, 3), y=R.of(2, 3)),
     entry("nn.functional.mse_loss_sum", "F.mse_loss(x, y, reduction='sum')", lambda x, y: s.sum((x - y) ** 2),
           x=R, y=R),
-    entry("nn.functional.mse_loss_none", "F.mse_loss(x, y, reduction='none')", lambda x, y: (x - y) ** 2, x=R, y=R),
+    entry("nn.functional.mse_loss_none", "F.mse_loss(x, y, reduction='none')", lambda x, y: (x - y) ** 2, x=R, y=R,
+          family="elementwise"),
     entry("nn.functional.l1_loss", "F.l1_loss(x, y)", lambda x, y: s.mean(s.abs(x - y)), x=R.of(2, 3),
           y=R.of(2, 3), kinks=APART),
     entry("nn.functional.l1_loss_none", "F.l1_loss(x, y, reduction='none')", lambda x, y: s.abs(x - y), x=R, y=R,
-          kinks=APART),
+          kinks=APART, family="elementwise"),
     entry("nn.functional.smooth_l1_loss", "F.smooth_l1_loss(x, y)", _smooth_l1(1.0), x=R.of(2, 3), y=R.of(2, 3),
           kinks=_off_threshold(1.0)),
     entry("nn.functional.smooth_l1_loss_beta", "F.smooth_l1_loss(x, y, reduction='sum', beta=0.5)",
@@ -271,7 +272,7 @@ ENTRIES = [
           kinks=_off_threshold(1.0), unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
     entry("nn.functional.huber_loss_delta", "F.huber_loss(x, y, reduction='none', delta=1.5)", _huber(1.5, "none"),
           x=R, y=R, kinks=_off_threshold(1.5),
-          unsupported=limits.unsupported(forward_of_backward="huber_loss_backward")),
+          unsupported=limits.unsupported(forward_of_backward="huber_loss_backward"), family="elementwise"),
     # binary classification
     entry("nn.functional.binary_cross_entropy", "F.binary_cross_entropy(x, y)", lambda x, y: s.mean(_bce(x, y)),
           x=PROB.of(2, 3), y=UNIT.of(2, 3),

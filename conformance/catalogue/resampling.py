@@ -194,7 +194,8 @@ ENTRIES = [
           w=R.of(4, 2), sw=R.of(5),
           unsupported=limits.unsupported(forward="_embedding_bag",
                                          double="_embedding_bag_per_sample_weights_backward")),
-    entry("nn.functional.dropout_eval", "F.dropout(x, 0.5, training=False)", lambda x: x, x=R.of(2, 3)),
+    entry("nn.functional.dropout_eval", "F.dropout(x, 0.5, training=False)", lambda x: x, x=R.of(2, 3),
+          family="elementwise"),
     entry("nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, scale=0.5)",
           lambda q, k, v: _attention(q, k, v, HALF), q=U.of(1, 2, 2), k=U.of(1, 2, 2), v=U.of(1, 2, 1)),
 ]

@@ -279,7 +279,7 @@ ENTRIES = [
     entry("meshgrid", "torch.meshgrid(x, y, indexing='ij')", lambda x, y: tuple(np.meshgrid(x, y, indexing="ij")),
           x=R.of(2), y=R.of(3)),
     entry("broadcast_tensors", "torch.broadcast_tensors(x, y)", lambda x, y: tuple(np.broadcast_arrays(x, y)),
-          x=R.of(2, 1), y=R.of(3)),
+          x=R.of(2, 1), y=R.of(3), family="elementwise"),
     # -- splitting ---------------------------------------------------------------------------------
     entry("split", "torch.split(x, 2)", lambda x: (x[0:2], x[2:4], x[4:5]), x=R.of(5, 2)),
     entry("split_sizes", "torch.split(x, [1, 3], dim=1)", lambda x: (x[:, :1], x[:, 1:]), x=R.of(2, 4)),

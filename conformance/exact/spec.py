@@ -92,8 +92,14 @@ def decimal(value) -> sp.Rational:
     return sp.Rational(str(value))
 
 
-def register(name: str, mpmath_impl) -> None:
-    """Give the oracle an mpmath implementation of a custom ``sympy.Function`` subclass named ``name``.
+# numpy forms of catalogue primitives (keeping the argument's precision, longdouble included), for the
+# vectorized oracle of elementwise entries at any size (``conformance.space.pointwise``).
+NUMPY_FUNCTIONS: dict = {}
+
+
+def register(name: str, mpmath_impl, numpy_impl=None) -> None:
+    """Give the oracle an mpmath implementation of a custom ``sympy.Function`` subclass named ``name``
+    (and, optionally, a numpy one that keeps its argument's precision, for elementwise entries at size).
 
     Catalogue modules that define their own primitive (a function torch differentiates through its
     value, say) call this at import time, before any oracle is compiled.
@@ -101,6 +107,8 @@ def register(name: str, mpmath_impl) -> None:
     if name in MPMATH_FUNCTIONS and MPMATH_FUNCTIONS[name] is not mpmath_impl:
         raise ValueError(f"spec primitive {name!r} is registered twice")
     MPMATH_FUNCTIONS[name] = mpmath_impl
+    if numpy_impl is not None:
+        NUMPY_FUNCTIONS[name] = numpy_impl
 
 
 sin = lift(sp.sin)

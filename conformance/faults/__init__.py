@@ -15,7 +15,10 @@ from __future__ import annotations
 from conformance.faults import kernel  # noqa: F401 - registers the catalogue: kernel-level faults first
 
 # isort: split
-from conformance.faults import engine  # noqa: F401
+from conformance.faults import (
+           engine,  # noqa: F401
+           space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)
+)
 from conformance.faults.functions import scaled_backward, wrong_backward
 from conformance.faults.model import FAULTS, Activation, Fault, Target, UnknownFault, activate, get, injected, select
 from conformance.faults.selfcheck import check_undo, reference_mismatches, snapshot, undo_problems

@@ -11,6 +11,7 @@ from torch.torch_version import TorchVersion
 
 from conformance.model import dtypes
 from conformance.model.domain import Index, Kinks, Real
+from conformance.model.family import FAMILIES
 from conformance.model.status import Contract, Status, deviation
 
 __all__ = ["Arg", "Case", "CatalogueError", "Contract", "entry"]
@@ -30,6 +31,7 @@ FEATURES = {
     "forward_ad": "forward-mode AD (torch.autograd.forward_ad, torch.func.jvp, jacfwd)",
     "forward_over_reverse": "forward-mode AD through the backward (forward-over-reverse HVP, torch.func.hessian)",
     "func": "torch.func transforms (vjp, grad, jacrev, vmap)",
+    "special_lanes": "NaN or ±inf inputs among finite ones in a long tensor (the input-space special lanes)",
 }
 # A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward.
 IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}
@@ -83,6 +85,9 @@ class Case:
       broken contract too (a raising backward, an unusable ``.grad``).  Stored as ``Status`` values.
     fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
       every property of the entry is strict (a regression there fails).
+    family: the entry's shape family (``conformance.model.family``): how the input-space properties may
+      draw its shapes, layouts and sizes (``"elementwise"``: any broadcastable shapes); None: its one
+      declared shape only.
 
     ``status(dtype, features)`` turns all of these into the item's one ``Status`` (see
     ``conformance.model.status``).
@@ -101,6 +106,7 @@ class Case:
     normwise: bool = field(default=False, compare=False, repr=False)
     removed_in: str | None = field(default=None, compare=False, repr=False)
     fixed_in: str | None = field(default=None, compare=False, repr=False)
+    family: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -141,6 +147,9 @@ class Case:
                                  f"{exc}") from None
         if not callable(self.spec):
             raise CatalogueError(f"catalogue entry {self.name!r}: spec must be callable")
+        if self.family is not None and self.family not in FAMILIES:
+            raise CatalogueError(f"catalogue entry {self.name!r}: unknown shape family {self.family!r} "
+                                 f"(known: {', '.join(FAMILIES)})")
 
     def __repr__(self) -> str:
         return f"<case {self.name}: {self.call}>"
@@ -240,11 +249,11 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
           unmodelled: dict[str, str] | None = None, normwise: bool = False, removed_in: str | None = None,
-          fixed_in: str | None = None, **args: Real | Index) -> Case:
+          fixed_in: str | None = None, family: str | None = None, **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, "
                                  f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in)
+                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in, family)

@@ -11,19 +11,26 @@ from dataclasses import dataclass, replace
 
 @dataclass(frozen=True)
 class Real:
-    """Floats in [lo, hi], at least ``margin`` away from each point in ``avoid``."""
+    """Floats in [lo, hi], at least ``margin`` away from each point in ``avoid``.
+
+    ``beyond``: a wider (lo, hi) where the function and its derivative stay finite in float32 (large
+    arguments, magnitudes toward overflow); only the input-space properties' ``tails`` values go there.
+    """
 
     lo: float = -4.0
     hi: float = 4.0
     avoid: tuple[float, ...] = ()
     margin: float = 0.05
     shape: tuple[int, ...] = (6,)
+    beyond: tuple[float, float] | None = None
 
     def __post_init__(self):
         if not self.lo < self.hi:
             raise ValueError(f"Real domain needs lo < hi, got [{self.lo}, {self.hi}]")
         if self.margin < 0:
             raise ValueError(f"Real domain margin must be >= 0, got {self.margin}")
+        if self.beyond is not None and not (self.beyond[0] <= self.lo and self.hi <= self.beyond[1]):
+            raise ValueError(f"Real domain beyond={self.beyond} must contain [{self.lo}, {self.hi}]")
 
     def of(self, *shape: int) -> "Real":
         """The same domain at another shape."""

@@ -1,0 +1,58 @@
+"""The input space real kernels see, for elementwise entries: drawn sizes where code paths switch
+(``small``, ``vector``, ``grain`` bands), broadcast shapes, strided and offset layouts, constant operands
+and values in the tails of each domain; every element of every gradient checked against the exact value
+(``conformance.space``).  NaN and ±inf lanes: the gradient elsewhere stays exact and at the lane is
+torch's for that element alone."""
+import pytest
+from hypothesis import assume, settings
+
+from conformance.space.draw import lanes, points
+from conformance.space.trial import SizedTrial
+
+from ._steps import drawn
+
+
+def sized_vjp(case, dtype, device, band, data):
+    """``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` at every element, at every drawn size and layout."""
+    __tracebackhide__ = True
+    nightly = settings.get_current_profile_name() == "nightly"
+    point = data.draw(points(case, dtype, band, nightly), label="point")
+    assume(point is not None)
+    t = SizedTrial(case, dtype, device, point, f"sized_vjp[{band}]")
+    t.forward_backward()
+    t.check()
+
+
+@pytest.mark.conformance(family="elementwise")
+@drawn()
+def test_sized_vjp_small(case, dtype, device, data):
+    """Sizes 0 to 65: the scalar tail after a vector, and no vector at all."""
+    sized_vjp(case, dtype, device, "small", data)
+
+
+@pytest.mark.conformance(family="elementwise")
+@drawn(0.5)
+def test_sized_vjp_vector(case, dtype, device, data):
+    """Sizes 2**k - 1, 2**k, 2**k + 1 for k = 7..12: vectorized and unrolled loops."""
+    sized_vjp(case, dtype, device, "vector", data)
+
+
+@pytest.mark.conformance(family="elementwise")
+@drawn(0.25)
+def test_sized_vjp_grain(case, dtype, device, data):
+    """32767 to 100,003 elements (more in nightly): across the CPU's parallel grain and several chunks."""
+    sized_vjp(case, dtype, device, "grain", data)
+
+
+@pytest.mark.conformance(family="elementwise", requires=("special_lanes",))
+@drawn(0.5)
+def test_special_lanes(case, dtype, device, data):
+    """NaN and ±inf at chosen lanes of a long tensor: every other element stays exact, and each special
+    lane's gradient is torch's for that element alone (independent of position and length)."""
+    drawn_lanes = data.draw(lanes(case, dtype), label="point")
+    assume(drawn_lanes is not None)
+    point, special = drawn_lanes
+    t = SizedTrial(case, dtype, device, point, "special_lanes", exclude=special)
+    t.forward_backward()
+    t.check()
+    t.check_lanes(special)

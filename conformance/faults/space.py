@@ -1,0 +1,88 @@
+"""Input-space faults: backward formulas wrong only on the code paths a tiny contiguous tensor never takes.
+
+Each is right at the catalogue's fixed shapes (at most a few dozen contiguous elements, every operand
+requiring grad, values in the bulk of the domain), so the fixed-shape properties cannot see it, and
+wrong where real kernels switch path: the scalar tail after the last full vector, past the parallel
+grain, in the last chunk of a long tensor, for non-contiguous inputs, for a constant operand, at large
+magnitudes, at NaN lanes of a vectorized loop.
+"""
+from __future__ import annotations
+
+import torch
+
+from conformance.faults import library as lib
+from conformance.faults.kernel import REFERENCE as R
+from conformance.faults.library import conj, sum_to
+from conformance.faults.model import Fault, Target, register
+
+SPACE = "cases/test_input_space.py"
+VECTOR = 16  # elements per iteration of a vectorized float loop (8 lanes, unrolled twice)
+GRAIN = 32768  # the CPU's parallel grain
+
+
+def _flat_position(x: torch.Tensor) -> torch.Tensor:
+    return torch.arange(x.numel(), device=x.device).reshape(x.shape)
+
+
+def _scaled_where(rule, where, factor):
+    """``rule``'s gradient of the first input multiplied by ``factor`` where ``where(x)`` holds."""
+    def wrong(g, out, x, *rest):
+        grads = rule(g, out, x, *rest)
+        mask = where(x)
+        return (torch.where(mask, grads[0] * factor, grads[0]), *grads[1:])
+    return wrong
+
+
+def _tail(x: torch.Tensor) -> torch.Tensor:
+    """The scalar tail after at least one full vector: positions past the last multiple of VECTOR."""
+    n = x.numel()
+    return (_flat_position(x) >= n - n % VECTOR) & (n >= VECTOR)
+
+
+def _last_chunk(x: torch.Tensor) -> torch.Tensor:
+    n = x.numel()
+    return (_flat_position(x) >= (n - 1) // GRAIN * GRAIN) & (n > GRAIN)
+
+
+def _sigmoid_overflowing(g, out, x):
+    """sigmoid' as exp(−x)/(1 + exp(−x))²: the square overflows for x < −44 in float32 (−355 in float64)."""
+    e = (-x).exp()
+    return (g * e / ((1 + e) * (1 + e)),)
+
+
+def _sin_nan_by_length(g, out, x):
+    """NaN inputs give a NaN gradient in the scalar path but 0 inside full vectors of a long tensor."""
+    grad = R["sin"](g, out, x)[0]
+    inside = (_flat_position(x) < x.numel() - x.numel() % VECTOR) & (x.numel() >= VECTOR)
+    return (torch.where(x.isnan() & inside, torch.zeros_like(grad), grad),)
+
+
+def _mul_constant_other(g, out, a, b):
+    """mul's gradient of ``a`` is wrong (×1.001) when ``b`` is a tensor that does not require grad."""
+    ga, gb = sum_to(g * conj(b), a), sum_to(g * conj(a), b)
+    if isinstance(b, torch.Tensor) and not b.requires_grad and ga is not None:
+        ga = ga * 1.001
+    return ga, gb
+
+
+def _fault(name: str, what: str, op: str, rule, ops: tuple[str, ...], k: str | None = None):
+    register(Fault(name, "kernel", "input space", what, Target((SPACE,), ops, k),
+                   install=lambda: lib.replace({op: rule}, name), touches=lib.touched({op: rule})))
+
+
+_fault("sin.scalar-tail", f"sin's gradient ×1.001 in the scalar tail after the last full vector of {VECTOR}",
+       "sin", _scaled_where(R["sin"], _tail, 1.001), ("sin",), "sized_vjp_")
+_fault("exp.above-grain", f"exp's gradient ×(1 + 1e-5) for tensors of more than {GRAIN} elements", "exp",
+       _scaled_where(R["exp"], lambda x: torch.full_like(x, x.numel() > GRAIN, dtype=torch.bool), 1 + 1e-5),
+       ("exp",), "sized_vjp_")
+_fault("tanh.last-chunk", f"tanh's gradient ×1.001 in the last parallel chunk ({GRAIN} elements) of a long tensor",
+       "tanh", _scaled_where(R["tanh"], _last_chunk, 1.001), ("tanh",), "sized_vjp_")
+_fault("sin.non-contiguous", "sin's gradient ×1.001 for a non-contiguous input", "sin",
+       _scaled_where(R["sin"], lambda x: torch.full_like(x, not x.is_contiguous(), dtype=torch.bool), 1.001),
+       ("sin",), "sized_vjp_")
+_fault("mul.constant-operand", "mul's gradient ×1.001 when the other operand does not require grad", "mul.Tensor",
+       _mul_constant_other, ("mul",), "sized_vjp_")
+_fault("sigmoid.overflowing-formula", "sigmoid's backward as exp(−x)/(1 + exp(−x))²: 0 instead of eˣ for "
+       "x < −44 (float32)", "sigmoid", _sigmoid_overflowing, ("sigmoid",), "sized_vjp_")
+_fault("sin.nan-by-length", f"sin's gradient at a NaN input is 0 inside the full vectors of a tensor of "
+       f"{VECTOR}+ elements (NaN in the scalar path)", "sin", _sin_nan_by_length, ("sin",), "special_lanes")
