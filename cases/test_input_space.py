@@ -1,12 +1,18 @@
-"""The input space real kernels see, for elementwise entries: drawn sizes where code paths switch
+"""The input space real kernels see.  Elementwise entries: drawn sizes where code paths switch
 (``small``, ``vector``, ``grain`` bands), broadcast shapes, strided and offset layouts, constant operands
 and values in the tails of each domain; every element of every gradient checked against the exact value
 (``conformance.space``).  NaN and ±inf lanes: the gradient elsewhere stays exact and at the lane is
-torch's for that element alone."""
+torch's for that element alone.  Resizable entries (reductions, matmul, convolutions, normalizations,
+linear algebra, losses): redrawn sizes of every dimension, input layouts and constant operands, against
+the fixed-shape exact oracle at the drawn shape."""
 import pytest
 from hypothesis import assume, settings
+from hypothesis import strategies as st
 
+from conformance.run import properties
+from conformance.run.trial import Trial
 from conformance.space.draw import lanes, points
+from conformance.space.resize import layouts_for, resized, resizings
 from conformance.space.trial import SizedTrial
 
 from ._steps import drawn
@@ -56,3 +62,16 @@ def test_special_lanes(case, dtype, device, data):
     t.forward_backward()
     t.check()
     t.check_lanes(special)
+
+
+@pytest.mark.conformance(family="resizable", requires=("layouts",))
+@drawn(0.25)
+def test_resized_vjp(case, dtype, device, data):
+    """``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` at redrawn sizes of every dimension, with permuted
+    or strided input leaves and some inputs constant (their gradients unchecked, the others' exact)."""
+    sized = resized(case, data.draw(resizings(case), label="sizes"))
+    layouts = {a.name: data.draw(st.sampled_from(layouts_for(a.shape)), label=f"{a.name} layout")
+               for a in sized.args if a.differentiable}
+    names = list(layouts)
+    constant = [n for n in names[1:] if data.draw(st.booleans(), label=f"{n} constant")] if len(names) > 1 else []
+    properties.vjp(Trial(sized, dtype, device, data, "resized_vjp", layouts=layouts, constant=tuple(constant)))

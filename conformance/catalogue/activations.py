@@ -170,3 +170,6 @@ ENTRIES = [
 ]
 ENTRIES = declare(ENTRIES, "elementwise", but=("nn.functional.prelu", "nn.functional.prelu_shared",
                                                  "nn.functional.glu", "nn.functional.softmin"))
+
+# redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
+ENTRIES = declare(ENTRIES, "resizable", but=("nn.functional.glu",))

@@ -5,6 +5,7 @@ from conformance.catalogue import helpers
 from conformance.exact import spec as s
 from conformance.model.case import COMPLEX, entry
 from conformance.model.domain import Real
+from conformance.model.family import declare
 
 R = Real(-3.0, 3.0)
 OFF_AXES = Real(-3.0, 3.0, avoid=(0.0,), margin=0.05)  # complex parts away from 0: off angle's branch cut and 0
@@ -55,3 +56,6 @@ ENTRIES = [
     entry("angle_complex", "torch.angle(x)", lambda x: angle(x), x=OFF_AXES, dtypes=COMPLEX),
     entry("abs_complex", "torch.abs(x) * x", lambda x: s.abs(x) * x, x=OFF_AXES, dtypes=COMPLEX),
 ]
+
+# redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
+ENTRIES = declare(ENTRIES, "resizable", only=("seed_indexed", "tanh_mlp", "view_after_base_inplace"))

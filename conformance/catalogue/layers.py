@@ -15,6 +15,7 @@ from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Kinks, Real
+from conformance.model.family import declare
 
 R = Real(-4.0, 4.0)
 U = Real(-2.0, 2.0)
@@ -292,3 +293,12 @@ ENTRIES = [
           lambda x: _pool(x, [_windows(4, 2, 1, 0, 2)] * 2, window_max), x=R.of(1, 1, 4, 4),
           kinks=Kinks(_max_gaps([_windows(4, 2, 1, 0, 2)] * 2))),
 ]
+
+# redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
+ENTRIES = declare(ENTRIES, "resizable", only=(
+    "nn.functional.linear", "nn.functional.linear_nobias", "nn.functional.bilinear", "nn.functional.batch_norm",
+    "nn.functional.batch_norm_3d_input", "nn.functional.instance_norm", "nn.functional.local_response_norm",
+    "nn.functional.normalize", "nn.functional.normalize_p1", "nn.functional.cosine_similarity",
+    "nn.functional.pairwise_distance", "nn.functional.conv1d",
+    "nn.functional.conv1d_stride_padding", "nn.functional.conv2d", "nn.functional.conv3d",
+    "nn.functional.conv_transpose1d", "nn.functional.conv_transpose2d", "nn.functional.unfold"))

@@ -115,3 +115,13 @@ NAN_LANES_LOGIT = {"special_lanes": (
     "loop, 0 inside the vectorized loop: x = torch.full((17,), 0.5, dtype=torch.float64); x[0] = float('nan');"
     " x.requires_grad_(); torch.logit(x, eps=0.125).backward(torch.ones_like(x)); x.grad[0] is 0.0, nan for "
     "torch.tensor([nan])")}
+
+
+# Calls that raise for a non-contiguous input (a transposed leaf) where the contiguous one works, on
+# torch 2.13.0 and 2.15.0; the values of the contiguous call agree with numpy.
+KRON_LAYOUT = ("torch.kron raises for a non-contiguous (transposed) input: a = torch.randn(3, 2).t(); "
+               "torch.kron(a, torch.randn(2, 2)) raises RuntimeError 'view size is not compatible with input "
+               "tensor's size and stride'; torch.kron(a.contiguous(), b) works and equals numpy.kron")
+TAKE_ALONG_LAYOUT = ("torch.take_along_dim(x, index) without dim raises for a non-contiguous (transposed) x: "
+                     "torch.take_along_dim(torch.randn(3, 2).t(), torch.tensor([4, 1, 4])) raises RuntimeError "
+                     "'view size is not compatible with input tensor's size and stride'; the contiguous x works")

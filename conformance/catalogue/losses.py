@@ -11,6 +11,7 @@ from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Kinks, Real
+from conformance.model.family import declare
 
 R = Real(-3.0, 3.0)
 PROB = Real(0.05, 0.95)
@@ -371,3 +372,13 @@ ENTRIES = [
           f"F.cosine_embedding_loss(x1, x2, torch.tensor({Y2}, dtype=x1.dtype, device=x1.device), margin=0.25)",
           _cosine, x1=R.of(2, 3), x2=R.of(2, 3), kinks=Kinks(_cosine_gaps)),
 ]
+
+# redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
+ENTRIES = declare(ENTRIES, "resizable", but=(
+    "nn.functional.binary_cross_entropy_weight", "nn.functional.binary_cross_entropy_with_logits_pos_weight",
+    "nn.functional.soft_margin_loss", "nn.functional.cross_entropy", "nn.functional.cross_entropy_weight",
+    "nn.functional.cross_entropy_ignore_index", "nn.functional.cross_entropy_label_smoothing",
+    "nn.functional.cross_entropy_spatial", "nn.functional.nll_loss", "nn.functional.nll_loss_weight",
+    "nn.functional.multi_margin_loss", "nn.functional.multi_margin_loss_p2", "nn.functional.multilabel_margin_loss",
+    "nn.functional.kl_div_batchmean", "nn.functional.margin_ranking_loss", "nn.functional.hinge_embedding_loss",
+    "nn.functional.cosine_embedding_loss"))

@@ -7,6 +7,7 @@ from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import REAL_AND_COMPLEX, entry
 from conformance.model.domain import Kinks, Real
+from conformance.model.family import declare
 
 R = Real(-4.0, 4.0)
 NONZERO = Real(-3.0, 3.0, avoid=(0.0,), margin=0.1)
@@ -360,3 +361,7 @@ ENTRIES = [
     entry("cumulative_trapezoid", "torch.cumulative_trapezoid(y, dx=0.5)",
           lambda y: _along((y[1:] + y[:-1]) / 4, 0, _scan(sp.Add)), y=R.of(6)),
 ]
+
+# redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
+ENTRIES = declare(ENTRIES, "resizable", but=("median", "median_dim", "nanmedian", "topk", "trapezoid",
+                                                "quantile_dim"))  # ties at redrawn sizes

@@ -14,6 +14,7 @@ from conformance.catalogue.layers import HALF, R, U, runner_up_gap, window_max
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Kinks, Real
+from conformance.model.family import declare
 
 
 # -- resampling ----------------------------------------------------------------------------------
@@ -199,3 +200,8 @@ ENTRIES = [
     entry("nn.functional.scaled_dot_product_attention", "F.scaled_dot_product_attention(q, k, v, scale=0.5)",
           lambda q, k, v: _attention(q, k, v, HALF), q=U.of(1, 2, 2), k=U.of(1, 2, 2), v=U.of(1, 2, 1)),
 ]
+
+# redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
+ENTRIES = declare(ENTRIES, "resizable", only=(
+    "nn.functional.embedding", "nn.functional.embedding_bag_sum", "nn.functional.embedding_bag_mean",
+    "nn.functional.embedding_bag_max", "nn.functional.scaled_dot_product_attention"))

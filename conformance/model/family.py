@@ -6,6 +6,10 @@ its spec must then hold at every shape the family draws, which the kit's tests c
 
 ``elementwise``: every output element depends only on the inputs at the same broadcast position, so
 any broadcastable shapes, layouts and sizes are valid and the derivative is one scalar expression.
+
+``resizable``: every dimension size may be redrawn, equal declared sizes together (reductions, matmul,
+convolutions, normalizations, linear algebra, losses...): the kit's tests check the spec against
+torch's forward at redrawn sizes (``conformance.space.resize``).
 """
 from __future__ import annotations
 
@@ -13,14 +17,17 @@ from dataclasses import replace
 
 FAMILIES = {
     "elementwise": "each output element depends only on the inputs at its broadcast position",
+    "resizable": "every dimension size may be redrawn (equal declared sizes together) and the spec still holds",
 }
 
 
-def declare(entries: list, family: str, but: tuple[str, ...] = ()) -> list:
-    """``entries`` with ``family`` declared on each, except the entries named in ``but``."""
+def declare(entries: list, family: str, but: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> list:
+    """``entries`` with ``family`` declared on each (or on those named in ``only``), except those in ``but``;
+    an entry that already declares a family keeps it."""
     from conformance.model.case import CatalogueError
     names = {c.name for c in entries}
-    unknown = sorted(set(but) - names)
+    unknown = sorted((set(but) | set(only or ())) - names)
     if unknown:
-        raise CatalogueError(f"family {family!r}: exceptions {unknown} name no entry of this module")
-    return [c if c.name in but else replace(c, family=family) for c in entries]
+        raise CatalogueError(f"family {family!r}: {unknown} name no entry of this module")
+    chosen = names - set(but) if only is None else set(only) - set(but)
+    return [replace(c, family=family) if c.name in chosen and c.family is None else c for c in entries]

@@ -35,8 +35,13 @@ from conformance.tolerance import K, unit_roundoff
 
 class Trial:
     def __init__(self, case: Case, dtype: torch.dtype, device: torch.device, data, prop: str,
-                 values: dict[str, np.ndarray] | None = None):
-        """``data`` is Hypothesis's ``st.data()``; pass ``values`` (and data=None) for a fixed point."""
+                 values: dict[str, np.ndarray] | None = None, layouts: dict[str, str] | None = None,
+                 constant: tuple[str, ...] = ()):
+        """``data`` is Hypothesis's ``st.data()``; pass ``values`` (and data=None) for a fixed point.
+
+        ``layouts``: input name -> memory layout of its leaf (``contiguous``, ``permuted``, ``strided``; default
+        contiguous); ``constant``: differentiable inputs built without ``requires_grad`` (their gradients are
+        not checked, the others' are)."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
         record.example(data)
@@ -53,9 +58,13 @@ class Trial:
         self.lines += helper_lines(case.helpers)
         self.weight_values: dict[str, np.ndarray] = {}
         self.weight_layouts: dict[str, str] = {}
+        self.constant = tuple(constant)
         for a in case.args:
-            src = tensor_source(self.values[a.name], dtype, device)
-            self.run(f"{a.name} = {src}.requires_grad_()" if a.differentiable else f"{a.name} = {src}")
+            layout = (layouts or {}).get(a.name, "contiguous")
+            src = layout_source(self.values[a.name], layout, a.shape, dtype, device) if a.differentiable else (
+                tensor_source(self.values[a.name], dtype, device))
+            grad = a.differentiable and a.name not in self.constant
+            self.run(f"{a.name} = {src}.requires_grad_()" if grad else f"{a.name} = {src}")
 
     # -- executing recorded statements -------------------------------------------------------
     def run(self, line: str):
@@ -104,7 +113,7 @@ class Trial:
 
     @property
     def grad_names(self) -> list[str]:
-        return [a.name for a in self.case.args if a.differentiable]
+        return [a.name for a in self.case.args if a.differentiable and a.name not in self.constant]
 
     @property
     def n_outputs(self) -> int:
