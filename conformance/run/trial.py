@@ -33,7 +33,27 @@ from conformance.run.strategies import weights as weight_strategy
 from conformance.tolerance import K, unit_roundoff
 
 
-class Trial:
+class Script:
+    """Statements executed from their source text and kept for the repro (``lines``, namespace ``ns``);
+    a statement that raises is reported through ``fail``.  Shared by every kind of trial."""
+
+    lines: list[str]
+    ns: dict
+
+    def run(self, line: str):
+        """Execute one statement in the trial's namespace and keep it for the repro.
+
+        A statement that raises is a contract failure of torch (the kit only runs documented calls).
+        """
+        __tracebackhide__ = True
+        self.lines.append(line)
+        try:
+            exec(line, self.ns)  # noqa: S102 - the statement text is the repro
+        except Exception as exc:  # noqa: BLE001 - whatever torch raised is reported with the repro
+            self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+
+
+class Trial(Script):
     def __init__(self, case: Case, dtype: torch.dtype, device: torch.device, data, prop: str,
                  values: dict[str, np.ndarray] | None = None, layouts: dict[str, str] | None = None,
                  constant: tuple[str, ...] = ()):
@@ -66,19 +86,7 @@ class Trial:
             grad = a.differentiable and a.name not in self.constant
             self.run(f"{a.name} = {src}.requires_grad_()" if grad else f"{a.name} = {src}")
 
-    # -- executing recorded statements -------------------------------------------------------
-    def run(self, line: str):
-        """Execute one statement in the trial's namespace and keep it for the repro.
-
-        A statement that raises is a contract failure of torch (the kit only runs documented calls).
-        """
-        __tracebackhide__ = True
-        self.lines.append(line)
-        try:
-            exec(line, self.ns)  # noqa: S102 - the statement text is the repro
-        except Exception as exc:  # noqa: BLE001 - whatever torch raised is reported with the repro
-            self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
-
+    # -- executing recorded statements (``run``: see ``Script``) ---------------------------------
     def eval(self, expr: str):
         return eval(expr, self.ns)  # noqa: S307
 

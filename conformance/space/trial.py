@@ -22,6 +22,7 @@ from hypothesis.control import currently_in_test_context
 from conformance import tolerance
 from conformance.run import record
 from conformance.run.failure import ConformanceFailure, KnownDeviation, digits, failure_message, repro_note
+from conformance.run.trial import Script
 from conformance.space.draw import Point, layout_source
 from conformance.space.pointwise import pairwise_margin, pointwise_for, reference_dtype, reference_roundoff
 from conformance.space.sample import positions
@@ -35,7 +36,7 @@ class ReferenceError_(AssertionError):
     """The vectorized reference disagrees with the exact oracle beyond its margin: a defect of the kit."""
 
 
-class SizedTrial:
+class SizedTrial(Script):
     def __init__(self, case, dtype: torch.dtype, device, point: Point, prop: str, exclude=()):
         """``exclude``: flat positions not compared with the exact value (special lanes, see ``check_lanes``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
@@ -57,14 +58,6 @@ class SizedTrial:
             self.lines.append(f"{name} = np.array({np.asarray(array).tolist()!r}, dtype=np.float64)")
         else:
             self.lines.append(f"{name} = REPRO[{name!r}]  # {array.size} values, shape {array.shape}")
-
-    def run(self, line: str) -> None:
-        __tracebackhide__ = True
-        self.lines.append(line)
-        try:
-            exec(line, self.ns)  # noqa: S102 - the statement text is the repro
-        except Exception as exc:  # noqa: BLE001 - whatever torch raised is reported with the repro
-            self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
     @property
     def differentiable(self) -> list[str]:
