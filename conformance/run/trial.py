@@ -52,6 +52,17 @@ class Script:
         except Exception as exc:  # noqa: BLE001 - whatever torch raised is reported with the repro
             self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
+    def raise_failure(self, msg: str, expected_lines=(), numeric: bool = False, header=()) -> None:
+        """Raise ``msg`` (the kit's one failure format) with the repro, or as a known deviation where the
+        item's Status covers it (numeric: a value off its bound; else a broken contract)."""
+        __tracebackhide__ = True
+        status = record.status()
+        if status is not None and status.covers(numeric):  # no shrinking of a documented deviation
+            raise KnownDeviation(f"known torch deviation: {status.reason}\n{msg}")
+        exc = ConformanceFailure(msg)
+        exc.add_note(repro_note([*header, *self.lines], list(expected_lines)))
+        raise exc
+
 
 class Trial(Script):
     def __init__(self, case: Case, dtype: torch.dtype, device: torch.device, data, prop: str,
@@ -221,16 +232,10 @@ class Trial(Script):
     def fail(self, title: str, detail: list[str] = (), expected_lines: list[str] = (), numeric: bool = False) -> None:
         """Raise the kit's one failure format; failures a documented deviation covers are xfailed."""
         __tracebackhide__ = True
-        status = record.status()
-        known = status.reason if status is not None and status.covers(numeric) else None
         weights = [f"{n} = {_short(v)} (layout {self.weight_layouts[n]})" for n, v in self.weight_values.items()]
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype,
                               device=self.device, detail=list(detail), inputs=self.values, weights=weights)
-        if known:  # stop at the first deviating example: no shrinking of a documented deviation
-            raise KnownDeviation(f"known torch deviation: {known}\n{msg}")
-        exc = ConformanceFailure(msg)
-        exc.add_note(repro_note(self.lines, list(expected_lines)))
-        raise exc
+        self.raise_failure(msg, expected_lines, numeric)
 
     def check(self, expected: Expected, grads: dict[str, str] | None = None, what: str = "vᵀJ",
               dtype: torch.dtype | None = None) -> None:

@@ -127,7 +127,7 @@ def points(draw, case: Case, dtype: torch.dtype, band: str, nightly: bool = Fals
     size = draw(sizes(band, nightly), label="size")
     ndim = draw(st.integers(1, 3), label="ndim")
     shape = shape_of(size, ndim, draw(st.integers(1, 2 if size >= 32767 else 3), label="lead"))
-    real = [a for a in case.args]
+    real = list(case.args)
     operands = []
     rng_seed = draw(_SEEDS, label="seed")
     rng = np.random.default_rng(rng_seed)

@@ -4,7 +4,7 @@ The tensors are built from source text (``draw.layout_source``) over numpy array
 the repro is the code that ran; arrays of more than ``LITERAL`` elements are written to an ``.npz`` file
 the repro loads.  The comparison: each element of every gradient against the vectorized exact value
 (``pointwise``), its bound K·u·E + (terms + 1)·tiny plus the reference's margin; a rejected element is
-re-evaluated exactly before it is reported (``Checked``).
+re-evaluated exactly before it is reported (``_confirm``).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
 from conformance.run import record
-from conformance.run.failure import ConformanceFailure, KnownDeviation, digits, failure_message, repro_note
+from conformance.run.failure import digits, failure_message
 from conformance.run.trial import Script
 from conformance.space.draw import Point, layout_source
 from conformance.space.pointwise import pairwise_margin, pointwise_for, reference_dtype, reference_roundoff
@@ -58,10 +58,6 @@ class SizedTrial(Script):
             self.lines.append(f"{name} = np.array({np.asarray(array).tolist()!r}, dtype=np.float64)")
         else:
             self.lines.append(f"{name} = REPRO[{name!r}]  # {array.size} values, shape {array.shape}")
-
-    @property
-    def differentiable(self) -> list[str]:
-        return [o.name for o in self.point.operands if o.grad]
 
     def forward_backward(self) -> None:
         self.run(f"out = {self.case.call}")
@@ -136,7 +132,6 @@ class SizedTrial(Script):
                 ex, err = self.pw.exact(point, [w[pos] for w in self.point.weights])[o.name]
                 g[pos], e[pos] = float(ex), float(err)
             out[o.name] = (g, e, 2.0**-53 * np.abs(g), self.pw.n_outputs, ())
-        self.sampled = picked.size
         return out
 
     def check(self) -> float:
@@ -282,15 +277,9 @@ class SizedTrial(Script):
 
     def fail(self, title: str, detail=(), expected_lines=(), numeric: bool = False) -> None:
         __tracebackhide__ = True
-        status = record.status()
-        known = status.reason if status is not None and status.covers(numeric) else None
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype, device=self.device,
                               detail=[*detail, *self.describe()], inputs={})
-        if known:
-            raise KnownDeviation(f"known torch deviation: {known}\n{msg}")
-        exc = ConformanceFailure(msg)
-        exc.add_note(repro_note(self._repro_header() + self.lines, list(expected_lines)))
-        raise exc
+        self.raise_failure(msg, expected_lines, numeric, header=self._repro_header())
 
     def _repro_header(self) -> list[str]:
         big = {k: v for k, v in self._arrays.items() if v.size > LITERAL}
