@@ -4,14 +4,16 @@ and values in the tails of each domain; every element of every gradient checked 
 (``conformance.space``).  NaN and ±inf lanes: the gradient elsewhere stays exact and at the lane is
 torch's for that element alone.  Resizable entries (reductions, matmul, convolutions, normalizations,
 linear algebra, losses): redrawn sizes of every dimension, input layouts and constant operands, against
-the fixed-shape exact oracle at the drawn shape."""
+the fixed-shape exact oracle at the drawn shape; and one dimension grown large, against the tape oracle."""
 import pytest
 from hypothesis import assume, settings
 from hypothesis import strategies as st
 
+from conformance.exact.tape import TapeOracle
 from conformance.run import properties
 from conformance.run.trial import Trial
 from conformance.space.draw import lanes, points
+from conformance.space.large import growths
 from conformance.space.resize import layouts_for, resized, resizings
 from conformance.space.trial import SizedTrial
 
@@ -72,6 +74,22 @@ def test_resized_vjp(case, dtype, device, data):
     sized = resized(case, data.draw(resizings(case), label="sizes"))
     layouts = {a.name: data.draw(st.sampled_from(layouts_for(a.shape)), label=f"{a.name} layout")
                for a in sized.args if a.differentiable}
-    names = list(layouts)
-    constant = [n for n in names[1:] if data.draw(st.booleans(), label=f"{n} constant")] if len(names) > 1 else []
-    properties.vjp(Trial(sized, dtype, device, data, "resized_vjp", layouts=layouts, constant=tuple(constant)))
+    properties.vjp(Trial(sized, dtype, device, data, "resized_vjp", layouts=layouts,
+                         constant=constants(sized, data)))
+
+
+@pytest.mark.conformance(family="resizable", requires=("large",))
+@drawn(0.125)
+def test_large_vjp(case, dtype, device, data):
+    """``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` with one dimension grown to 17..32769 (vector tails,
+    blocks, the parallel grain) and some inputs constant; every element exact (the tape oracle)."""
+    growth = data.draw(growths(case, settings.get_current_profile_name()), label="sizes")
+    sized = resized(case, growth)
+    properties.vjp(Trial(sized, dtype, device, data, "large_vjp", constant=constants(sized, data),
+                         oracle=TapeOracle))
+
+
+def constants(case, data) -> tuple[str, ...]:
+    """Some differentiable inputs after the first drawn constant (built without requires_grad)."""
+    names = [a.name for a in case.args if a.differentiable]
+    return tuple(n for n in names[1:] if data.draw(st.booleans(), label=f"{n} constant"))

@@ -15,7 +15,7 @@ from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Kinks, Real
-from conformance.model.family import declare
+from conformance.model.family import declare, untraced
 
 R = Real(-4.0, 4.0)
 U = Real(-2.0, 2.0)
@@ -114,7 +114,7 @@ def _conv(x, w, b=None, stride=1, padding=0, dilation=1, groups=1):
         terms = [w[(co, ci) + k]
                  * xp[(n, g * cin_g + ci) + tuple(o[d] * stride[d] + k[d] * dilation[d] for d in range(nd))]
                  for ci in range(cin_g) for k in np.ndindex(*ks)]
-        out[(n, co, *o)] = sp.Add(*terms) + (b[co] if b is not None else 0)
+        out[(n, co, *o)] = s.add(*terms) + (b[co] if b is not None else 0)
     return out
 
 
@@ -183,6 +183,8 @@ def _pool(x, wins, reduce):
 
 def window_max(vals):
     """The largest value, as the piece whose value beats the later ones (first wins, as no tie is drawn)."""
+    if s.traced(*vals):  # the tape selects by value
+        return s.largest(*vals)
     pieces = [(a, sp.And(*(a > b for b in vals[i + 1:]))) for i, a in enumerate(vals[:-1])]
     return sp.Piecewise(*pieces, (vals[-1], True))
 
@@ -198,7 +200,7 @@ def _max_gaps(wins):
 
 
 def _lp2(vals):
-    return s.sqrt(sp.Add(*(v * v for v in vals)))
+    return s.sqrt(s.add(*(v * v for v in vals)))
 
 
 ENTRIES = [
@@ -262,22 +264,22 @@ ENTRIES = [
     entry("nn.functional.fold", "F.fold(x, (3, 3), 2)", lambda x: _fold(x, (3, 3), 2), x=R.of(1, 4, 4)),
     # -- pooling ----------------------------------------------------------------------------------
     entry("nn.functional.avg_pool1d", "F.avg_pool1d(x, 3, stride=2, padding=1)",
-          lambda x: _pool(x, [_windows(6, 3, 2, 1)], lambda v: sp.Add(*v) / 3), x=R.of(1, 2, 6)),
+          lambda x: _pool(x, [_windows(6, 3, 2, 1)], lambda v: s.add(*v) / 3), x=R.of(1, 2, 6)),
     entry("nn.functional.avg_pool2d", "F.avg_pool2d(x, 2)",
-          lambda x: _pool(x, [_windows(4, 2)] * 2, lambda v: sp.Add(*v) / 4), x=R.of(1, 1, 4, 4)),
+          lambda x: _pool(x, [_windows(4, 2)] * 2, lambda v: s.add(*v) / 4), x=R.of(1, 1, 4, 4)),
     entry("nn.functional.avg_pool2d_exclude_pad", "F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)",
-          lambda x: _pool(x, [_windows(3, 2, 1, 1)] * 2, lambda v: sp.Add(*v) / len(v)), x=R.of(1, 1, 3, 3)),
+          lambda x: _pool(x, [_windows(3, 2, 1, 1)] * 2, lambda v: s.add(*v) / len(v)), x=R.of(1, 1, 3, 3)),
     entry("nn.functional.avg_pool3d", "F.avg_pool3d(x, 2, divisor_override=3)",
-          lambda x: _pool(x, [_windows(2, 2), _windows(2, 2), _windows(4, 2)], lambda v: sp.Add(*v) / 3),
+          lambda x: _pool(x, [_windows(2, 2), _windows(2, 2), _windows(4, 2)], lambda v: s.add(*v) / 3),
           x=R.of(1, 1, 2, 2, 4)),
     entry("nn.functional.lp_pool1d", "F.lp_pool1d(x, 2, 2)", lambda x: _pool(x, [_windows(6, 2)], _lp2),
           x=NONZERO.of(1, 2, 6)),
     entry("nn.functional.lp_pool2d", "F.lp_pool2d(x, 2, 2)", lambda x: _pool(x, [_windows(4, 2)] * 2, _lp2),
           x=NONZERO.of(1, 1, 4, 4)),
     entry("nn.functional.adaptive_avg_pool1d", "F.adaptive_avg_pool1d(x, 3)",
-          lambda x: _pool(x, [_adaptive(5, 3)], lambda v: sp.Add(*v) / len(v)), x=R.of(1, 2, 5)),
+          lambda x: _pool(x, [_adaptive(5, 3)], lambda v: s.add(*v) / len(v)), x=R.of(1, 2, 5)),
     entry("nn.functional.adaptive_avg_pool2d", "F.adaptive_avg_pool2d(x, (2, 3))",
-          lambda x: _pool(x, [_adaptive(3, 2), _adaptive(4, 3)], lambda v: sp.Add(*v) / len(v)), x=R.of(1, 1, 3, 4)),
+          lambda x: _pool(x, [_adaptive(3, 2), _adaptive(4, 3)], lambda v: s.add(*v) / len(v)), x=R.of(1, 1, 3, 4)),
     entry("nn.functional.adaptive_max_pool1d", "F.adaptive_max_pool1d(x, 3)",
           lambda x: _pool(x, [_adaptive(5, 3)], window_max), x=R.of(1, 2, 5),
           kinks=Kinks(_max_gaps([_adaptive(5, 3)]))),
@@ -302,3 +304,6 @@ ENTRIES = declare(ENTRIES, "resizable", only=(
     "nn.functional.pairwise_distance", "nn.functional.conv1d",
     "nn.functional.conv1d_stride_padding", "nn.functional.conv2d", "nn.functional.conv3d",
     "nn.functional.conv_transpose1d", "nn.functional.conv_transpose2d", "nn.functional.unfold"))
+ENTRIES = untraced(ENTRIES, "its one declared dimension size is every dimension: grown to 17 together, its "
+                   "trace exceeds the tape oracle's nightly budget of 200,000 nodes",
+                   ("nn.functional.conv_transpose2d",))

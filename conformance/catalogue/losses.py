@@ -221,7 +221,7 @@ def _multi_margin(target, p=1, margin=1, weight=None):
         for i, t in enumerate(target):
             w = 1 if weight is None else _q(weight[t])
             terms = [hinge(margin - x[i, t] + x[i, j]) ** p for j in range(x.shape[1]) if j != t]
-            rows.append(w * sp.Add(*terms) / x.shape[1])
+            rows.append(w * s.add(*terms) / x.shape[1])
         return s.mean(s.array(rows))
     return spec
 
@@ -245,7 +245,7 @@ def _ml_sets(target, c):
 def _multilabel_margin(x):
     rows = []
     for i, (pos, neg) in enumerate(_ml_sets(ML_T, x.shape[1])):
-        rows.append(sp.Add(*(hinge(1 - (x[i, j] - x[i, k])) for j in pos for k in neg)) / x.shape[1])
+        rows.append(s.add(*(hinge(1 - (x[i, j] - x[i, k])) for j in pos for k in neg)) / x.shape[1])
     return s.mean(s.array(rows))
 
 

@@ -58,9 +58,9 @@ def _resample(x, taps):
         o = idx[2:]
         terms = []
         for combo in itertools.product(*(taps[d][o[d]] for d in range(len(o)))):
-            weight = sp.Mul(*(c[1] for c in combo))
+            weight = s.product(*(c[1] for c in combo))
             terms.append(weight * x[idx[:2] + tuple(c[0] for c in combo)])
-        out[idx] = sp.Add(*terms)
+        out[idx] = s.add(*terms)
     return out
 
 
@@ -177,11 +177,11 @@ ENTRIES = [
     entry("nn.functional.embedding_bag_sum",
           "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "
           "mode='sum')",
-          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v)), w=R.of(4, 2),
+          lambda w: _embedding_bag(w, BAGS, lambda v: s.add(*v)), w=R.of(4, 2),
           unsupported=limits.unsupported(forward="_embedding_bag")),
     entry("nn.functional.embedding_bag_mean",
           "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device))",
-          lambda w: _embedding_bag(w, BAGS, lambda v: sp.Add(*v) / len(v)), w=R.of(4, 2),
+          lambda w: _embedding_bag(w, BAGS, lambda v: s.add(*v) / len(v)), w=R.of(4, 2),
           unsupported=limits.unsupported(forward="_embedding_bag")),
     entry("nn.functional.embedding_bag_max",
           "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "

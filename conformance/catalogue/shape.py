@@ -57,13 +57,13 @@ def _scatter(x, dim, index, src, reduce=None, include_self=True):
         if reduce is None:
             out[tgt] = vals[-1]
         elif reduce == "sum":
-            out[tgt] = sp.Add(*own, *vals)
+            out[tgt] = s.add(*own, *vals)
         elif reduce == "mean":
-            out[tgt] = sp.Add(*own, *vals) / len(own + vals)
+            out[tgt] = s.add(*own, *vals) / len(own + vals)
         elif reduce == "amax":
-            out[tgt] = sp.Max(*own, *vals)
+            out[tgt] = s.largest(*own, *vals)
         elif reduce == "amin":
-            out[tgt] = sp.Min(*own, *vals)
+            out[tgt] = s.smallest(*own, *vals)
     return out
 
 
@@ -342,7 +342,7 @@ ENTRIES = [
           kinks=Kinks(_scatter_gaps(0, SR), margin=0.05)),
     entry("scatter_reduce_amax_exclude_self",
           f"torch.scatter_reduce(x, 0, {_i([0, 0, 2])}, x, reduce='amax', include_self=False)",
-          lambda x: s.array([sp.Max(x[0], x[1]), x[1], x[2]]), x=R.of(3),
+          lambda x: s.array([s.largest(x[0], x[1]), x[1], x[2]]), x=R.of(3),
           kinks=Kinks(lambda x: x[0] - x[1], margin=0.05),
           deviations=dict.fromkeys(("float32", "float64"), EXCLUDED_SELF_TIE)),
     entry("index_reduce_amax", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'amax')",
@@ -350,7 +350,7 @@ ENTRIES = [
           kinks=Kinks(_index_reduce_gaps([2, 0, 2]), margin=0.05),
           unsupported=limits.unsupported(forward="index_reduce")),
     entry("index_reduce_mean", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'mean')",
-          lambda x, src: _index_reduce(x, [2, 0, 2], src, lambda *v: sp.Add(*v) / len(v)),
+          lambda x, src: _index_reduce(x, [2, 0, 2], src, lambda *v: s.add(*v) / len(v)),
           x=R.of(3, 2), src=R.of(3, 2), unsupported=limits.unsupported(forward="index_reduce")),
     entry("index_add", f"torch.index_add(x, 0, {_i([2, 0, 2])}, src, alpha=0.5)",
           lambda x, src: _index_add(x, 0, [2, 0, 2], src, sp.Rational(1, 2)), x=R.of(3, 2), src=R.of(3, 2)),

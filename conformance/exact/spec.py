@@ -14,16 +14,26 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+# (scalar type, apply(fn, args)) of the oracle's recording scalars (``conformance.exact.tape``), once imported
+TRACER: list = []
+
 
 def lift(fn, nargs: int = 1):
-    """Lift a scalar sympy function to broadcast elementwise over numpy object arrays."""
-    ufunc = np.frompyfunc(fn, nargs, 1)
+    """Lift a scalar sympy function to broadcast elementwise over numpy object arrays (of sympy
+    expressions, or of the tape's recording scalars, which evaluate ``fn`` themselves)."""
+
+    def scalar(*args):
+        if TRACER and any(isinstance(a, TRACER[0]) for a in args):
+            return TRACER[1](fn, args)
+        return fn(*args)
+
+    ufunc = np.frompyfunc(scalar, nargs, 1)
 
     @functools.wraps(fn)
     def lifted(*args):
         if any(isinstance(a, np.ndarray) for a in args):
             return ufunc(*args)
-        return fn(*args)
+        return scalar(*args)
 
     return lifted
 
@@ -176,6 +186,40 @@ def silu(x):
 
 def softplus(x):
     return log(1 + exp(x))
+
+
+def traced(*values) -> bool:
+    """Whether any of ``values`` is one of the tape oracle's recording scalars (a spec may then select by
+    value: the tape evaluates eagerly, away from ties, where domains keep inputs)."""
+    return bool(TRACER) and any(isinstance(v, TRACER[0]) for v in values)
+
+
+def add(*terms):
+    """The sum of ``terms`` as one flattened sum (``sympy.Add``; the tape's scalars sum themselves)."""
+    if traced(*terms):
+        return functools.reduce(lambda a, b: a + b, terms)
+    return sp.Add(*terms)
+
+
+def product(*terms):
+    """The product of ``terms`` (``sympy.Mul``; the tape's scalars multiply themselves)."""
+    if traced(*terms):
+        return functools.reduce(lambda a, b: a * b, terms)
+    return sp.Mul(*terms)
+
+
+def largest(*terms):
+    """max of ``terms`` (``sympy.Max``; the tape's scalars are compared by value, away from ties)."""
+    if traced(*terms):
+        return functools.reduce(lambda a, b: a if a >= b else b, terms)
+    return sp.Max(*terms)
+
+
+def smallest(*terms):
+    """min of ``terms`` (``sympy.Min``; as ``largest``)."""
+    if traced(*terms):
+        return functools.reduce(lambda a, b: a if a <= b else b, terms)
+    return sp.Min(*terms)
 
 
 def array(rows) -> np.ndarray:

@@ -86,3 +86,32 @@ _fault("sigmoid.overflowing-formula", "sigmoid's backward as exp(−x)/(1 + exp(
        "x < −44 (float32)", "sigmoid", _sigmoid_overflowing, ("sigmoid",), "sized_vjp_")
 _fault("sin.nan-by-length", f"sin's gradient at a NaN input is 0 inside the full vectors of a tensor of "
        f"{VECTOR}+ elements (NaN in the scalar path)", "sin", _sin_nan_by_length, ("sin",), "special_lanes")
+
+GEMM_K = 16  # a blocked GEMM's inner-dimension step: columns past the last multiple are the k-tail
+GEMM_ROWS = 16  # rows per micro-kernel block of a blocked GEMM
+
+
+def _mm_scaled(where):
+    """mm's gradient of ``a`` ×1.001 at the positions ``where(grad_a)`` selects."""
+    def wrong(g, out, a, b):
+        ga, gb = R["mm"](g, out, a, b)
+        return torch.where(where(ga), ga * 1.001, ga), gb
+    return wrong
+
+
+def _k_tail(ga: torch.Tensor) -> torch.Tensor:
+    k = ga.shape[-1]
+    cols = torch.arange(k, device=ga.device).expand_as(ga)
+    return (cols >= k - k % GEMM_K) & (k > GEMM_K)
+
+
+def _last_row_block(ga: torch.Tensor) -> torch.Tensor:
+    n = ga.shape[0]
+    rows = torch.arange(n, device=ga.device)[:, None].expand_as(ga)
+    return (rows >= (n - 1) // GEMM_ROWS * GEMM_ROWS) & (n > GEMM_ROWS)
+
+
+_fault("mm.k-tail", f"mm's gradient of a ×1.001 in the columns past the last multiple of {GEMM_K} of an inner "
+       f"dimension above {GEMM_K} (a blocked GEMM's k-tail)", "mm", _mm_scaled(_k_tail), ("mm",), "large_vjp")
+_fault("mm.last-row-block", f"mm's gradient of a ×1.001 in the last block of {GEMM_ROWS} rows of a matrix of more than "
+       f"{GEMM_ROWS} rows", "mm", _mm_scaled(_last_row_block), ("mm",), "large_vjp")

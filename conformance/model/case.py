@@ -33,6 +33,7 @@ FEATURES = {
     "func": "torch.func transforms (vjp, grad, jacrev, vmap)",
     "special_lanes": "NaN or ±inf inputs among finite ones in a long tensor (the input-space special lanes)",
     "layouts": "permuted or strided input leaves at redrawn sizes (the input-space resized property)",
+    "large": "one dimension grown to 17..32769, the exact oracle traced (the input-space large property)",
 }
 # A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward.
 IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}

@@ -31,3 +31,13 @@ def declare(entries: list, family: str, but: tuple[str, ...] = (), only: tuple[s
         raise CatalogueError(f"family {family!r}: {unknown} name no entry of this module")
     chosen = names - set(but) if only is None else set(only) - set(but)
     return [replace(c, family=family) if c.name in chosen and c.family is None else c for c in entries]
+
+
+def untraced(entries: list, why: str, names: tuple[str, ...]) -> list:
+    """``entries`` with the large-size property declared unmodelled for ``names``, whose specs the tape oracle
+    cannot trace (``conformance.exact.tape``), with the reason."""
+    from conformance.model.case import CatalogueError
+    unknown = sorted(set(names) - {c.name for c in entries})
+    if unknown:
+        raise CatalogueError(f"untraced: {unknown} name no entry of this module")
+    return [replace(c, unmodelled={**c.unmodelled, "large": why}) if c.name in names else c for c in entries]

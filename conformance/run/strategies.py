@@ -108,6 +108,11 @@ def _point(case: Case, dtype: torch.dtype, kinds: tuple, seed: int) -> dict[str,
     return None
 
 
+def uniform_point(case: Case, dtype: torch.dtype, seed: int = 0) -> dict[str, np.ndarray] | None:
+    """A point of uniform values from ``seed``, outside Hypothesis (for sizing work before a draw)."""
+    return _point(case, dtype, ("uniform",) * len(case.args), seed)
+
+
 def inputs(case: Case, dtype: torch.dtype) -> st.SearchStrategy[dict[str, np.ndarray]]:
     """One point of the case's domain: name -> array (float64 holding dtype values, or int64)."""
     key = (case.name, case.call, tuple(a.shape for a in case.args), dtype)  # an entry may run at drawn shapes

@@ -67,12 +67,13 @@ class Script:
 class Trial(Script):
     def __init__(self, case: Case, dtype: torch.dtype, device: torch.device, data, prop: str,
                  values: dict[str, np.ndarray] | None = None, layouts: dict[str, str] | None = None,
-                 constant: tuple[str, ...] = ()):
+                 constant: tuple[str, ...] = (), oracle=None):
         """``data`` is Hypothesis's ``st.data()``; pass ``values`` (and data=None) for a fixed point.
 
         ``layouts``: input name -> memory layout of its leaf (``contiguous``, ``permuted``, ``strided``; default
         contiguous); ``constant``: differentiable inputs built without ``requires_grad`` (their gradients are
-        not checked, the others' are)."""
+        not checked, the others' are); ``oracle``: (case, values) -> the oracle to use instead of the
+        fixed-shape one (the tape oracle at large sizes)."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
         record.example(data)
@@ -81,7 +82,8 @@ class Trial(Script):
             values = data.draw(input_strategy(case, dtype), label="inputs")
         self.values = {k: np.asarray(v) for k, v in values.items()}
         constants = {a.name: self.values[a.name] for a in case.args if not a.differentiable}
-        self.oracle = (complex_oracle_for if dtype.is_complex else oracle_for)(case, constants)
+        self.oracle = (oracle(case, self.values) if oracle is not None else
+                       (complex_oracle_for if dtype.is_complex else oracle_for)(case, constants))
         self._output_dtypes: list | None = None
         self._data = data
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, **case.helpers}
