@@ -401,7 +401,8 @@ ENTRIES = [
 # redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
 ENTRIES = declare(ENTRIES, "resizable", but=(
     "scatter", "scatter_add", "Tensor.scatter_", "scatter_reduce_sum", "scatter_reduce_mean",
-    "scatter_reduce_amin", "scatter_reduce_amax", "as_strided_offset",  # a fixed index; storage-level strides
+    "scatter_reduce_amin", "scatter_reduce_amax",  # a fixed index
+    "as_strided", "as_strided_offset",  # sizes and strides address the storage, not the logical tensor
     "reshape", "Tensor.reshape", "Tensor.view", "Tensor.view_as", "Tensor.reshape_as", "flatten", "unflatten",
     "squeeze", "squeeze_dim", "squeeze_dims", "unsqueeze", "atleast_2d", "atleast_3d", "split", "split_sizes",
     "chunk", "unbind", "getitem_mask", "slice_scatter", "take_along_dim", "masked_select",

@@ -192,6 +192,11 @@ class Trial(Script):
     def backward(self, y: str, vs: list[str], **kwargs) -> None:
         extra = "".join(f", {k}={v!r}" for k, v in kwargs.items())
         outs = self.outputs(y)
+        if self.constant and len(outs) > 1:  # an output of constant inputs alone has no graph to weigh
+            kept = [(o, v) for o, v in zip(outs, vs) if self.eval(f"{o}.requires_grad")]
+            self.note(*(f"# {o} depends on constant inputs alone: no weight for it" for o in outs
+                        if o not in dict(kept)))
+            outs, vs = [o for o, _ in kept], [v for _, v in kept]
         if len(outs) == 1:
             self.run(f"{outs[0]}.backward(gradient={vs[0]}{extra})")
         else:
