@@ -4,7 +4,8 @@ and values in the tails of each domain; every element of every gradient checked 
 (``conformance.space``).  NaN and ±inf lanes: the gradient elsewhere stays exact and at the lane is
 torch's for that element alone.  Resizable entries (reductions, matmul, convolutions, normalizations,
 linear algebra, losses): redrawn sizes of every dimension, input layouts and constant operands, against
-the fixed-shape exact oracle at the drawn shape; and one dimension grown large, against the tape oracle."""
+the fixed-shape exact oracle at the drawn shape; and one dimension grown large, against the tape oracle.
+Bilinear entries (a declared contraction): GEMM sizes, checked at a documented sample."""
 import pytest
 from hypothesis import assume, settings
 from hypothesis import strategies as st
@@ -13,6 +14,7 @@ from conformance.exact.tape import TapeOracle
 from conformance.run import properties
 from conformance.run.trial import Trial
 from conformance.space.draw import lanes, points
+from conformance.space.gemm import GemmTrial, gemm_points
 from conformance.space.large import growths
 from conformance.space.resize import layouts_for, resized, resizings
 from conformance.space.trial import SizedTrial
@@ -87,6 +89,17 @@ def test_large_vjp(case, dtype, device, data):
     sized = resized(case, growth)
     properties.vjp(Trial(sized, dtype, device, data, "large_vjp", constant=constants(sized, data),
                          oracle=TapeOracle))
+
+
+@pytest.mark.conformance(declares="contraction")
+@drawn(0.25)
+def test_gemm_vjp(case, dtype, device, data):
+    """Bilinear entries at GEMM sizes (each letter of the contraction 1..513 at block and vector edges, up to
+    512 × 512 × 512): ``.grad`` exact at a documented sample along every dimension (the sampled exact rule)."""
+    point = data.draw(gemm_points(case, settings.get_current_profile_name()), label="point")
+    t = GemmTrial(case, dtype, device, point)
+    t.forward_backward()
+    t.check()
 
 
 def constants(case, data) -> tuple[str, ...]:

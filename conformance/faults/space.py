@@ -115,3 +115,16 @@ _fault("mm.k-tail", f"mm's gradient of a ×1.001 in the columns past the last mu
        f"dimension above {GEMM_K} (a blocked GEMM's k-tail)", "mm", _mm_scaled(_k_tail), ("mm",), "large_vjp")
 _fault("mm.last-row-block", f"mm's gradient of a ×1.001 in the last block of {GEMM_ROWS} rows of a matrix of more than "
        f"{GEMM_ROWS} rows", "mm", _mm_scaled(_last_row_block), ("mm",), "large_vjp")
+
+GEMM_PANEL = 256  # rows and inner columns per panel of a blocked GEMM's outer loops
+
+
+def _second_panel(ga: torch.Tensor) -> torch.Tensor:
+    n, k = ga.shape
+    rows = torch.arange(n, device=ga.device)[:, None]
+    cols = torch.arange(k, device=ga.device)[None, :]
+    return ((rows >= GEMM_PANEL) & (cols >= GEMM_PANEL)).expand_as(ga)
+
+
+_fault("mm.second-panel", f"mm's gradient of a ×1.001 where both its row and its inner column are past {GEMM_PANEL} "
+       "(a blocked GEMM's second panel in both dimensions)", "mm", _mm_scaled(_second_panel), ("mm",), "gemm_vjp")

@@ -90,6 +90,9 @@ class Case:
     family: the entry's shape family (``conformance.model.family``): how the input-space properties may
       draw its shapes, layouts and sizes (``"elementwise"``: any broadcastable shapes); None: its one
       declared shape only.
+    contraction: the einsum signature of an entry whose output is a contraction of its two inputs
+      (``"ij,jk->ik"``): the input-space GEMM property checks it at GEMM sizes by the sampled exact rule
+      (``conformance.space.contraction``); the kit's tests check the signature against the spec.
 
     ``status(dtype, features)`` turns all of these into the item's one ``Status`` (see
     ``conformance.model.status``).
@@ -109,6 +112,7 @@ class Case:
     removed_in: str | None = field(default=None, compare=False, repr=False)
     fixed_in: str | None = field(default=None, compare=False, repr=False)
     family: str | None = field(default=None, compare=False, repr=False)
+    contraction: str | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -152,6 +156,19 @@ class Case:
         if self.family is not None and self.family not in FAMILIES:
             raise CatalogueError(f"catalogue entry {self.name!r}: unknown shape family {self.family!r} "
                                  f"(known: {', '.join(FAMILIES)})")
+        if self.contraction is not None:
+            self._check_contraction()
+
+    def _check_contraction(self) -> None:
+        from conformance.space.contraction import Signature
+        try:
+            sig = Signature.parse(self.contraction)
+        except ValueError as exc:
+            raise CatalogueError(f"catalogue entry {self.name!r}: {exc}") from None
+        ranks = tuple(len(a.shape) for a in self.args)
+        if len(self.args) != 2 or not all(a.differentiable for a in self.args) or ranks != tuple(map(len, sig.inputs)):
+            raise CatalogueError(f"catalogue entry {self.name!r}: contraction {self.contraction!r} needs two Real "
+                                 f"inputs of ranks {tuple(map(len, sig.inputs))} (the entry has ranks {ranks})")
 
     def __repr__(self) -> str:
         return f"<case {self.name}: {self.call}>"
@@ -251,11 +268,13 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
           unmodelled: dict[str, str] | None = None, normwise: bool = False, removed_in: str | None = None,
-          fixed_in: str | None = None, family: str | None = None, **args: Real | Index) -> Case:
+          fixed_in: str | None = None, family: str | None = None, contraction: str | None = None,
+          **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, "
                                  f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in, family)
+                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in, family,
+                contraction)

@@ -76,10 +76,10 @@ def _marker(definition) -> dict:
     mark = definition.get_closest_marker("conformance")
     if mark is None:
         return {}
-    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family"}
+    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares"}
     if mark.args or unknown:
-        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, complex= "
-                                f"and family= keywords (got {mark.args!r} {sorted(unknown)})")
+        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, complex=, "
+                                f"family= and declares= keywords (got {mark.args!r} {sorted(unknown)})")
     return mark.kwargs
 
 
@@ -89,7 +89,8 @@ def generate_tests(metafunc):
     ``@pytest.mark.conformance(requires=("double_backward",))`` skips entries that declare the feature
     unsupported (with their reason); ``entries=(...)`` restricts a test to the named entries;
     ``complex=True`` runs it over the selected complex dtypes and the entries declaring them (other
-    tests run over the selected real dtypes); ``family="elementwise"`` over the entries of that shape family.
+    tests run over the selected real dtypes); ``family="elementwise"`` over the entries of that shape family;
+    ``declares="contraction"`` over the entries that declare that (optional) field.
     """
     config = metafunc.config
     options = _marker(metafunc.definition)
@@ -102,6 +103,8 @@ def generate_tests(metafunc):
             names = [n for n in names if n in options["entries"]]
         if options.get("family") is not None:  # an input-space property: the entries of that shape family
             names = [n for n in names if CATALOGUE[n].family == options["family"]]
+        if options.get("declares") is not None:
+            names = [n for n in names if getattr(CATALOGUE[n], options["declares"]) is not None]
         # complex properties run the entries that declare complex dtypes, the others those with real ones
         names = [n for n in names if any((d in COMPLEX) == bool(options.get("complex")) for d in CATALOGUE[n].dtypes)]
         params = [pytest.param(CATALOGUE[name], id=name) for name in names]

@@ -36,7 +36,45 @@ class ReferenceError_(AssertionError):
     """The vectorized reference disagrees with the exact oracle beyond its margin: a defect of the kit."""
 
 
-class SizedTrial(Script):
+class ArrayScript(Script):
+    """A script over numpy arrays bound by name: written into the repro up to ``LITERAL`` elements, larger
+    ones saved to an ``.npz`` file the repro loads.  Failures carry ``describe()``'s lines."""
+
+    case: object
+    dtype: torch.dtype
+    device: object
+    prop: str
+    _arrays: dict
+
+    def _bind(self, name: str, array: np.ndarray) -> None:
+        self.ns[name] = array
+        self._arrays[name] = array
+        if array.size <= LITERAL:
+            self.lines.append(f"{name} = np.array({np.asarray(array).tolist()!r}, dtype=np.float64)")
+        else:
+            self.lines.append(f"{name} = REPRO[{name!r}]  # {array.size} values, shape {array.shape}")
+
+    def describe(self) -> list[str]:
+        return []
+
+    def fail(self, title: str, detail=(), expected_lines=(), numeric: bool = False) -> None:
+        __tracebackhide__ = True
+        msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype, device=self.device,
+                              detail=[*detail, *self.describe()], inputs={})
+        self.raise_failure(msg, expected_lines, numeric, header=self._repro_header())
+
+    def _repro_header(self) -> list[str]:
+        big = {k: v for k, v in self._arrays.items() if v.size > LITERAL}
+        if not big:
+            return []
+        folder = os.path.join(tempfile.gettempdir(), "autograd-conformance-repros")
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}-{os.getpid()}.npz")
+        np.savez(path, **big)
+        return ["import numpy as np", f"REPRO = np.load({path!r})  # the drawn arrays"]
+
+
+class SizedTrial(ArrayScript):
     def __init__(self, case, dtype: torch.dtype, device, point: Point, prop: str, exclude=()):
         """``exclude``: flat positions not compared with the exact value (special lanes, see ``check_lanes``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
@@ -49,15 +87,6 @@ class SizedTrial(Script):
             self._bind(f"{o.name}_values", o.values)
             grad = ".requires_grad_()" if o.grad else ""
             self.run(f"{o.name} = {layout_source(o.name, o.values, o.layout, dtype, device)}{grad}")
-
-    # -- script --------------------------------------------------------------------------------
-    def _bind(self, name: str, array: np.ndarray) -> None:
-        self.ns[name] = array
-        self._arrays[name] = array
-        if array.size <= LITERAL:
-            self.lines.append(f"{name} = np.array({np.asarray(array).tolist()!r}, dtype=np.float64)")
-        else:
-            self.lines.append(f"{name} = REPRO[{name!r}]  # {array.size} values, shape {array.shape}")
 
     def forward_backward(self) -> None:
         self.run(f"out = {self.case.call}")
@@ -274,22 +303,6 @@ class SizedTrial(Script):
                          f"requires_grad={o.grad}")
         lines += [f"weight gy{m}: {k}" for m, k in enumerate(p.weight_kinds)]
         return lines
-
-    def fail(self, title: str, detail=(), expected_lines=(), numeric: bool = False) -> None:
-        __tracebackhide__ = True
-        msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype, device=self.device,
-                              detail=[*detail, *self.describe()], inputs={})
-        self.raise_failure(msg, expected_lines, numeric, header=self._repro_header())
-
-    def _repro_header(self) -> list[str]:
-        big = {k: v for k, v in self._arrays.items() if v.size > LITERAL}
-        if not big:
-            return []
-        folder = os.path.join(tempfile.gettempdir(), "autograd-conformance-repros")
-        os.makedirs(folder, exist_ok=True)
-        path = os.path.join(folder, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}-{os.getpid()}.npz")
-        np.savez(path, **big)
-        return ["import numpy as np", f"REPRO = np.load({path!r})  # the drawn arrays"]
 
 
 def _float_source(value: float) -> str:

@@ -1,0 +1,145 @@
+"""GEMM-sized examples of the bilinear entries (those declaring ``contraction``), checked by the sampled
+exact rule (``contraction``).
+
+Each letter of the signature takes a size from ``SIZES`` (block and vector edges: 2^k − 1, 2^k, 2^k + 1
+up to 513), the product of all letters (the multiply-adds of the forward) within the profile's
+``BUDGET``; half the draws put every letter at the largest common size the budget allows (512 each
+for a three-letter GEMM in ``ci``), so one example meets it.  Inputs are contiguous or transposed
+leaves (stepped for vectors), values uniform in the entry's domain, weights uniform in [−1, 1], both
+exactly representable in the dtype; the second input may be constant.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from hypothesis import strategies as st
+from hypothesis import target
+from hypothesis.control import currently_in_test_context
+
+from conformance import tolerance
+from conformance.run import record
+from conformance.run.failure import digits
+from conformance.space.contraction import Signature, axis_positions, sampled_gradient
+from conformance.space.draw import layout_source
+from conformance.space.trial import ArrayScript
+
+SIZES = (1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513)
+BUDGET = {"ci": 512**3, "nightly": 1024**3}  # multiply-adds of the forward: the product of all letter sizes
+MARGIN = 2.0**-100  # the sampled exact value's relative error (a float64 pair from two correctly rounded sums)
+
+
+@dataclass(frozen=True)
+class GemmPoint:
+    sizes: dict[str, int]
+    layouts: tuple[str, str]
+    constant: bool  # the second input built without requires_grad
+    seed: int
+
+
+def _sizes(profile: str):
+    return SIZES + ((1023, 1024, 1025) if profile == "nightly" else ())
+
+
+@st.composite
+def gemm_points(draw, case, profile: str) -> GemmPoint:
+    sig = Signature.parse(case.contraction)
+    sizes_list, budget, letters = _sizes(profile), BUDGET["nightly" if profile == "nightly" else "ci"], sig.letters
+    if draw(st.booleans(), label="largest sizes"):
+        top = max(s for s in sizes_list if s ** len(letters) <= budget)
+        sizes = dict.fromkeys(letters, top)
+    else:
+        sizes, used = {}, 1
+        for c in letters:
+            fits = [s for s in sizes_list if used * s <= budget]
+            sizes[c] = draw(st.sampled_from(fits), label=f"size of {c}")
+            used *= sizes[c]
+    layouts = tuple(draw(st.sampled_from(("contiguous", "transposed") if len(part) >= 2 else ("contiguous", "stepped")),
+                         label=f"layout of input {k}") for k, part in enumerate(sig.inputs))
+    constant = draw(st.booleans(), label="second input constant")
+    return GemmPoint(sizes, layouts, constant, draw(st.integers(0, 2**32 - 1), label="seed"))
+
+
+def _in_dtype(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
+    return torch.from_numpy(values).to(dtype).double().numpy()
+
+
+class GemmTrial(ArrayScript):
+    """One GEMM-sized example: the call, ``out.backward(gradient=gy0)``, and each ``.grad`` at the sample."""
+
+    def __init__(self, case, dtype: torch.dtype, device, point: GemmPoint, prop: str = "gemm_vjp"):
+        self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
+        self.sig = Signature.parse(case.contraction)
+        self.rng = np.random.default_rng(point.seed)
+        self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}
+        self.lines = ["import numpy as np", "import torch", "import torch.nn.functional as F"]
+        self._arrays: dict[str, np.ndarray] = {}
+        self.names = [a.name for a in case.args]
+        self.values = []
+        for k, (arg, part) in enumerate(zip(case.args, self.sig.inputs)):
+            shape = tuple(point.sizes[c] for c in part)
+            values = _in_dtype(self.rng.uniform(arg.domain.lo, arg.domain.hi, shape), dtype)
+            self.values.append(values)
+            self._bind(f"{arg.name}_values", values)
+            grad = "" if (k == 1 and point.constant) else ".requires_grad_()"
+            self.run(f"{arg.name} = {layout_source(arg.name, values, point.layouts[k], dtype, device)}{grad}")
+
+    def forward_backward(self) -> None:
+        self.run(f"out = {self.case.call}")
+        shape = tuple(self.point.sizes[c] for c in self.sig.output)
+        if tuple(self.ns["out"].shape) != shape:
+            self.fail(f"torch's output shape {tuple(self.ns['out'].shape)} is not the signature's {shape}")
+        self.weight = _in_dtype(self.rng.uniform(-1.0, 1.0, shape), self.dtype)
+        self._bind("gy0_values", self.weight)
+        self.run(f"gy0 = torch.from_numpy(gy0_values.copy()).to({str(self.device)!r}, "
+                 f"torch.{str(self.dtype).removeprefix('torch.')})")
+        self.run("out.backward(gradient=gy0)")
+
+    def check(self) -> float:
+        """Every sampled element of every ``.grad`` within its bound; returns the worst ratio."""
+        __tracebackhide__ = True
+        worst, terms = 0.0, math.prod(self.point.sizes[c] for c in self.sig.output)
+        u, tiny = tolerance.K * tolerance.unit_roundoff(self.dtype), tolerance.tiny(self.dtype)
+        for k, name in enumerate(self.names):
+            if k == 1 and self.point.constant:
+                continue
+            grad = self.ns[name].grad
+            shape = self.values[k].shape
+            if grad is None or tuple(grad.shape) != shape or grad.dtype != self.dtype:
+                self.fail(f"{name}.grad is {None if grad is None else (tuple(grad.shape), grad.dtype)}; expected "
+                          f"shape {shape}, {self.dtype}")
+            picks = [axis_positions(n, self.rng) for n in shape]
+            exact, err, count = sampled_gradient(self.sig, k, self.values, self.weight, picks)
+            got = grad.detach().to("cpu", torch.float64).numpy()[np.ix_(*picks)] if picks else (
+                grad.detach().to("cpu", torch.float64).numpy())
+            bound = u * err + (terms + 1) * tiny + MARGIN * np.abs(exact[..., 0])
+            with np.errstate(all="ignore"):
+                diff = np.abs((got - exact[..., 0]) - exact[..., 1])
+                ratio = np.where(np.isfinite(got), diff / bound, np.inf)
+            ratio = np.where(np.isnan(ratio), np.inf, ratio)
+            if ratio.size and ratio.max() > 1:
+                at = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
+                idx = tuple(int(p[i]) for p, i in zip(picks, at))
+                where = f"{name}[{', '.join(map(str, idx))}]"
+                ex = exact[at][0] + exact[at][1]
+                self.fail(f"{name}.grad deviates from the exact vᵀJ by {ratio[at]:.3g} x its bound",
+                          [f"worst element {where}: got {float(got[at])!r}, exact {ex!r} (a sum of {count} products), "
+                           f"|error| {digits(diff[at], 3)} = {ratio[at]:.3g} x bound ({digits(bound[at], 3)})",
+                           f"sampled elements over their bound: {int((ratio > 1).sum())} of {ratio.size}"],
+                          [f"print({name}.grad[{', '.join(map(str, idx))}].item() - {ex!r})  "
+                           f"# bound {digits(bound[at], 3)}"], numeric=True)
+            worst = max(worst, float(ratio.max(initial=0.0)))
+        record.observe(worst, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}")
+        if currently_in_test_context():
+            target(min(worst, 1e6), label="error / bound")
+        return worst
+
+    def describe(self) -> list[str]:
+        p = self.point
+        lines = [f"sizes {p.sizes} ({self.case.contraction})"]
+        for k, name in enumerate(self.names):
+            lines.append(f"input {name}: shape {self.values[k].shape}, layout {p.layouts[k]}, "
+                         f"requires_grad={not (k == 1 and p.constant)}")
+        return lines
