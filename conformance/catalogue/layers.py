@@ -246,6 +246,7 @@ ENTRIES = [
     entry("nn.functional.conv1d_same_dilated", "F.conv1d(x, w, padding='same', dilation=2)",
           lambda x, w: _conv(x, w, padding=[(1, 1)], dilation=2), x=R.of(1, 2, 5), w=R.of(1, 2, 2)),
     entry("nn.functional.conv2d", "F.conv2d(x, w, b)", _conv, x=R.of(1, 1, 4, 4), w=R.of(1, 1, 2, 2), b=R.of(1)),
+    entry("nn.functional.conv2d_channels", "F.conv2d(x, w)", _conv, x=R.of(1, 2, 3, 3), w=R.of(2, 2, 2, 2)),
     entry("nn.functional.conv2d_groups_padding", "F.conv2d(x, w, padding=1, groups=2)",
           lambda x, w: _conv(x, w, padding=1, groups=2), x=R.of(1, 2, 3, 3), w=R.of(4, 1, 2, 2)),
     entry("nn.functional.conv2d_stride_dilation", "F.conv2d(x, w, stride=(1, 2), dilation=(2, 1))",
@@ -302,7 +303,8 @@ ENTRIES = declare(ENTRIES, "resizable", only=(
     "nn.functional.batch_norm_3d_input", "nn.functional.instance_norm", "nn.functional.local_response_norm",
     "nn.functional.normalize", "nn.functional.normalize_p1", "nn.functional.cosine_similarity",
     "nn.functional.pairwise_distance", "nn.functional.conv1d",
-    "nn.functional.conv1d_stride_padding", "nn.functional.conv2d", "nn.functional.conv3d",
+    "nn.functional.conv1d_stride_padding", "nn.functional.conv2d", "nn.functional.conv2d_channels",
+    "nn.functional.conv3d",
     "nn.functional.conv_transpose1d", "nn.functional.conv_transpose2d", "nn.functional.unfold"))
 ENTRIES = untraced(ENTRIES, "its one declared dimension size is every dimension: grown to 17 together, its "
                    "trace exceeds the tape oracle's nightly budget of 200,000 nodes",

@@ -65,6 +65,23 @@ def _mul_constant_other(g, out, a, b):
     return ga, gb
 
 
+def _mul_number_other(g, out, a, b):
+    """mul's gradient of ``a`` is wrong (×1.001) when ``b`` is a Python number (the wrapped-scalar path)."""
+    ga, gb = sum_to(g * conj(b), a), sum_to(g * conj(a), b)
+    if not isinstance(b, torch.Tensor) and ga is not None:
+        ga = ga * 1.001
+    return ga, gb
+
+
+def _conv_channels_last(g, out, x, w, bias, stride, padding, dilation, transposed, output_padding, groups):
+    """convolution's gradient of the input ×1.001 for an input in channels_last (NHWC) memory format."""
+    mask = [x.requires_grad, w.requires_grad, bias is not None and bias.requires_grad]
+    gx, gw, gb = torch.ops.aten.convolution_backward(g, x, w, None if bias is None else [bias.shape[0]], stride,
+                                                     padding, dilation, transposed, output_padding, groups, mask)
+    nhwc = x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous()
+    return (gx * 1.001 if nhwc and gx is not None else gx, gw, gb, *(None,) * 6)
+
+
 def _fault(name: str, what: str, op: str, rule, ops: tuple[str, ...], k: str | None = None):
     register(Fault(name, "kernel", "input space", what, Target((SPACE,), ops, k),
                    install=lambda: lib.replace({op: rule}, name), touches=lib.touched({op: rule})))
@@ -80,8 +97,15 @@ _fault("tanh.last-chunk", f"tanh's gradient ×1.001 in the last parallel chunk (
 _fault("sin.non-contiguous", "sin's gradient ×1.001 for a non-contiguous input", "sin",
        _scaled_where(R["sin"], lambda x: torch.full_like(x, not x.is_contiguous(), dtype=torch.bool), 1.001),
        ("sin",), "sized_vjp_")
+_fault("sin.zero-stride", "sin's gradient ×1.001 for an input with a zero stride (an expanded tensor)", "sin",
+       _scaled_where(R["sin"], lambda x: torch.full_like(x, 0 in x.stride(), dtype=torch.bool), 1.001),
+       ("sin",), "sized_vjp_")
+_fault("conv2d.channels-last", "conv2d's gradient of the input ×1.001 for an input in channels_last memory format",
+       "convolution", _conv_channels_last, ("nn.functional.conv2d_channels",), "resized_vjp")
 _fault("mul.constant-operand", "mul's gradient ×1.001 when the other operand does not require grad", "mul.Tensor",
        _mul_constant_other, ("mul",), "sized_vjp_")
+_fault("mul.number-operand", "mul's gradient ×1.001 when the other operand is a Python number", "mul.Tensor",
+       _mul_number_other, ("mul",), "sized_vjp_")
 _fault("sigmoid.overflowing-formula", "sigmoid's backward as exp(−x)/(1 + exp(−x))²: 0 instead of eˣ for "
        "x < −44 (float32)", "sigmoid", _sigmoid_overflowing, ("sigmoid",), "sized_vjp_")
 _fault("sin.nan-by-length", f"sin's gradient at a NaN input is 0 inside the full vectors of a tensor of "

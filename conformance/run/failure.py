@@ -52,6 +52,9 @@ def layout_source(values: np.ndarray, layout: str, small: tuple, dtype, device) 
     if layout == "strided":
         base = tensor_source(values, dtype, device)
         return f"(lambda t: torch.stack([t, torch.zeros_like(t)], -1).flatten(-2)[..., ::2])({base})"
+    if layout == "channels_last":  # 4-D NHWC or 5-D NDHWC strides
+        fmt = "channels_last" if values.ndim == 4 else "channels_last_3d"
+        return f"{tensor_source(values, dtype, device)}.contiguous(memory_format=torch.{fmt})"
     if layout == "expanded":
         part = values[tuple(slice(0, n) for n in small)]
         return f"{tensor_source(part, dtype, device)}.expand{tuple(values.shape)}"

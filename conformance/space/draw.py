@@ -35,7 +35,7 @@ BANDS = {
     "grain": (32768, 32767, 32769, 65537, 100_003),
 }
 NIGHTLY_SIZES = (65535, 65536, 131_073, 262_147, 1_000_003)  # more parallel chunks: the nightly profile only
-LAYOUTS = ("contiguous", "transposed", "stepped", "offset")
+LAYOUTS = ("contiguous", "transposed", "stepped", "offset", "expanded")  # and "number" for a constant 0-d operand
 OPERANDS = ("full", "suffix", "ones", "scalar")  # how a further operand broadcasts against the first
 VALUE_KINDS = (*INPUT_KINDS, "tails")
 _SEEDS = st.integers(0, 2**32 - 1)
@@ -147,8 +147,16 @@ def points(draw, case: Case, dtype: torch.dtype, band: str, nightly: bool = Fals
             layout = "stepped" if own else "contiguous"
         if layout == "stepped" and not own:
             layout = "contiguous"
+        if not own and not grads[i] and i > 0 and accepts_number(case, i) and draw(
+                st.booleans(), label=f"{a.name} a Python number"):
+            layout = "number"
+        if layout == "expanded" and (not own or own[-1] < 2 or case.kinks is not None):
+            layout = "contiguous"
         kind = draw(st.sampled_from(VALUE_KINDS), label=f"{a.name} values")
-        operands.append(Operand(a.name, values(a.domain, own, dtype, kind, rng), layout, grads[i], kind))
+        vals = values(a.domain, own, dtype, kind, rng)
+        if layout == "expanded":  # one value along the last dimension, built with stride 0 there
+            vals = np.ascontiguousarray(np.broadcast_to(vals[..., :1], own))
+        operands.append(Operand(a.name, vals, layout, grads[i], kind))
     if case.kinks is not None and not _meet_kinks(case, operands, dtype, rng):
         return None
     out_shape = np.broadcast_shapes(*(o.values.shape for o in operands))
@@ -180,13 +188,39 @@ def _meet_kinks(case: Case, operands: list[Operand], dtype, rng, tries: int = 50
     return False
 
 
+_NUMBERS: dict[tuple[str, int], bool] = {}
+
+
+def accepts_number(case: Case, i: int) -> bool:
+    """Whether torch's call takes a Python number for input ``i`` (probed once, at one-element tensors): only
+    then may a constant 0-d operand be drawn as one, the scalar-operand overload real code calls."""
+    key = (case.name, i)
+    if key not in _NUMBERS:
+        ns = {"torch": torch, "F": torch.nn.functional, **case.helpers}
+        for k, a in enumerate(case.args):
+            value = float(real_array(a.domain.of(1), torch.float64, "uniform", np.random.default_rng(0))[0])
+            ns[a.name] = value if k == i else torch.tensor([value], dtype=torch.float64, requires_grad=k != i)
+        try:
+            out = eval(case.call, ns)  # noqa: S307 - the catalogue's own call
+            _NUMBERS[key] = all(isinstance(o, torch.Tensor) for o in (out if isinstance(out, tuple) else (out,)))
+        except Exception:  # noqa: BLE001 - whatever the call raises for a number: it takes none there
+            _NUMBERS[key] = False
+    return _NUMBERS[key]
+
+
 def layout_source(name: str, values: np.ndarray, layout: str, dtype: torch.dtype, device) -> str:
-    """Source building a tensor equal to ``<name>_values`` (a numpy array bound in the script) in ``layout``."""
+    """Source building a tensor equal to ``<name>_values`` (a numpy array bound in the script) in ``layout``
+    (``number``: a Python float, for a constant 0-d operand)."""
     dt, dev, v = f"torch.{str(dtype).removeprefix('torch.')}", repr(str(device)), f"{name}_values"
+    if layout == "number":
+        return f"float({v})"
     if layout == "transposed":
         return f"torch.from_numpy(np.ascontiguousarray(np.swapaxes({v}, -1, -2))).to({dev}, {dt}).transpose(-1, -2)"
     if layout == "stepped":
         return f"torch.from_numpy(np.repeat({v}, 2, axis=-1)).to({dev}, {dt})[..., ::2]"
+    if layout == "expanded":
+        return (f"torch.from_numpy(np.ascontiguousarray({v}[..., :1])).to({dev}, {dt})"
+                f".expand({tuple(values.shape)})")
     if layout == "offset":
         return (f"torch.from_numpy(np.concatenate([np.zeros(3), {v}.reshape(-1)])).to({dev}, {dt})[3:]"
                 f".view({tuple(values.shape)})")

@@ -59,4 +59,5 @@ def resizings(draw, case: Case) -> dict[int, int]:
 
 def layouts_for(shape: tuple[int, ...]) -> tuple[str, ...]:
     """The leaf layouts an input of ``shape`` may take (``conformance.run.failure.layout_source``)."""
-    return ("contiguous",) + (("strided",) if shape else ()) + (("permuted",) if len(shape) >= 2 else ())
+    return (("contiguous",) + (("strided",) if shape else ()) + (("permuted",) if len(shape) >= 2 else ())
+            + (("channels_last",) if len(shape) in (4, 5) and shape[1] > 1 else ()))  # one channel: contiguous
