@@ -22,6 +22,7 @@ from hypothesis.control import currently_in_test_context
 from conformance import tolerance
 from conformance.run import record
 from conformance.run.failure import digits
+from conformance.run.strategies import real_array, representable
 from conformance.space.contraction import Signature, axis_positions, sampled_gradient
 from conformance.space.draw import layout_source
 from conformance.space.trial import ArrayScript
@@ -62,10 +63,6 @@ def gemm_points(draw, case, profile: str) -> GemmPoint:
     return GemmPoint(sizes, layouts, constant, draw(st.integers(0, 2**32 - 1), label="seed"))
 
 
-def _in_dtype(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
-    return torch.from_numpy(values).to(dtype).double().numpy()
-
-
 class GemmTrial(ArrayScript):
     """One GEMM-sized example: the call, ``out.backward(gradient=gy0)``, and each ``.grad`` at the sample."""
 
@@ -80,7 +77,7 @@ class GemmTrial(ArrayScript):
         self.values = []
         for k, (arg, part) in enumerate(zip(case.args, self.sig.inputs)):
             shape = tuple(point.sizes[c] for c in part)
-            values = _in_dtype(self.rng.uniform(arg.domain.lo, arg.domain.hi, shape), dtype)
+            values = real_array(arg.domain.of(*shape), dtype, "uniform", self.rng)
             self.values.append(values)
             self._bind(f"{arg.name}_values", values)
             grad = "" if (k == 1 and point.constant) else ".requires_grad_()"
@@ -91,7 +88,7 @@ class GemmTrial(ArrayScript):
         shape = tuple(self.point.sizes[c] for c in self.sig.output)
         if tuple(self.ns["out"].shape) != shape:
             self.fail(f"torch's output shape {tuple(self.ns['out'].shape)} is not the signature's {shape}")
-        self.weight = _in_dtype(self.rng.uniform(-1.0, 1.0, shape), self.dtype)
+        self.weight = representable(self.rng.uniform(-1.0, 1.0, shape), self.dtype)
         self._bind("gy0_values", self.weight)
         self.run(f"gy0 = torch.from_numpy(gy0_values.copy()).to({str(self.device)!r}, "
                  f"torch.{str(self.dtype).removeprefix('torch.')})")
