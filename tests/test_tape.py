@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from conformance.catalogue import CATALOGUE
 from conformance.exact.oracle import oracle_for
+from conformance.exact.spec import AtKink
 from conformance.exact.tape import TapeOracle, Untraceable
 from conformance.run.strategies import uniform_point
 from conformance.space.large import BUDGET, SIZES, estimate, grown, growths
@@ -41,6 +42,26 @@ def test_tape_bound_of_a_long_sum_is_the_flattened_rule():
     out = tape.vjp(values, [np.array(0.75)])
     assert all(g == mpmath.mpf(0.75) for g in out.grads["x"].reshape(-1))
     assert all(e == 0 for e in out.errors["x"].reshape(-1))  # a sum's partials are exact
+
+
+@pytest.mark.parametrize("name, where", [("aminmax", -1), ("aminmax", 0), ("max_no_dim", -1), ("cummin", 5)])
+def test_a_tie_at_a_grown_size_is_a_kink_the_draws_avoid_and_the_tape_refuses(name, where):
+    """At 17 elements along the selected dimension, equal values at the selected rank (the maximum is rank 16,
+    not the declared rank 2): the entry's kinks exclude the point, and the tape oracle raises AtKink."""
+    case = CATALOGUE[name]
+    big = resized(case, grown(case, dimensions(case)[-1], 17))
+    values = uniform_point(big, torch.float64, seed=3)
+    x = values["x"].reshape(-1, values["x"].shape[-1]) if values["x"].ndim > 1 else values["x"].reshape(1, -1)
+    row = x[0]
+    target = row.max() if where == -1 else row.min()
+    other = int(np.argmin(row)) if where == -1 else int(np.argmax(row))
+    if where > 0:  # a running min: a later element ties the prefix minimum (cummin along the last dimension)
+        target, other = row[:where].min(), where
+    assert not big.kinks.excluded(*values.values()).any()
+    row[other] = target
+    assert big.kinks.excluded(*values.values()).any(), "the kinks miss a tie at the grown size"
+    with pytest.raises(AtKink):
+        TapeOracle(big, values)
 
 
 def test_untraceable_spec_is_declared_and_named():

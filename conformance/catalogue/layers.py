@@ -14,7 +14,7 @@ import sympy as sp
 from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import entry
-from conformance.model.domain import Kinks, Real
+from conformance.model.domain import TIES, Kinks, Real
 from conformance.model.family import declare, untraced
 
 R = Real(-4.0, 4.0)
@@ -283,18 +283,18 @@ ENTRIES = [
           lambda x: _pool(x, [_adaptive(3, 2), _adaptive(4, 3)], lambda v: s.add(*v) / len(v)), x=R.of(1, 1, 3, 4)),
     entry("nn.functional.adaptive_max_pool1d", "F.adaptive_max_pool1d(x, 3)",
           lambda x: _pool(x, [_adaptive(5, 3)], window_max), x=R.of(1, 2, 5),
-          kinks=Kinks(_max_gaps([_adaptive(5, 3)]))),
+          kinks=Kinks(_max_gaps([_adaptive(5, 3)]), margin=TIES)),
     entry("nn.functional.adaptive_max_pool2d", "F.adaptive_max_pool2d(x, (2, 2))",
           lambda x: _pool(x, [_adaptive(3, 2), _adaptive(4, 2)], window_max), x=R.of(1, 1, 3, 4),
-          kinks=Kinks(_max_gaps([_adaptive(3, 2), _adaptive(4, 2)]))),
+          kinks=Kinks(_max_gaps([_adaptive(3, 2), _adaptive(4, 2)]), margin=TIES)),
     entry("nn.functional.max_pool1d", "F.max_pool1d(x, 3, stride=2, padding=1)",
           lambda x: _pool(x, [_windows(6, 3, 2, 1)], window_max), x=R.of(1, 2, 6),
-          kinks=Kinks(_max_gaps([_windows(6, 3, 2, 1)]))),
+          kinks=Kinks(_max_gaps([_windows(6, 3, 2, 1)]), margin=TIES)),
     entry("nn.functional.max_pool2d", "F.max_pool2d(x, 2)", lambda x: _pool(x, [_windows(4, 2)] * 2, window_max),
-          x=R.of(1, 1, 4, 4), kinks=Kinks(_max_gaps([_windows(4, 2)] * 2))),
+          x=R.of(1, 1, 4, 4), kinks=Kinks(_max_gaps([_windows(4, 2)] * 2), margin=TIES)),
     entry("nn.functional.max_pool2d_dilated", "F.max_pool2d(x, 2, stride=1, dilation=2)",
           lambda x: _pool(x, [_windows(4, 2, 1, 0, 2)] * 2, window_max), x=R.of(1, 1, 4, 4),
-          kinks=Kinks(_max_gaps([_windows(4, 2, 1, 0, 2)] * 2))),
+          kinks=Kinks(_max_gaps([_windows(4, 2, 1, 0, 2)] * 2), margin=TIES)),
 ]
 
 # redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)

@@ -6,7 +6,7 @@ import sympy as sp
 from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import REAL_AND_COMPLEX, entry
-from conformance.model.domain import Kinks, Real
+from conformance.model.domain import TIES, Kinks, Real
 from conformance.model.family import declare, untraced
 
 R = Real(-4.0, 4.0)
@@ -78,8 +78,7 @@ def _order(xs, ks=None):
     xs = list(xs)
     ks = range(len(xs)) if ks is None else ks
     if s.traced(*xs):  # the tape selects by value
-        ranked = sorted(xs)
-        return s.array([ranked[k] for k in ks])
+        return s.array(s.ranked(xs, ks))
     return s.array([s.add(*(xi * order_is(k, xi, *(xs[:i] + xs[i + 1:])) for i, xi in enumerate(xs)))
                     for k in ks])
 
@@ -112,6 +111,21 @@ def _min(xs):
 
 def _kth(k):
     return lambda xs: _order(xs, [k])[0]
+
+
+def _median(xs):
+    """The lower median, as torch's: rank (n - 1) // 2."""
+    return _order(xs, [(len(xs) - 1) // 2])[0]
+
+
+def _median_rank(n):
+    return [(n - 1) // 2]
+
+
+def _interpolated(*qs):
+    """The ranks a linear-interpolation quantile reads at size n (both ends of each lerp)."""
+    return lambda n: sorted({j for q in qs for j in (int(sp.floor(sp.Rational(q) * (n - 1))),
+                                                      int(sp.floor(sp.Rational(q) * (n - 1))) + 1) if j < n})
 
 
 def _quantile(q):
@@ -156,7 +170,9 @@ def _rational(a):
 # ---- kinks: gaps that must stay away from zero --------------------------------------------------
 
 def _sorted_gaps(x, axis, ranks=None):
-    """Gaps between neighbours in sorted order along ``axis``; with ``ranks``, only those next to the ranks."""
+    """Gaps between neighbours in sorted order along ``axis``; with ``ranks``, only those next to the ranks
+    (a negative rank counts from the largest, as the spec's ``_max`` does at every size; a callable gives the
+    ranks at each size, as a median's or an interpolated quantile's)."""
     x = np.asarray(x, dtype=np.float64)
     if axis is None:
         x, axis = x.reshape(-1), 0
@@ -164,13 +180,14 @@ def _sorted_gaps(x, axis, ranks=None):
     if ranks is None:
         return d
     n = x.shape[axis]
+    ranks = [r % n for r in (ranks(n) if callable(ranks) else ranks)]
     keep = sorted({g for r in ranks for g in (r - 1, r) if 0 <= g < n - 1})
     return np.take(d, keep, axis=axis)
 
 
 def _ties(axis, ranks=None):
     """Kinks: no tie next to the order statistics ``ranks`` (all of them by default) along ``axis``."""
-    return Kinks(lambda x: _sorted_gaps(x, axis, ranks))
+    return Kinks(lambda x: _sorted_gaps(x, axis, ranks), margin=TIES)
 
 
 def _scan_gaps(x, axis, sign=1.0):
@@ -238,41 +255,42 @@ ENTRIES = [
           unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
 
     # max/min (away from ties of the extreme)
-    entry("amax", "torch.amax(x, dim=1)", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [2])),
+    entry("amax", "torch.amax(x, dim=1)", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [-1])),
     entry("amin", "torch.amin(x, dim=(0, 1))", lambda x: _along(x, None, _min), x=R.of(2, 3),
           kinks=_ties(None, [0])),
     entry("Tensor.amax", "x.amax(0, keepdim=True)", lambda x: _along(x, 0, _max, keepdims=True), x=R.of(3, 2),
-          kinks=_ties(0, [2])),
-    entry("max_no_dim", "torch.max(x)", lambda x: _along(x, None, _max), x=R.of(6), kinks=_ties(None, [5])),
-    entry("max_dim", "torch.max(x, dim=1).values", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [2])),
+          kinks=_ties(0, [-1])),
+    entry("max_no_dim", "torch.max(x)", lambda x: _along(x, None, _max), x=R.of(6), kinks=_ties(None, [-1])),
+    entry("max_dim", "torch.max(x, dim=1).values", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [-1])),
     entry("min_no_dim", "torch.min(x)", lambda x: _along(x, None, _min), x=R.of(6), kinks=_ties(None, [0])),
     entry("min_dim", "torch.min(x, dim=0, keepdim=True).values", lambda x: _along(x, 0, _min, keepdims=True),
           x=R.of(3, 2), kinks=_ties(0, [0])),
     entry("aminmax", "torch.aminmax(x, dim=-1)", lambda x: (_along(x, -1, _min), _along(x, -1, _max)), x=R.of(2, 3),
-          kinks=_ties(-1, [0, 2])),
+          kinks=_ties(-1, [0, -1])),
 
-    # order statistics (median of odd sizes, linear-interpolation quantiles), away from ties at the used ranks
-    entry("median", "torch.median(x)", _kth(2), x=R.of(5), kinks=_ties(None, [2])),
-    entry("median_dim", "torch.median(x, dim=1).values", lambda x: _along(x, 1, _kth(1)), x=R.of(2, 3),
-          kinks=_ties(1, [1])),
+    # order statistics (the lower median, linear-interpolation quantiles), away from ties at the ranks used
+    entry("median", "torch.median(x)", _median, x=R.of(5), kinks=_ties(None, _median_rank)),
+    entry("median_dim", "torch.median(x, dim=1).values", lambda x: _along(x, 1, _median), x=R.of(2, 3),
+          kinks=_ties(1, _median_rank)),
     entry("nanmedian", "torch.nanmedian(x, dim=0, keepdim=True).values",
-          lambda x: _along(x, 0, _kth(1), keepdims=True), x=R.of(3, 2), kinks=_ties(0, [1])),
+          lambda x: _along(x, 0, _median, keepdims=True), x=R.of(3, 2), kinks=_ties(0, _median_rank)),
     entry("kthvalue", "torch.kthvalue(x, 2, dim=1).values", lambda x: _along(x, 1, _kth(1)), x=R.of(2, 4),
           kinks=_ties(1, [1])),
     entry("sort", "torch.sort(x).values", _order, x=R.of(6), kinks=_ties(0)),
     entry("sort_descending", "torch.sort(x, dim=0, descending=True).values",
           lambda x: _along(x, 0, lambda r: _order(r)[::-1]), x=R.of(3, 2), kinks=_ties(0)),
     entry("msort", "torch.msort(x)", lambda x: _along(x, 0, _order), x=R.of(3, 2), kinks=_ties(0)),
-    entry("topk", "torch.topk(x, 3).values", lambda x: _order(x, [5, 4, 3]), x=R.of(6), kinks=_ties(0, [3, 4, 5])),
+    entry("topk", "torch.topk(x, 3).values", lambda x: _order(x, [len(x) - 1, len(x) - 2, len(x) - 3]), x=R.of(6),
+          kinks=_ties(0, [-3, -2, -1])),
     entry("topk_smallest", "torch.topk(x, 2, dim=1, largest=False).values",
           lambda x: _along(x, 1, lambda r: _order(r, [0, 1])), x=R.of(2, 4), kinks=_ties(1, [0, 1])),
     entry("quantile", "torch.quantile(x, 0.3125)", _quantile(0.3125), x=R.of(5),
-          kinks=_ties(None, [1, 2])),
+          kinks=_ties(None, _interpolated(0.3125))),
     entry("quantile_dim", "torch.quantile(x, torch.tensor([0.25, 0.625], dtype=x.dtype, device=x.device), dim=1)",
           lambda x: np.stack([_along(x, 1, _quantile(0.25)), _along(x, 1, _quantile(0.625))]), x=R.of(2, 5),
-          kinks=_ties(1, [1, 2, 3])),
+          kinks=_ties(1, _interpolated(0.25, 0.625))),
     entry("nanquantile", "torch.nanquantile(x, 0.875, dim=0)", lambda x: _along(x, 0, _quantile(0.875)),
-          x=R.of(5, 2), kinks=_ties(0, [3, 4])),
+          x=R.of(5, 2), kinks=_ties(0, _interpolated(0.875))),
 
     # logsumexp spellings
     entry("logsumexp_dims_keepdim", "torch.logsumexp(x, dim=(0, 1), keepdim=True)",
@@ -302,9 +320,9 @@ ENTRIES = [
     entry("cumprod_zeros", "torch.cumprod(x, dim=-1)", lambda x: _along(x, -1, _scan(s.product)), x=SMALL.of(2, 4),
           unmodelled=limits.unmodelled("double_backward", limits.PROD_SECOND_ORDER)),
     entry("cummax", "torch.cummax(x, dim=0).values", lambda x: _along(x, 0, _scan(lambda *xs: _max(xs))),
-          x=R.of(4, 2), kinks=Kinks(lambda x: _scan_gaps(x, 0))),
+          x=R.of(4, 2), kinks=Kinks(lambda x: _scan_gaps(x, 0), margin=TIES)),
     entry("cummin", "torch.cummin(x, dim=1).values", lambda x: _along(x, 1, _scan(lambda *xs: _min(xs))),
-          x=R.of(2, 4), kinks=Kinks(lambda x: _scan_gaps(x, 1, -1.0))),
+          x=R.of(2, 4), kinks=Kinks(lambda x: _scan_gaps(x, 1, -1.0), margin=TIES)),
     entry("logcumsumexp", "torch.logcumsumexp(x, dim=0)",
           lambda x: _along(x, 0, _scan(lse_value)), x=R.of(5),
           unmodelled=limits.unmodelled("forward_ad", limits.LOGCUMSUMEXP_FORWARD)),
@@ -326,11 +344,11 @@ ENTRIES = [
           x=NONZERO.of(2, 3)),
     entry("norm_p1", "torch.norm(x, p=1, dim=1)", lambda x: s.norm(x, 1, axis=1), x=NONZERO.of(2, 3)),
     entry("norm_inf", "torch.norm(x, p=torch.inf)", lambda x: _max(s.abs(x).reshape(-1)), x=NONZERO.of(2, 3),
-          kinks=Kinks(_abs_top2)),
+          kinks=Kinks(_abs_top2, margin=TIES)),
     entry("linalg.vector_norm_inf", "torch.linalg.vector_norm(x, ord=torch.inf)",
-          lambda x: _max(s.abs(x)), x=NONZERO.of(5), kinks=Kinks(_abs_top2)),
+          lambda x: _max(s.abs(x)), x=NONZERO.of(5), kinks=Kinks(_abs_top2, margin=TIES)),
     entry("linalg.vector_norm_neginf", "torch.linalg.vector_norm(x, ord=-torch.inf)",
-          lambda x: _min(s.abs(x)), x=NONZERO.of(5), kinks=Kinks(_abs_bottom)),
+          lambda x: _min(s.abs(x)), x=NONZERO.of(5), kinks=Kinks(_abs_bottom, margin=TIES)),
     entry("linalg.vector_norm_half", "torch.linalg.vector_norm(x, ord=0.5)",
           lambda x: s.norm(x, sp.Rational(1, 2)), x=NONZERO.of(5)),
     entry("dist", "torch.dist(x, y)", lambda x, y: s.norm(x - y, 2), x=R.of(2, 3), y=R.of(2, 3),
@@ -366,11 +384,6 @@ ENTRIES = [
 ]
 
 # redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)
-ENTRIES = declare(ENTRIES, "resizable", but=("median", "median_dim", "nanmedian", "topk", "trapezoid",
-                                                "quantile_dim"))  # ties at redrawn sizes
+ENTRIES = declare(ENTRIES, "resizable", but=("trapezoid",))  # its sample points are five constants
 ENTRIES = untraced(ENTRIES, "its spec scans lse_value, a sympy function of the whole prefix, which the tape oracle "
                    "cannot evaluate at traced arguments", ("logcumsumexp",))
-ENTRIES = untraced(ENTRIES, "its kinks (no ties along the sorted dimension) reject nearly every draw at grown sizes",
-                   ("msort", "sort_descending"))
-ENTRIES = untraced(ENTRIES, "its kinks keep ties away from the interpolated ranks of the declared size only; at grown "
-                   "sizes other ranks are interpolated", ("quantile", "nanquantile"))

@@ -13,7 +13,7 @@ from conformance.catalogue import limits
 from conformance.catalogue.layers import HALF, R, U, runner_up_gap, window_max
 from conformance.exact import spec as s
 from conformance.model.case import entry
-from conformance.model.domain import Kinks, Real
+from conformance.model.domain import TIES, Kinks, Real
 from conformance.model.family import declare
 
 
@@ -186,7 +186,7 @@ ENTRIES = [
     entry("nn.functional.embedding_bag_max",
           "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "
           "mode='max')",
-          lambda w: _embedding_bag(w, BAGS, window_max), w=R.of(4, 2), kinks=Kinks(_bag_gaps),
+          lambda w: _embedding_bag(w, BAGS, window_max), w=R.of(4, 2), kinks=Kinks(_bag_gaps, margin=TIES),
           unsupported=limits.unsupported(forward="_embedding_bag")),
     entry("nn.functional.embedding_bag_per_sample_weights",
           "F.embedding_bag(torch.tensor([0, 2, 1, 0, 3], device=w.device), w, torch.tensor([0, 2], device=w.device), "

@@ -208,18 +208,42 @@ def product(*terms):
     return sp.Mul(*terms)
 
 
+class AtKink(Exception):
+    """Traced inputs where a selection ties (the winner equals another term): vᵀJ is undefined there.  The
+    entry's kinks keep drawn points away; a trial that meets one anyway rejects the example."""
+
+
+def _tied(a, b) -> bool:
+    return a is not b and not (a < b or b < a)
+
+
+def _selected(winner, terms):
+    if any(_tied(t, winner) for t in terms):
+        raise AtKink(f"a selection ties at its winner {winner!r}")
+    return winner
+
+
 def largest(*terms):
-    """max of ``terms`` (``sympy.Max``; the tape's scalars are compared by value, away from ties)."""
+    """max of ``terms`` (``sympy.Max``; the tape's scalars are compared by value, a tie raises ``AtKink``)."""
     if traced(*terms):
-        return functools.reduce(lambda a, b: a if a >= b else b, terms)
+        return _selected(functools.reduce(lambda a, b: a if a >= b else b, terms), terms)
     return sp.Max(*terms)
 
 
 def smallest(*terms):
     """min of ``terms`` (``sympy.Min``; as ``largest``)."""
     if traced(*terms):
-        return functools.reduce(lambda a, b: a if a <= b else b, terms)
+        return _selected(functools.reduce(lambda a, b: a if a <= b else b, terms), terms)
     return sp.Min(*terms)
+
+
+def ranked(terms, ks) -> list:
+    """The traced ``terms`` at ascending ranks ``ks``, by value; a tie at a chosen rank raises ``AtKink``."""
+    order = sorted(terms)
+    for k in ks:
+        if any(_tied(order[k], order[j]) for j in (k - 1, k + 1) if 0 <= j < len(order)):
+            raise AtKink(f"rank {k} of {len(order)} ties with a neighbour")
+    return [order[k] for k in ks]
 
 
 def array(rows) -> np.ndarray:

@@ -49,10 +49,17 @@ def _log2ceil(n: int) -> int:
 
 
 class Tape:
-    """The nodes of one trace, in creation order (a valid topological order)."""
+    """The nodes of one trace, in creation order (a valid topological order); ``compares`` counts the
+    comparisons the spec made (its cost beyond the nodes: a sort or a running min compares without
+    recording)."""
 
     def __init__(self):
         self.nodes: list[Node] = []
+        self.compares = 0
+
+    @property
+    def cost(self) -> int:
+        return len(self.nodes) + self.compares
 
 
 class Node:
@@ -110,17 +117,22 @@ class Node:
         return apply(sp.Abs, (self,))
 
     # -- comparisons select by value (away from kinks, where domains keep inputs) ----------------
+    def _against(self, other):
+        """The other side's value, the comparison counted."""
+        self.tape.compares += 1
+        return _value(other)
+
     def __lt__(self, other):
-        return self.v < _value(other)
+        return self.v < self._against(other)
 
     def __le__(self, other):
-        return self.v <= _value(other)
+        return self.v <= self._against(other)
 
     def __gt__(self, other):
-        return self.v > _value(other)
+        return self.v > self._against(other)
 
     def __ge__(self, other):
-        return self.v >= _value(other)
+        return self.v >= self._against(other)
 
     def __bool__(self):
         return bool(self.v)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Real:
@@ -54,13 +56,24 @@ class Index:
         return 0 <= value < self.high
 
 
+TIES = 0.0  # the margin of a selection among input values, which torch compares exactly: only a tie is a kink
+
+
 @dataclass(frozen=True)
 class Kinks:
     """Joint constraint: every element of ``fn(*inputs)`` (numpy float64 arrays) is >= margin in size.
 
     Used where a function's non-differentiable set is not a product of intervals, e.g. ``x - y`` for
-    ``maximum(x, y)``.
+    ``maximum(x, y)``.  A margin keeps a computed (rounded) quantity from crossing its kink; where the
+    gaps are between input values themselves (max, sort, a running min, max-pool windows) torch's
+    comparisons are exact and the margin is ``TIES``: only a zero gap is excluded, so that long tensors,
+    whose extremes crowd together, still meet the constraint.
     """
 
     fn: object
     margin: float = 0.05
+
+    def excluded(self, *inputs) -> np.ndarray:
+        """Where the constraint fails: a boolean array shaped like ``fn(*inputs)``."""
+        gaps = np.abs(np.asarray(self.fn(*inputs), dtype=np.float64))
+        return ~(gaps > 0) if self.margin == TIES else ~(gaps >= self.margin)

@@ -102,8 +102,7 @@ def _point(case: Case, dtype: torch.dtype, kinds: tuple, seed: int) -> dict[str,
                 values[a.name] = real_array(a.domain, dtype, kind, rng)
         if case.kinks is None:
             return values
-        gaps = np.asarray(case.kinks.fn(*(values[a.name] for a in case.args)), dtype=np.float64)
-        if np.all(np.abs(gaps) >= case.kinks.margin):
+        if not case.kinks.excluded(*(values[a.name] for a in case.args)).any():
             return values
     return None
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import torch
+from hypothesis import reject
 
 from conformance import tolerance
+from conformance.exact import spec
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
 from conformance.model.case import Case, CatalogueError
@@ -82,8 +84,13 @@ class Trial(Script):
             values = data.draw(input_strategy(case, dtype), label="inputs")
         self.values = {k: np.asarray(v) for k, v in values.items()}
         constants = {a.name: self.values[a.name] for a in case.args if not a.differentiable}
-        self.oracle = (oracle(case, self.values) if oracle is not None else
-                       (complex_oracle_for if dtype.is_complex else oracle_for)(case, constants))
+        if oracle is None:
+            self.oracle = (complex_oracle_for if dtype.is_complex else oracle_for)(case, constants)
+        else:
+            try:
+                self.oracle = oracle(case, self.values)
+            except spec.AtKink:  # a tie the entry's kinks did not foresee at this size: no vᵀJ to check
+                reject()
         self._output_dtypes: list | None = None
         self._data = data
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, **case.helpers}

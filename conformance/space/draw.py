@@ -178,8 +178,7 @@ def _meet_kinks(case: Case, operands: list[Operand], dtype, rng, tries: int = 50
     if operands[0].values.size == 0:
         return True
     for _ in range(tries):
-        gaps = np.asarray(case.kinks.fn(*(o.values for o in operands)), dtype=np.float64)
-        bad = np.abs(gaps) < case.kinks.margin
+        bad = case.kinks.excluded(*(o.values for o in operands))
         bad = bad.reshape(-1, *operands[0].values.shape).any(axis=0)  # several constraints per element
         if not bad.any():
             return True

@@ -31,15 +31,16 @@ BUDGET = {"ci": 20_000, "nightly": 200_000}
 _NODES: dict[tuple, int] = {}
 
 
-def nodes(case: Case) -> int:
-    """The number of nodes the tape records for ``case`` (at its declared shapes, uniform values)."""
+def cost(case: Case) -> int:
+    """The trace's cost for ``case`` (at its declared shapes, uniform values): the nodes the tape records and
+    the comparisons the spec makes (a running min compares its whole prefix and records nothing)."""
     key = (case.name, tuple(a.shape for a in case.args))
     if key not in _NODES:
         values = uniform_point(case, torch.float64)
         if values is None:
             raise CatalogueError(f"catalogue entry {case.name!r}: no uniform point at shapes {key[1]}")
         try:
-            _NODES[key] = len(TapeOracle(case, values).tape.nodes)
+            _NODES[key] = TapeOracle(case, values).tape.cost
         except Untraceable as exc:
             raise CatalogueError(f"catalogue entry {case.name!r}: its spec cannot be traced ({exc}); declare "
                                  "unmodelled={'large': why}") from exc
@@ -55,7 +56,7 @@ def grown(case: Case, n: int, size: int) -> dict[int, int]:
 def estimate(case: Case, n: int, size: int) -> float:
     """Extrapolated node count with dimension ``n`` grown to ``size``: N(n) (size / n) ** p, p measured
     from the traces at n and 2n (at least 1)."""
-    base, doubled = nodes(case), nodes(resized(case, grown(case, n, 2 * n)))
+    base, doubled = cost(case), cost(resized(case, grown(case, n, 2 * n)))
     p = max(1.0, math.log2(max(doubled, 1) / max(base, 1)))
     return base * (size / n) ** p
 
