@@ -1,4 +1,5 @@
 """Accumulation: k backward calls leave ``x.grad == Σ vₖᵀJ``, updated in place."""
+import pytest
 from hypothesis import strategies as st
 
 from conformance.run import properties
@@ -7,6 +8,7 @@ from conformance.run.trial import Trial
 from ._steps import drawn
 
 
+@pytest.mark.conformance(requires=("accumulation",))
 @drawn(0.5, k=st.integers(1, 5), retain=st.booleans())
 def test_accumulation(case, dtype, device, data, k, retain):
     """k calls, each with its own weights, on one retained graph or on fresh forwards."""

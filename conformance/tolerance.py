@@ -179,6 +179,18 @@ def bound(error, terms: int, dtype: torch.dtype):
     return K * unit_roundoff(dtype) * error + (terms + 1) * tiny(dtype)
 
 
+def beyond(err, allowed, exact) -> float:
+    """A failing element's error beyond its bound, relative to the exact value: what a deviation's envelope
+    (``conformance.model.status``) is measured in.  A wrong sign is 2 (less the bound), a lost term 1; an
+    exact zero with any error beyond the bound, or a non-finite value, is infinite."""
+    if not mpmath.isfinite(err):
+        return math.inf
+    over = err - allowed
+    if over <= 0:
+        return 0.0
+    return math.inf if exact == 0 else float(over / abs(exact))
+
+
 def row_bound(errors) -> object:
     """A Jacobian row's (Hessian column's) rule: every entry gets the row's largest E (see above)."""
     return max((v for errs in errors for v in np.asarray(errs, dtype=object).reshape(-1)), default=0)

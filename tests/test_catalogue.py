@@ -17,7 +17,7 @@ from conformance.catalogue import CATALOGUE, get
 from conformance.exact import spec as s
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
-from conformance.model.case import CatalogueError, entry
+from conformance.model.case import CatalogueError, Deviation, entry
 from conformance.model.domain import Index, Real
 from conformance.run.strategies import inputs
 
@@ -159,9 +159,9 @@ def test_fixed_in_retires_an_entrys_deviations_from_that_release():
     """``fixed_in``: before that release the deviations cover failures (xfail); from it on none applies."""
     def declare(fixed_in):
         return entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0),
-                     deviations={"float64": "reason. Repro: `x`"}, fixed_in=fixed_in)
+                     deviations={"float64": Deviation("reason. Repro: `x`", relative=1e-6)}, fixed_in=fixed_in)
     assert declare("0.1").deviation_keys("float64") == [] and declare("0.1").deviation("float64", True) is None
     assert declare("999.0").deviation_keys("float64") == ["float64"]
-    assert declare("999.0").deviation("float64", True) == "reason. Repro: `x`"
+    assert declare("999.0").deviation("float64", True, relative=1e-7) == "reason. Repro: `x`"
     with pytest.raises(CatalogueError, match="fixed_in='2.14' without deviations"):
         entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0), fixed_in="2.14")

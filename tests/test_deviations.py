@@ -8,14 +8,14 @@ import torch
 
 from conformance.exact import spec as s
 from conformance.faults import scaled_backward
-from conformance.model.case import Contract, entry
+from conformance.model.case import CatalogueError, Contract, Deviation, entry
 from conformance.model.domain import Real
 from conformance.run import record
 from conformance.run.failure import ConformanceFailure, KnownDeviation
 from conformance.run.trial import Trial
 
 CASE = entry("documented_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
-             deviations={"float64": "a documented deviation, for this test"})
+             deviations={"float64": Deviation("a documented deviation, for this test", relative=1e-5)})
 
 
 @contextlib.contextmanager
@@ -41,6 +41,22 @@ def test_numeric_deviation_of_documented_dtype_is_known(cpu):
         t, vs = _trial(torch.float64, cpu)
     with as_item(CASE, "float64"), pytest.raises(KnownDeviation, match="a documented deviation"):
         t.check(t.expected(vs))
+
+
+@pytest.mark.parametrize("fault", [lambda g, x: g * (1 + 1e-3), lambda g, x: -g], ids=["larger error", "wrong sign"])
+def test_a_failure_outside_the_envelope_fails_and_says_so(cpu, fault):
+    from conformance.faults import wrong_backward
+    with wrong_backward("sin", fault):
+        t, vs = _trial(torch.float64, cpu)
+    with as_item(CASE, "float64"), pytest.raises(ConformanceFailure, match="outside the envelope of a known deviation"):
+        t.check(t.expected(vs))
+
+
+def test_a_dtype_wide_deviation_needs_an_envelope():
+    with pytest.raises(CatalogueError, match="needs its measured envelope"):
+        entry("t_blanket", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)), deviations={"float64": "why"})
+    with pytest.raises(ValueError, match="positive relative error"):
+        Deviation("why", relative=0)
 
 
 def test_other_dtype_still_fails(cpu):

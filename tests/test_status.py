@@ -7,7 +7,9 @@ from conformance.catalogue.conventions import TABLE
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Real
-from conformance.model.status import KINDS, Contract, Status, first
+from conformance.model.status import KINDS, Contract, Deviation, Status, first
+
+WHY = Deviation("why", relative=1e-6)
 
 
 def _sin(**kw):
@@ -18,16 +20,25 @@ def test_each_declaration_is_a_status_of_its_kind():
     assert _sin(unsupported={"forward_ad": "why"}).status("float32", ("forward_ad",)).kind == "unsupported"
     assert _sin(unmodelled={"forward_ad": "why"}).status("float32", ("forward_ad",)).kind == "unmodelled"
     assert _sin(dtypes=("float64",)).status("float32").kind == "dtype"
-    assert _sin(deviations={"float32": "why"}).status("float32").kind == "deviation"
+    assert _sin(deviations={"float32": WHY}).status("float32").kind == "deviation"
     assert _sin(deviations={"float32": Contract("why")}).status("float32").kind == "contract"
-    assert _sin(deviations={"float32": "why"}).status("float64") is None
+    assert _sin(deviations={"float32": WHY}).status("float64") is None
     assert entry("t_absent", "torch.no_such_op(x)", s.sin, x=Real()).status("float32").kind == "absent"
     assert entry("t_removed", "torch.sin(x)", s.sin, x=Real(), removed_in="0.1").status("float32").kind == "removed"
 
 
 def test_a_fixed_release_retires_the_status():
-    assert _sin(deviations={"float32": "why"}, fixed_in="0.1").status("float32") is None
-    assert _sin(deviations={"float32": "why"}, fixed_in="999.0").status("float32").until == "999.0"
+    assert _sin(deviations={"float32": WHY}, fixed_in="0.1").status("float32") is None
+    assert _sin(deviations={"float32": WHY}, fixed_in="999.0").status("float32").until == "999.0"
+
+
+def test_an_envelope_covers_only_its_numeric_failures():
+    assert WHY.covers(True, 1e-7) and not WHY.covers(True, 1e-5) and not WHY.covers(True, None)
+    assert not WHY.covers(False)  # a broken contract is never a value's deviation
+    contract = Contract("raises")
+    assert contract.covers(False) and not contract.covers(True, 1e-9)
+    assert Contract("raises, and off by", relative=0.5).covers(True, 0.4)
+    assert Status("deviation", "a feature-keyed text").covers(True, None)
 
 
 def test_skips_come_before_expected_failures_and_a_status_needs_a_reason():

@@ -3,7 +3,7 @@ import sympy as sp
 
 from conformance.catalogue import limits
 from conformance.exact import spec as s
-from conformance.model.case import REAL_AND_COMPLEX, Contract, entry
+from conformance.model.case import REAL_AND_COMPLEX, Contract, Deviation, entry
 from conformance.model.domain import Real
 from conformance.model.family import declare
 
@@ -39,6 +39,8 @@ SGN_ZEROTENSOR = ("torch.sgn's backward on real inputs stores an immutable ZeroT
 TRIGAMMA = ("digamma's backward, torch's trigamma, is accurate to only ~5e-10 relative in float64 (CPU): "
             "torch.polygamma(1, torch.tensor(1.0, dtype=torch.float64)) gives 1.6449340676383375; "
             "exact pi**2/6 = 1.6449340668482264")
+# envelope: up to 4.86e-10 relative over the domain (40,000 points against mpmath; the same in the suite), so 1e-9
+TRIGAMMA_BACKWARD = Deviation(TRIGAMMA, relative=1e-9)
 
 ENTRIES = [
     entry("sin", "torch.sin(x)", lambda x: s.sin(x), x=PERIODIC, dtypes=REAL_AND_COMPLEX),
@@ -66,7 +68,7 @@ ENTRIES = [
     entry("asinh", "torch.asinh(x)", lambda x: s.asinh(x), x=R),
     entry("atanh", "torch.atanh(x)", lambda x: s.atanh(x), x=UNIT),
     entry("lgamma", "torch.lgamma(x)", lambda x: s.lgamma(x), x=POS, deviations=limits.TRIGAMMA_SECOND_ORDER),
-    entry("digamma", "torch.digamma(x)", lambda x: s.digamma(x), x=POS, deviations={"float64": TRIGAMMA}),
+    entry("digamma", "torch.digamma(x)", lambda x: s.digamma(x), x=POS, deviations={"float64": TRIGAMMA_BACKWARD}),
     entry("abs", "torch.abs(x)", lambda x: s.abs(x), x=NONZERO, dtypes=REAL_AND_COMPLEX),
     entry("relu", "torch.relu(x)", lambda x: s.relu(x), x=NONZERO),
     entry("silu", "F.silu(x)", lambda x: s.silu(x), x=R,

@@ -19,7 +19,7 @@ import sympy as sp
 
 from conformance.catalogue import limits
 from conformance.exact import spec as s
-from conformance.model.case import REAL_AND_COMPLEX, Contract, entry
+from conformance.model.case import REAL_AND_COMPLEX, Contract, Deviation, entry
 from conformance.model.domain import Kinks, Real
 from conformance.model.family import declare, untraced
 
@@ -358,7 +358,9 @@ ENTRIES = [
           lambda a, b: _inv(a + _eye(2, c=3)) @ b, a=U.of(2, 2), b=R.of(2, 2), normwise=True),
     # -- matrix functions, eigen- and singular values (2x2 closed forms) --------------------------
     entry("linalg.matrix_exp", f"torch.linalg.matrix_exp({SYM})", lambda a: _expm_sym2(_sym3(a)), a=U.of(2, 2),
-          deviations={"float32": DEVIATION_MATRIX_EXP, "float64": DEVIATION_MATRIX_EXP}, normwise=True),
+          # envelopes: measured 1.29e-4 and 4.7e-13 (benchmarks/envelopes.py, 3 seeds x 40 examples), times 4
+          deviations={"float32": Deviation(DEVIATION_MATRIX_EXP, relative=5e-4),
+                      "float64": Deviation(DEVIATION_MATRIX_EXP, relative=2e-12)}, normwise=True),
     entry("linalg.eigvalsh", f"torch.linalg.eigvalsh({SYM})", lambda a: _eigvalsh2(_sym3(a)), a=U.of(2, 2),
           normwise=True),
     entry("linalg.eigh", f"torch.linalg.eigh({SYM}).eigenvalues", lambda a: _eigvalsh2(_sym3(a)), a=U.of(2, 2, 2),

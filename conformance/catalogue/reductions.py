@@ -363,11 +363,11 @@ ENTRIES = [
           lambda x, y: s.array([[s.norm(xi - yj, 2) for yj in y] for xi in x]), x=R.of(2, 3), y=R.of(3, 3),
           kinks=Kinks(_row_distances),
           unsupported=limits.unsupported(double="_cdist_backward", forward="_cdist_forward"),
-          deviations=limits.CDIST_FUNC),
+          deviations=limits.CDIST_FUNC, sequential=True),
     entry("cdist_p1", "torch.cdist(x, y, p=1)",
           lambda x, y: s.array([[s.norm(xi - yj, 1) for yj in y] for xi in x]), x=R.of(2, 2), y=R.of(3, 2),
           kinks=Kinks(_pairwise), unsupported=limits.unsupported(double="_cdist_backward", forward="_cdist_forward"),
-          deviations=limits.CDIST_FUNC),
+          deviations=limits.CDIST_FUNC, sequential=True),
 
     # trace, differences, trapezoid rule
     entry("trace", "torch.trace(x)", lambda x: s.add(*np.diag(x)), x=R.of(3, 3), dtypes=REAL_AND_COMPLEX),

@@ -8,7 +8,7 @@ import sympy as sp
 
 from conformance.catalogue import limits
 from conformance.exact import spec as s
-from conformance.model.case import Contract, entry
+from conformance.model.case import Contract, Deviation, entry
 from conformance.model.domain import Kinks, Real
 from conformance.model.family import declare
 
@@ -270,11 +270,11 @@ ENTRIES = [
     entry("concatenate", "torch.concatenate([x, y, x], axis=-1)", lambda x, y: np.concatenate([x, y, x], axis=-1),
           x=R.of(3), y=R.of(2)),
     entry("stack", "torch.stack([x, y], dim=1)", lambda x, y: np.stack([x, y], axis=1), x=R.of(2, 3), y=R.of(2, 3),
-          deviations=dict.fromkeys(("float32", "float64"), STOLEN_ALIASED_GRADS)),
+          deviations={"accumulation": STOLEN_ALIASED_GRADS}),
     entry("hstack", "torch.hstack((x, y))", lambda x, y: np.hstack((x, y)), x=R.of(2, 1), y=R.of(2, 3)),
     entry("vstack", "torch.vstack((x, y))", lambda x, y: np.vstack((x, y)), x=R.of(3), y=R.of(2, 3)),
     entry("dstack", "torch.dstack((x, y))", lambda x, y: np.dstack((x, y)), x=R.of(2, 3), y=R.of(2, 3),
-          deviations=dict.fromkeys(("float32", "float64"), STOLEN_ALIASED_GRADS)),
+          deviations={"accumulation": STOLEN_ALIASED_GRADS}),
     entry("column_stack", "torch.column_stack((x, y))", lambda x, y: np.column_stack((x, y)), x=R.of(3), y=R.of(3, 2)),
     entry("block_diag", "torch.block_diag(x, y)", _block_diag, x=R.of(2, 2), y=R.of(1, 3)),
     entry("meshgrid", "torch.meshgrid(x, y, indexing='ij')", lambda x, y: tuple(np.meshgrid(x, y, indexing="ij")),
@@ -336,7 +336,7 @@ ENTRIES = [
           lambda x, src: _scatter(x, 1, [[2], [0]], np.broadcast_to(src, (2, 3)), "amax"),
           x=R.of(2, 3), src=R.of(2, 1),
           kinks=Kinks(lambda x, src: np.array([x[0, 2] - src[0, 0], x[1, 0] - src[1, 0]]), margin=0.05),
-          deviations=dict.fromkeys(("float32", "float64"), SRC_WIDER_WRONG)),
+          deviations=dict.fromkeys(("float32", "float64"), Deviation(SRC_WIDER_WRONG, relative=2.0))),  # 3, not 1
     entry("scatter_reduce_amin", f"torch.scatter_reduce(x, 0, {_i(SR)}, src, reduce='amin')",
           lambda x, src: _scatter(x, 0, SR, src, "amin"), x=R.of(4), src=R.of(6),
           kinks=Kinks(_scatter_gaps(0, SR), margin=0.05)),
@@ -344,7 +344,7 @@ ENTRIES = [
           f"torch.scatter_reduce(x, 0, {_i([0, 0, 2])}, x, reduce='amax', include_self=False)",
           lambda x: s.array([s.largest(x[0], x[1]), x[1], x[2]]), x=R.of(3),
           kinks=Kinks(lambda x: x[0] - x[1], margin=0.05),
-          deviations=dict.fromkeys(("float32", "float64"), EXCLUDED_SELF_TIE)),
+          deviations=dict.fromkeys(("float32", "float64"), Deviation(EXCLUDED_SELF_TIE, relative=0.5))),  # half
     entry("index_reduce_amax", f"torch.index_reduce(x, 0, {_i([2, 0, 2])}, src, 'amax')",
           lambda x, src: _index_reduce(x, [2, 0, 2], src, sp.Max), x=R.of(3, 2), src=R.of(3, 2),
           kinks=Kinks(_index_reduce_gaps([2, 0, 2]), margin=0.05),

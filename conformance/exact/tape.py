@@ -325,7 +325,7 @@ class TapeOracle:
             for node in reversed(self.tape.nodes):
                 if node.adj is None or not node.parts:
                     continue
-                g, eg = _adjoint(node)
+                g, eg = _adjoint(node, self.case.sequential)
                 for arg, d, ed in node.parts:
                     if d == 0:
                         continue
@@ -338,7 +338,8 @@ class TapeOracle:
             for name, arr in self.inputs.items():
                 gv, ge = np.empty(arr.shape, dtype=object), np.empty(arr.shape, dtype=object)
                 for idx in np.ndindex(*arr.shape):
-                    g, e = _adjoint(arr[idx]) if arr[idx].adj is not None else (mpmath.mpf(0), 0.0)
+                    g, e = (_adjoint(arr[idx], self.case.sequential) if arr[idx].adj is not None
+                            else (mpmath.mpf(0), 0.0))
                     gv[idx], ge[idx] = g, mpmath.mpf(e)
                 grads[name], errors[name] = gv, ge
         return Exact(grads, errors, self.terms)
@@ -354,9 +355,11 @@ def _contribute(node: Node, c, e: float, rounding: float) -> None:
     acc[3] += 1
 
 
-def _adjoint(node: Node) -> tuple:
+def _adjoint(node: Node, sequential: bool = False) -> tuple:
+    """A node's adjoint and its bound: its m contributions summed in a tree (⌈log₂ m⌉ roundings each), or
+    one after another (m − 1) for an entry whose backward accumulates sequentially."""
     total, err, absum, count = node.adj
-    return total, err + _log2ceil(count) * absum
+    return total, err + (max(count - 1, 0) if sequential else _log2ceil(count)) * absum
 
 
 spec.TRACER[:] = [Node, apply]

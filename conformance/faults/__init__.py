@@ -17,6 +17,7 @@ from conformance.faults import kernel  # noqa: F401 - registers the catalogue: k
 # isort: split
 from conformance.faults import (
            engine,  # noqa: F401
+           envelopes,  # noqa: F401 - faults hidden behind a known deviation
            space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)
 )
 from conformance.faults.functions import scaled_backward, wrong_backward

@@ -12,9 +12,9 @@ from torch.torch_version import TorchVersion
 from conformance.model import dtypes
 from conformance.model.domain import Index, Kinks, Real
 from conformance.model.family import FAMILIES
-from conformance.model.status import Contract, Status, deviation
+from conformance.model.status import Contract, Deviation, Status, deviation
 
-__all__ = ["Arg", "Case", "CatalogueError", "Contract", "entry"]
+__all__ = ["Arg", "Case", "CatalogueError", "Contract", "Deviation", "entry"]
 
 # Names the trials bind in their namespace (outputs, weights, bookkeeping, the loop variable of the
 # zeroing statements); inputs must not shadow them.
@@ -34,6 +34,7 @@ FEATURES = {
     "special_lanes": "NaN or ±inf inputs among finite ones in a long tensor (the input-space special lanes)",
     "layouts": "permuted or strided input leaves at redrawn sizes (the input-space resized property)",
     "large": "one dimension grown to 17..32769, the exact oracle traced (the input-space large property)",
+    "accumulation": "several backward calls into one .grad, and zeroing it between them",
 }
 # A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward.
 IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}
@@ -81,10 +82,14 @@ class Case:
       follows the magnitudes of its whole matrix: each element is allowed the largest bound of its
       matrix (the last two dimensions; see the tolerance policy).
     deviations: dtype name, feature name or "feature:dtype" -> reason and repro of a known torch
-      deviation; every property of that (entry, dtype), or requiring that feature (in that dtype), is
-      then an expected failure (non-strict: a fixed torch shows as XPASS).  A plain
-      string covers numeric failures only (a value off its bound); ``Contract(reason)`` covers a
-      broken contract too (a raising backward, an unusable ``.grad``).  Stored as ``Status`` values.
+      deviation; a failure of a property of that (entry, dtype), or requiring that feature (in that
+      dtype), is then an expected failure where the deviation covers it.  ``Deviation(reason,
+      relative=r)`` covers numeric failures (a value off its bound) whose worst element's error beyond
+      the bound is within r of the exact value, measured (``benchmarks/envelopes.py``): a wrong sign or
+      a larger error still fails; a dtype key alone needs one.  A plain string (feature keys only)
+      covers any numeric failure of that feature; ``Contract(reason)`` covers a broken contract (a
+      raising backward, an unusable ``.grad``), and with ``relative`` numeric failures within it too.
+      Stored as ``Status`` values.
     fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
       every property of the entry is strict (a regression there fails).
     family: the entry's shape family (``conformance.model.family``): how the input-space properties may
@@ -93,6 +98,10 @@ class Case:
     contraction: the einsum signature of an entry whose output is a contraction of its two inputs
       (``"ij,jk->ik"``): the input-space GEMM property checks it at GEMM sizes by the sampled exact rule
       (``conformance.space.contraction``); the kit's tests check the signature against the spec.
+
+    sequential: torch's backward adds an input element's contributions one after another (cdist's CPU
+      kernel loops over the other operand's rows): at large sizes the tape charges such a sum of m terms
+      m − 1 roundings instead of ⌈log₂ m⌉ (the tolerance policy; the same at the declared sizes).
 
     ``status(dtype, features)`` turns all of these into the item's one ``Status`` (see
     ``conformance.model.status``).
@@ -113,6 +122,7 @@ class Case:
     fixed_in: str | None = field(default=None, compare=False, repr=False)
     family: str | None = field(default=None, compare=False, repr=False)
     contraction: str | None = field(default=None, compare=False, repr=False)
+    sequential: bool = field(default=False, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -137,6 +147,12 @@ class Case:
                                                 for k, v in self.deviations.items()})
         if self.fixed_in and not self.deviations:
             raise CatalogueError(f"catalogue entry {self.name!r}: fixed_in={self.fixed_in!r} without deviations")
+        blanket = sorted(k for k, v in self.deviations.items() if k in DTYPES and v.kind == "deviation"
+                         and v.envelope is None)
+        if blanket:
+            raise CatalogueError(f"catalogue entry {self.name!r}: the deviations for {blanket} cover every property "
+                                 "of that dtype, so each needs its measured envelope: Deviation(reason, relative=...)"
+                                 " (or a feature key that names the property it covers)")
         for kind in ("unsupported", "unmodelled"):
             declared = getattr(self, kind)
             unknown = set(declared) - set(FEATURES)
@@ -186,11 +202,11 @@ class Case:
                 return f"{self.name}: no error model for {feature} in this kit yet: {self.unmodelled[feature]}"
         return None
 
-    def deviation(self, dtype: str, numeric: bool, features=()) -> str | None:
+    def deviation(self, dtype: str, numeric: bool, features=(), relative: float | None = None) -> str | None:
         """The documented deviation covering a failure of this (entry, dtype) under a property requiring
-        ``features``, if any."""
+        ``features`` (numeric: its worst relative error beyond the bound ``relative``), if any."""
         for key in self.deviation_keys(dtype, features):
-            if self.deviations[key].covers(numeric):
+            if self.deviations[key].covers(numeric, relative):
                 return self.deviations[key].reason
         return None
 
@@ -269,7 +285,7 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
           unmodelled: dict[str, str] | None = None, normwise: bool = False, removed_in: str | None = None,
           fixed_in: str | None = None, family: str | None = None, contraction: str | None = None,
-          **args: Real | Index) -> Case:
+          sequential: bool = False, **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
@@ -277,4 +293,4 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
                                  f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
                 deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in, family,
-                contraction)
+                contraction, sequential)

@@ -10,8 +10,9 @@ removed       a torch release removed the call (``since``)                     s
 unsupported   torch lacks an autograd feature for the entry                    skip, with torch's reason
 unmodelled    the kit's error model does not yet cover the entry in a mode     skip, with the kit's gap
 dtype         the entry or the device does not support the dtype               skip, with the reason
-deviation     a documented torch deviation: a value off its bound              xfail of that failure only
-contract      a documented torch deviation that breaks a contract too          xfail of that failure only
+deviation     a documented torch deviation: a value off its bound, within its  xfail of that failure only
+              envelope (``Deviation(reason, relative=...)``, measured)
+contract      a documented torch deviation that breaks a contract              xfail of that failure only
 listed        a line of ``deviations/torch-X.Y.txt`` (one torch version)       xfail
 ============  ===============================================================  =========================
 
@@ -41,12 +42,16 @@ class Status:
     until: str | None = None  # the first torch release where it no longer holds (a fix)
     since: str | None = None  # the first torch release where it holds (a removal)
     strict: bool = False      # the deviation must reproduce: a pass fails (torch's own value is pinned)
+    envelope: float | None = None  # numeric: the largest relative error beyond the bound it covers (measured)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"unknown status kind {self.kind!r}; known: {', '.join(KINDS)}")
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise ValueError(f"a {self.kind} status needs a reason")
+        if self.envelope is not None and not (isinstance(self.envelope, (int, float)) and self.envelope > 0):
+            raise ValueError(f"a {self.kind} status's envelope must be a positive relative error, not "
+                             f"{self.envelope!r}")
 
     def __str__(self) -> str:
         return self.reason
@@ -60,9 +65,28 @@ class Status:
     def skips(self) -> bool:
         return self.kind in SKIPS
 
-    def covers(self, numeric: bool) -> bool:
-        """Whether a failure (numeric: a value off its bound; else a broken contract) is this deviation."""
-        return self.kind in ("contract", "listed") or (self.kind == "deviation" and numeric)
+    def covers(self, numeric: bool, relative: float | None = None) -> bool:
+        """Whether a failure (numeric: a value off its bound, ``relative`` its worst element's error beyond the
+        bound relative to the exact value, where the check knows it; else a broken contract) is this
+        deviation.  A deviation with an ``envelope`` covers only numeric failures within it: a wrong sign
+        (relative 2) or a larger error still fails."""
+        if self.kind == "listed":
+            return True
+        if self.kind == "contract" and not numeric:
+            return True
+        if self.kind not in ("deviation", "contract") or not numeric:
+            return False
+        if self.envelope is None:
+            return self.kind == "deviation"
+        return relative is not None and relative <= self.envelope
+
+    def outside(self, relative: float | None) -> str:
+        """Why a numeric failure is not this deviation (for the failure message), or ''."""
+        if self.envelope is None or self.kind not in ("deviation", "contract"):
+            return ""
+        got = "unknown" if relative is None else f"{relative:.3g}"
+        return (f"outside the envelope of a known deviation: relative error beyond the bound {got}, the "
+                f"deviation covers up to {self.envelope:.3g} ({self.reason[:120]})")
 
     def fixed_in(self, release: str | None) -> "Status":
         return self if release is None else replace(self, until=release)
@@ -85,9 +109,16 @@ def deviation(reason) -> Status:
     return reason if isinstance(reason, Status) else Status("deviation", str(reason))
 
 
-def Contract(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
-    """A documented torch deviation that breaks autograd's contract, not only a value."""
-    return Status("contract", reason)
+def Deviation(reason: str, relative: float) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A documented torch deviation of a value: it covers numeric failures whose worst element is within
+    ``relative`` (the measured relative error, beyond the bound) of the exact value, and nothing else."""
+    return Status("deviation", reason, envelope=relative)
+
+
+def Contract(reason: str, relative: float | None = None) -> Status:  # noqa: N802 - reads as the declaration
+    """A documented torch deviation that breaks autograd's contract (an exception, a broken layout), not
+    only a value; with ``relative``, also the numeric failures within that envelope."""
+    return Status("contract", reason, envelope=relative)
 
 
 def first(*statuses: Status | None) -> Status | None:

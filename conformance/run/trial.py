@@ -54,13 +54,17 @@ class Script:
         except Exception as exc:  # noqa: BLE001 - whatever torch raised is reported with the repro
             self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
 
-    def raise_failure(self, msg: str, expected_lines=(), numeric: bool = False, header=()) -> None:
+    def raise_failure(self, msg: str, expected_lines=(), numeric: bool = False, header=(),
+                      relative: float | None = None) -> None:
         """Raise ``msg`` (the kit's one failure format) with the repro, or as a known deviation where the
-        item's Status covers it (numeric: a value off its bound; else a broken contract)."""
+        item's Status covers it (numeric: a value off its bound, ``relative`` its worst element's relative
+        error beyond the bound; else a broken contract)."""
         __tracebackhide__ = True
         status = record.status()
-        if status is not None and status.covers(numeric):  # no shrinking of a documented deviation
+        if status is not None and status.covers(numeric, relative):  # no shrinking of a documented deviation
             raise KnownDeviation(f"known torch deviation: {status.reason}\n{msg}")
+        if status is not None and numeric and status.outside(relative):
+            msg = f"{msg}\n{status.outside(relative)}"
         exc = ConformanceFailure(msg)
         exc.add_note(repro_note([*header, *self.lines], list(expected_lines)))
         raise exc
@@ -243,13 +247,14 @@ class Trial(Script):
         return [self.weight_values[n] for n in names]
 
     # -- checks ----------------------------------------------------------------------------------
-    def fail(self, title: str, detail: list[str] = (), expected_lines: list[str] = (), numeric: bool = False) -> None:
+    def fail(self, title: str, detail: list[str] = (), expected_lines: list[str] = (), numeric: bool = False,
+             relative: float | None = None) -> None:
         """Raise the kit's one failure format; failures a documented deviation covers are xfailed."""
         __tracebackhide__ = True
         weights = [f"{n} = {_short(v)} (layout {self.weight_layouts[n]})" for n, v in self.weight_values.items()]
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype,
                               device=self.device, detail=list(detail), inputs=self.values, weights=weights)
-        self.raise_failure(msg, expected_lines, numeric)
+        self.raise_failure(msg, expected_lines, numeric, relative=relative)
 
     def check(self, expected: Expected, grads: dict[str, str] | None = None, what: str = "vᵀJ",
               dtype: torch.dtype | None = None) -> None:
@@ -260,7 +265,7 @@ class Trial(Script):
         __tracebackhide__ = True
         grads = grads or {n: f"{n}.grad" for n in self.grad_names}
         part_dtype = component(self.dtype)
-        worst, worst_at, over, total = 0.0, None, 0, 0
+        worst, worst_at, over, total, relative = 0.0, None, 0, 0, 0.0
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
@@ -276,7 +281,9 @@ class Trial(Script):
                     err = mpmath.fabs(mpmath.mpf(g) - ex) if np.isfinite(g) else mpmath.inf
                     ratio = float(err / bound)
                     total += 1
-                    over += ratio > 1
+                    if ratio > 1:
+                        over += 1
+                        relative = max(relative, tolerance.beyond(err, bound, ex))
                     if ratio >= worst:
                         worst, worst_at = ratio, (src, name, idx + part, g, ex, err, bound)
         record.observe(worst, f"{self.case.name}-{dtype_name(self.dtype)}")
@@ -285,9 +292,11 @@ class Trial(Script):
             where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
             detail = [f"worst element {where}: got {g!r}, exact {digits(ex)}, |error| {digits(err, 3)} = "
                       f"{worst:.3g} x bound ({digits(bound, 3)})",
-                      f"elements over their bound: {over} of {total}"]
+                      f"elements over their bound: {over} of {total}; the largest relative error beyond the "
+                      f"bound {relative:.3g}"]
             self.fail(f"{src} deviates from the exact {what} by {worst:.3g} x its bound", detail,
-                      self._expected_lines(src, expected.grads[name], expected.errors[name]), numeric=True)
+                      self._expected_lines(src, expected.grads[name], expected.errors[name]), numeric=True,
+                      relative=relative)
 
     def _check_layout(self, src: str, got: torch.Tensor, shape: tuple, dtype: torch.dtype) -> None:
         __tracebackhide__ = True

@@ -126,7 +126,9 @@ class GemmTrial(ArrayScript):
                            f"|error| {digits(diff[at], 3)} = {ratio[at]:.3g} x bound ({digits(bound[at], 3)})",
                            f"sampled elements over their bound: {int((ratio > 1).sum())} of {ratio.size}"],
                           [f"print({name}.grad[{', '.join(map(str, idx))}].item() - {ex!r})  "
-                           f"# bound {digits(bound[at], 3)}"], numeric=True)
+                           f"# bound {digits(bound[at], 3)}"], numeric=True,
+                          relative=max(tolerance.beyond(d, b, e0 + e1) for d, b, (e0, e1) in
+                                       zip(diff[ratio > 1], bound[ratio > 1], exact[ratio > 1])))
             worst = max(worst, float(ratio.max(initial=0.0)))
         record.observe(worst, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}")
         if currently_in_test_context():

@@ -57,11 +57,12 @@ class ArrayScript(Script):
     def describe(self) -> list[str]:
         return []
 
-    def fail(self, title: str, detail=(), expected_lines=(), numeric: bool = False) -> None:
+    def fail(self, title: str, detail=(), expected_lines=(), numeric: bool = False,
+             relative: float | None = None) -> None:
         __tracebackhide__ = True
         msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype, device=self.device,
                               detail=[*detail, *self.describe()], inputs={})
-        self.raise_failure(msg, expected_lines, numeric, header=self._repro_header())
+        self.raise_failure(msg, expected_lines, numeric, header=self._repro_header(), relative=relative)
 
     def _repro_header(self) -> list[str]:
         big = {k: v for k, v in self._arrays.items() if v.size > LITERAL}
@@ -293,7 +294,8 @@ class SizedTrial(ArrayScript):
                    f"{float(err / bound):.3g} x bound ({digits(bound, 3)})" + (f" at {at}" if at else ""),
                    f"elements over their bound: {over} of {total} (confirmed exactly: {len(confirmed)})"],
                   [f"print({name}.grad[{', '.join(map(str, idx))}].item() - {float(exact)!r})  "
-                   f"# exact {digits(exact)}, bound {digits(bound, 3)}"], numeric=True)
+                   f"# exact {digits(exact)}, bound {digits(bound, 3)}"], numeric=True,
+                  relative=max(tolerance.beyond(c[3], c[4], c[2]) for c in confirmed))
 
     def describe(self) -> list[str]:
         p = self.point
