@@ -34,28 +34,28 @@ def sized_vjp(case, dtype, device, band, data):
 
 
 @pytest.mark.conformance(family="elementwise")
-@drawn()
+@drawn(0.5)
 def test_sized_vjp_small(case, dtype, device, data):
     """Sizes 0 to 65: the scalar tail after a vector, and no vector at all."""
     sized_vjp(case, dtype, device, "small", data)
 
 
 @pytest.mark.conformance(family="elementwise")
-@drawn(0.5)
+@drawn(0.25)
 def test_sized_vjp_vector(case, dtype, device, data):
     """Sizes 2**k - 1, 2**k, 2**k + 1 for k = 7..12: vectorized and unrolled loops."""
     sized_vjp(case, dtype, device, "vector", data)
 
 
 @pytest.mark.conformance(family="elementwise")
-@drawn(0.25)
+@drawn(0.125)
 def test_sized_vjp_grain(case, dtype, device, data):
     """32767 to 100,003 elements (more in nightly): across the CPU's parallel grain and several chunks."""
     sized_vjp(case, dtype, device, "grain", data)
 
 
 @pytest.mark.conformance(family="elementwise", requires=("special_lanes",))
-@drawn(0.5)
+@drawn(0.25)
 def test_special_lanes(case, dtype, device, data):
     """NaN and ±inf at chosen lanes of a long tensor: every other element stays exact, and each special
     lane's gradient is torch's for that element alone (independent of position and length)."""

@@ -7,7 +7,7 @@ from conformance.catalogue.conventions import TABLE
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Real
-from conformance.model.status import KINDS, Contract, Deviation, Status, first
+from conformance.model.status import KINDS, Contract, Deviation, Status, Widening, first
 
 WHY = Deviation("why", relative=1e-6)
 
@@ -51,7 +51,8 @@ def test_skips_come_before_expected_failures_and_a_status_needs_a_reason():
 
 
 def test_marks_follow_the_kind():
-    assert {Status(k, "r").mark().name for k in KINDS} == {"skip", "xfail"}
+    assert {Status(k, "r").mark().name for k in KINDS if k != "widened"} == {"skip", "xfail"}
+    assert Widening("r", 10).mark() is None  # a widened mode runs, unmarked
     assert Status("deviation", "r", strict=True).mark().kwargs["strict"] is True
     assert Status("listed", "r").mark(skip_listed=True).name == "skip"
 
@@ -62,3 +63,48 @@ def test_catalogue_and_conventions_declare_only_statuses():
     departing = [r for r in TABLE if r.deviation]
     assert departing and all(r.status() is None or isinstance(r.status(), Status) for r in departing)
     assert get("sin").status("float32") is None
+
+
+def test_a_widening_is_a_measured_factor_that_a_deviation_carries():
+    widened = _sin(widened={"double_backward": Widening("model undercounts, for this test", 50)})
+    assert widened.status("float32", ("double_backward",)).widen == 50
+    assert widened.status("float32", ("forward_over_reverse",)).widen == 50  # it implies double backward
+    assert widened.status("float32") is None  # first order keeps the plain bound
+    both = _sin(widened={"double_backward": Widening("w", 50)}, deviations={"double_backward": "documented"})
+    assert both.status("float64", ("double_backward",)).kind == "deviation"
+    assert both.status("float64", ("double_backward",)).widen == 50
+    assert first(Widening("w", 5), Status("listed", "a file line")).kind == "listed"
+    assert first(Widening("w", 5), Status("listed", "a file line")).widen == 5
+    with pytest.raises(ValueError, match="measured factor"):
+        Status("widened", "no factor")
+    with pytest.raises(Exception, match="widened key"):
+        _sin(widened={"special_lanes": Widening("w", 2)})
+    with pytest.raises(Exception, match="must be Widening"):
+        _sin(widened={"double_backward": "a text"})
+
+
+def test_a_widened_check_passes_within_the_factor_and_fails_beyond_it(cpu):
+    import numpy as np
+    import torch
+
+    from conformance.faults import scaled_backward
+    from conformance.run import record
+    from conformance.run.failure import ConformanceFailure
+    from conformance.run.trial import Trial
+    case = entry("t_widened", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
+                 widened={"accumulation": Widening("the model undercounts, for this test", 1e4)})
+
+    def check(scale):
+        with scaled_backward("sin", scale):
+            t = Trial(case, torch.float64, cpu, None, "vjp", values={"x": np.array([0.25, -1.0, 2.0])})
+            y = t.forward()
+            vs = t.weights(values=[np.array([1.0, -2.0, 0.5])])
+            t.backward(y, vs)
+        record.start(("accumulation",), case.status("float64", ("accumulation",)))
+        try:
+            t.check(t.expected(vs))
+        finally:
+            record.stop()
+    check(1e-13)  # ~400 plain bounds: within the widening
+    with pytest.raises(ConformanceFailure, match="bounds widened 10000 x"):
+        check(1e-9)  # beyond it

@@ -77,9 +77,9 @@ ENTRIES = [
     entry("atan2", "torch.atan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
     entry("hypot", "torch.hypot(x, y)", lambda x, y: s.hypot(x, y), x=NONZERO, y=NONZERO),
     entry("maximum", "torch.maximum(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART,
-          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+          widened=limits.widened("forward_ad", limits.SELECTION_FORWARD)),
     entry("minimum", "torch.minimum(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART,
-          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+          widened=limits.widened("forward_ad", limits.SELECTION_FORWARD)),
 
     # Aliases and method spellings of the arithmetic.
     entry("Tensor.add", "x.add(y)", lambda x, y: x + y, x=R, y=R),
@@ -119,9 +119,9 @@ ENTRIES = [
 
     entry("arctan2", "torch.arctan2(x, y)", lambda x, y: s.atan2(x, y), x=NONZERO, y=NONZERO),
     entry("fmax", "torch.fmax(x, y)", lambda x, y: s.maximum(x, y), x=R, y=R, kinks=APART,
-          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+          widened=limits.widened("forward_ad", limits.SELECTION_FORWARD)),
     entry("fmin", "torch.fmin(x, y)", lambda x, y: s.minimum(x, y), x=R, y=R, kinks=APART,
-          unmodelled=limits.unmodelled("forward_ad", limits.SELECTION_FORWARD)),
+          widened=limits.widened("forward_ad", limits.SELECTION_FORWARD)),
     entry("copysign", "torch.copysign(x, y)", lambda x, y: s.abs(x) * sign(y), x=NONZERO, y=NONZERO,
           unmodelled=limits.unmodelled("double_backward", limits.COPYSIGN_SECOND_ORDER)),
     entry("copysign_scalar", "torch.copysign(x, -1.0)", lambda x: -s.abs(x), x=NONZERO,

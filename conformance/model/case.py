@@ -12,9 +12,9 @@ from torch.torch_version import TorchVersion
 from conformance.model import dtypes
 from conformance.model.domain import Index, Kinks, Real
 from conformance.model.family import FAMILIES
-from conformance.model.status import Contract, Deviation, Status, deviation
+from conformance.model.status import Contract, Deviation, Status, Widening, deviation
 
-__all__ = ["Arg", "Case", "CatalogueError", "Contract", "Deviation", "entry"]
+__all__ = ["Arg", "Case", "CatalogueError", "Contract", "Deviation", "Widening", "entry"]
 
 # Names the trials bind in their namespace (outputs, weights, bookkeeping, the loop variable of the
 # zeroing statements); inputs must not shadow them.
@@ -38,6 +38,9 @@ FEATURES = {
 }
 # A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward.
 IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}
+# The features whose properties compare with the exact trial's check (``conformance.run.trial``), where a
+# declared widening applies.
+WIDENABLE = ("double_backward", "forward_ad", "forward_over_reverse", "func", "layouts", "large", "accumulation")
 
 
 class CatalogueError(ValueError):
@@ -75,6 +78,9 @@ class Case:
     unmodelled: feature -> why the kit cannot yet bound torch's result for this function in that mode
       (its running-error model does not follow the formula torch evaluates); skipped with the reason,
       listed in the README as the kit's open gaps.  Never a place for a torch deviation.
+    widened: feature or "feature:dtype" -> ``Widening(reason, factor)``: torch's formula in that mode
+      rounds terms the exact expression cancels, beyond the running-error model; the mode runs with
+      its bounds multiplied by the measured factor (``benchmarks/widenings.py``; the tolerance policy).
     removed_in: the torch release that removed the call (it raises there): from it on, the entry is a
       skip naming the removal, like an absent function.
     normwise: torch computes the entry's derivatives as products of whole matrices (decompositions,
@@ -117,6 +123,7 @@ class Case:
     deviations: dict = field(default_factory=dict, compare=False, repr=False)
     unsupported: dict = field(default_factory=dict, compare=False, repr=False)
     unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
+    widened: dict = field(default_factory=dict, compare=False, repr=False)
     normwise: bool = field(default=False, compare=False, repr=False)
     removed_in: str | None = field(default=None, compare=False, repr=False)
     fixed_in: str | None = field(default=None, compare=False, repr=False)
@@ -153,6 +160,7 @@ class Case:
             raise CatalogueError(f"catalogue entry {self.name!r}: the deviations for {blanket} cover every property "
                                  "of that dtype, so each needs its measured envelope: Deviation(reason, relative=...)"
                                  " (or a feature key that names the property it covers)")
+        self._check_widened()
         for kind in ("unsupported", "unmodelled"):
             declared = getattr(self, kind)
             unknown = set(declared) - set(FEATURES)
@@ -174,6 +182,16 @@ class Case:
                                  f"(known: {', '.join(FAMILIES)})")
         if self.contraction is not None:
             self._check_contraction()
+
+    def _check_widened(self) -> None:
+        for key, value in self.widened.items():
+            feature, _, dtype = key.partition(":")
+            if feature not in WIDENABLE or (dtype and dtype not in DTYPES):
+                raise CatalogueError(f"catalogue entry {self.name!r}: widened key {key!r} is not a feature checked by "
+                                     f"the exact trial ({', '.join(WIDENABLE)}), optionally ':dtype'")
+            if not (isinstance(value, Status) and value.kind == "widened"):
+                raise CatalogueError(f"catalogue entry {self.name!r}: widened[{key!r}] must be Widening(reason, "
+                                     f"factor), not {value!r}")
 
     def _check_contraction(self) -> None:
         from conformance.space.contraction import Signature
@@ -233,12 +251,18 @@ class Case:
             return None
         if dtype not in self.dtypes:
             return Status("dtype", f"{self.name} does not support {dtype}")
+        widened = [self.widened[k] for k in self._keys(dtype, features) if k in self.widened]
+        widening = max(widened, key=lambda w: w.widen, default=None)
         keys = self.deviation_keys(dtype, features)
         if not keys:
-            return None
+            return widening
         known = [self.deviations[k] for k in keys]
         kind = "contract" if any(k.kind == "contract" for k in known) else "deviation"
-        return replace(known[0], kind=kind)
+        return replace(known[0], kind=kind, widen=widening.widen if widening else 1.0)
+
+    def widening(self, dtype: str, features=()) -> float:
+        """The factor on this (entry, dtype)'s bounds under a property requiring ``features`` (1: none)."""
+        return max((self.widened[k].widen for k in self._keys(dtype, features) if k in self.widened), default=1.0)
 
     @staticmethod
     def _keys(dtype: str, features) -> list[str]:
@@ -283,7 +307,8 @@ def missing(call: str, removed_in: str | None = None) -> str | None:
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
-          unmodelled: dict[str, str] | None = None, normwise: bool = False, removed_in: str | None = None,
+          unmodelled: dict[str, str] | None = None, widened: dict | None = None, normwise: bool = False,
+          removed_in: str | None = None,
           fixed_in: str | None = None, family: str | None = None, contraction: str | None = None,
           sequential: bool = False, **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order."""
@@ -292,5 +317,6 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, "
                                  f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, normwise, removed_in, fixed_in, family,
+                deviations or {}, unsupported or {}, unmodelled or {}, widened or {}, normwise, removed_in, fixed_in,
+                family,
                 contraction, sequential)

@@ -14,13 +14,16 @@ deviation     a documented torch deviation: a value off its bound, within its  x
               envelope (``Deviation(reason, relative=...)``, measured)
 contract      a documented torch deviation that breaks a contract              xfail of that failure only
 listed        a line of ``deviations/torch-X.Y.txt`` (one torch version)       xfail
+widened       the kit's error model undercounts torch's rounding in a mode:    runs, bound × ``widen``
+              a measured factor (``Widening(reason, factor)``)                 (a plain pass otherwise)
 ============  ===============================================================  =========================
 
-Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=``/``fixed_in``/
+Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``fixed_in``/
 ``removed_in``, conventions rows' ``deviation``/``until``/``torch_gives``, per-version files) all
 become Status values; ``decide`` picks the one that applies to an item, at collection, and the
 plugin applies its mark and hands it to the running trial (``conformance.run.record``), which raises
-``KnownDeviation`` only for a failure the Status covers.  ``until`` names the first torch release
+``KnownDeviation`` only for a failure the Status covers, and multiplies its bounds by the Status's
+``widen`` (1 unless a widening applies; a deviation of a widened mode carries the widening too).  ``until`` names the first torch release
 without the deviation: from it on the Status no longer holds and the check is strict.
 """
 from __future__ import annotations
@@ -32,7 +35,7 @@ from torch.torch_version import TorchVersion
 
 SKIPS = ("absent", "removed", "unsupported", "unmodelled", "dtype")
 EXPECTED_FAILURES = ("deviation", "contract", "listed")
-KINDS = SKIPS + EXPECTED_FAILURES
+KINDS = SKIPS + EXPECTED_FAILURES + ("widened",)
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class Status:
     since: str | None = None  # the first torch release where it holds (a removal)
     strict: bool = False      # the deviation must reproduce: a pass fails (torch's own value is pinned)
     envelope: float | None = None  # numeric: the largest relative error beyond the bound it covers (measured)
+    widen: float = 1.0        # the factor on the item's bounds (a measured widening of the kit's error model)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -52,6 +56,10 @@ class Status:
         if self.envelope is not None and not (isinstance(self.envelope, (int, float)) and self.envelope > 0):
             raise ValueError(f"a {self.kind} status's envelope must be a positive relative error, not "
                              f"{self.envelope!r}")
+        if not (isinstance(self.widen, (int, float)) and 1 <= self.widen < float("inf")):
+            raise ValueError(f"a {self.kind} status's widening must be a finite factor >= 1, not {self.widen!r}")
+        if self.kind == "widened" and self.widen == 1:
+            raise ValueError("a widened status needs its measured factor > 1: Widening(reason, factor)")
 
     def __str__(self) -> str:
         return self.reason
@@ -96,6 +104,8 @@ class Status:
         import pytest
 
         from conformance.run.failure import KnownDeviation
+        if self.kind == "widened":  # runs as a plain check, its bounds widened
+            return None
         if self.skips or (self.kind == "listed" and skip_listed):
             return pytest.mark.skip(reason=self.reason)
         if self.kind == "listed":
@@ -121,7 +131,20 @@ def Contract(reason: str, relative: float | None = None) -> Status:  # noqa: N80
     return Status("contract", reason, envelope=relative)
 
 
+def Widening(reason: str, factor: float) -> Status:  # noqa: N802 - reads as the declaration it is
+    """Where the kit's running-error model undercounts the rounding of torch's formula in a mode (the
+    formula cancels terms the exact expression never forms): the mode runs with its bounds multiplied by
+    ``factor``, measured (``benchmarks/widenings.py``) and stated in the policy.  A sign error or an error
+    ``factor`` times beyond the model still fails."""
+    return Status("widened", reason, widen=float(factor))
+
+
 def first(*statuses: Status | None) -> Status | None:
-    """The first Status that holds for the installed torch (skips before expected failures)."""
+    """The first Status that holds for the installed torch (skips before expected failures, expected failures
+    before a widening), carrying the largest widening that holds."""
     live = [s for s in statuses if s is not None and s.holds()]
-    return next((s for s in live if s.skips), next(iter(live), None))
+    chosen = next((s for s in live if s.skips), next((s for s in live if s.kind != "widened"), None))
+    widen = max((s.widen for s in live), default=1.0)
+    if chosen is None:
+        return next((s for s in live if s.widen == widen), None)
+    return chosen if chosen.skips or chosen.widen == widen else replace(chosen, widen=widen)

@@ -5,8 +5,8 @@ Sizes come in *bands*, each biased toward where kernels change path:
 
 * ``small``: 0, 1, 2, 3 and 2**k - 1, 2**k, 2**k + 1 up to 65 (the scalar tail after a vector);
 * ``vector``: 2**k - 1, 2**k, 2**k + 1 for k = 7..12 and sizes between (vectorized loops, unrolling);
-* ``grain``: 32767, 32768, 32769 (the CPU's parallel grain), 2**16 + 1 and 100,003 (several parallel
-  chunks); the nightly profile adds 2**16 - 1, 2**16, 131,073, 262,147 and 1,000,003.
+* ``grain``: 32769, 32768, 32767 (the CPU's parallel grain; the simplest, 32769, is past it), 2**16 + 1 and
+  100,003 (several parallel chunks); the nightly profile adds 2**16 - 1, 2**16, 131,073, 262,147 and 1,000,003.
 
 The innermost dimension has the band's size; up to two leading dimensions of 1 to 3 (1 to 2 in the
 grain band) make batched shapes.
@@ -32,11 +32,12 @@ _TAILS = tuple(2**k + d for k in range(2, 7) for d in (-1, 0, 1))
 BANDS = {
     "small": (1, 2, 3, 0, *sorted(set(_TAILS))),
     "vector": tuple(sorted({2**k + d for k in range(7, 13) for d in (-1, 0, 1)} | {100, 1000, 3000})),
-    "grain": (32768, 32767, 32769, 65537, 100_003),
+    "grain": (32769, 32768, 32767, 65537, 100_003),  # simplest first: just past the grain (ci's first example)
 }
 NIGHTLY_SIZES = (65535, 65536, 131_073, 262_147, 1_000_003)  # more parallel chunks: the nightly profile only
 LAYOUTS = ("contiguous", "transposed", "stepped", "offset", "expanded")  # and "number" for a constant 0-d operand
-OPERANDS = ("full", "suffix", "ones", "scalar")  # how a further operand broadcasts against the first
+OPERANDS = ("full", "suffix", "ones", "scalar", "number")  # how a further operand broadcasts against the first
+# ("number": a constant Python float where the call takes one, else a 0-d tensor)
 VALUE_KINDS = (*INPUT_KINDS, "tails")
 _SEEDS = st.integers(0, 2**32 - 1)
 
@@ -141,15 +142,16 @@ def points(draw, case: Case, dtype: torch.dtype, band: str, nightly: bool = Fals
     for i, a in enumerate(real):
         how = ("full" if i == 0 or case.kinks is not None or not every
                else draw(st.sampled_from(OPERANDS), label=f"{a.name} shape"))
+        if how == "number" and not accepts_number(case, i):
+            how = "scalar"
         own = operand_shape(shape, how, rng)
         layout = draw(st.sampled_from(LAYOUTS), label=f"{a.name} layout")
         if layout == "transposed" and len(own) < 2:
             layout = "stepped" if own else "contiguous"
         if layout == "stepped" and not own:
             layout = "contiguous"
-        if not own and not grads[i] and i > 0 and accepts_number(case, i) and draw(
-                st.booleans(), label=f"{a.name} a Python number"):
-            layout = "number"
+        if how == "number":  # torch's wrapped-scalar path: a constant, so the others need a gradient
+            layout, grads[i] = "number", False
         if layout == "expanded" and (not own or own[-1] < 2 or case.kinks is not None):
             layout = "contiguous"
         kind = draw(st.sampled_from(VALUE_KINDS), label=f"{a.name} values")
@@ -157,6 +159,8 @@ def points(draw, case: Case, dtype: torch.dtype, band: str, nightly: bool = Fals
         if layout == "expanded":  # one value along the last dimension, built with stride 0 there
             vals = np.ascontiguousarray(np.broadcast_to(vals[..., :1], own))
         operands.append(Operand(a.name, vals, layout, grads[i], kind))
+    if not any(o.grad for o in operands):  # a Python number made the only differentiable operand constant
+        operands[0].grad = True
     if case.kinks is not None and not _meet_kinks(case, operands, dtype, rng):
         return None
     out_shape = np.broadcast_shapes(*(o.values.shape for o in operands))

@@ -3,7 +3,8 @@ exact rule (``contraction``).
 
 Each letter of the signature takes a size from ``SIZES`` (block and vector edges: 2^k − 1, 2^k, 2^k + 1
 up to 513), the product of all letters (the multiply-adds of the forward) within the profile's
-``BUDGET``; half the draws put every letter at the largest common size the budget allows (512 each
+``BUDGET`` and every tensor within ``TENSOR`` elements (a batched operand such as ``bjk`` would
+otherwise hold the whole product); half the draws put every letter at the largest common size the budget allows (512 each
 for a three-letter GEMM in ``ci``), so one example meets it.  Inputs are contiguous or transposed
 leaves (stepped for vectors), values uniform in the entry's domain, weights uniform in [−1, 1], both
 exactly representable in the dtype; the second input may be constant.
@@ -29,6 +30,7 @@ from conformance.space.trial import ArrayScript
 
 SIZES = (1, 2, 3, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 513)
 BUDGET = {"ci": 512**3, "nightly": 1024**3}  # multiply-adds of the forward: the product of all letter sizes
+TENSOR = {"ci": 2**20, "nightly": 2**22}  # elements of each input and of the output (a batched operand's memory)
 MARGIN = 2.0**-100  # the sampled exact value's relative error (a float64 pair from two correctly rounded sums)
 
 
@@ -47,16 +49,21 @@ def _sizes(profile: str):
 @st.composite
 def gemm_points(draw, case, profile: str) -> GemmPoint:
     sig = Signature.parse(case.contraction)
-    sizes_list, budget, letters = _sizes(profile), BUDGET["nightly" if profile == "nightly" else "ci"], sig.letters
+    key = "nightly" if profile == "nightly" else "ci"
+    sizes_list, budget, letters = _sizes(profile), BUDGET[key], sig.letters
+    parts = (*sig.inputs, sig.output)
+
+    def fits(sizes: dict) -> bool:  # within the multiply-add budget, and every tensor within its element cap
+        return (math.prod(sizes.values()) <= budget
+                and all(math.prod(sizes.get(c, 1) for c in part) <= TENSOR[key] for part in parts))
+
     if draw(st.booleans(), label="largest sizes"):
-        top = max(s for s in sizes_list if s ** len(letters) <= budget)
+        top = max(s for s in sizes_list if fits(dict.fromkeys(letters, s)))
         sizes = dict.fromkeys(letters, top)
     else:
-        sizes, used = {}, 1
+        sizes = {}
         for c in letters:
-            fits = [s for s in sizes_list if used * s <= budget]
-            sizes[c] = draw(st.sampled_from(fits), label=f"size of {c}")
-            used *= sizes[c]
+            sizes[c] = draw(st.sampled_from([s for s in sizes_list if fits({**sizes, c: s})]), label=f"size of {c}")
     layouts = tuple(draw(st.sampled_from(("contiguous", "transposed") if len(part) >= 2 else ("contiguous", "stepped")),
                          label=f"layout of input {k}") for k, part in enumerate(sig.inputs))
     constant = draw(st.booleans(), label="second input constant")

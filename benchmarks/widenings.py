@@ -1,0 +1,105 @@
+"""Measure the catalogue's widenings: how far beyond the plain running-error bound torch's results reach in
+each widened (entry, mode), over random draws, next to the declared factor.
+
+Run by hand from the repository root:
+    python benchmarks/widenings.py --seeds 3 --examples 40 [-n 2] [--entries NAME ...]
+The items a widening covers run under the nightly profile; in them the bound is taken as unlimited (every example runs) and each check's worst error is recorded as a
+multiple of the plain, unwidened bound.  The table gives, per (entry, property, dtype), the largest
+multiple seen and the declared factor: a factor below the measurement is marked.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+OPEN = 1e200  # the factor the measured items run under: no example fails, the ratio is scaled back
+_SEEN: list = []
+
+
+# -- the pytest plugin (loaded with -p benchmarks.widenings) ---------------------------------------
+def pytest_configure(config):
+    from conformance.run import record
+    plain_observe = record.observe
+
+    def widening():
+        status = record.status()
+        return OPEN if status is not None and status.widen > 1 else 1.0
+
+    def observe(ratio, label):
+        status = record.status()
+        if status is not None and status.widen > 1:
+            _SEEN.append({"item": os.environ.get("PYTEST_CURRENT_TEST", "").split(" ")[0], "declared": status.widen,
+                          "measured": float(ratio) * OPEN})
+        plain_observe(ratio, label)
+
+    record.widening, record.observe = widening, observe
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Only the items a widening covers run."""
+    from conformance.plugin.session import STATUS
+    kept = [i for i in items if getattr(i.stash.get(STATUS, None), "widen", 1.0) > 1]
+    config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+    items[:] = kept
+
+
+def pytest_unconfigure(config):
+    out = os.environ.get("WIDENINGS_OUT")
+    if out:
+        with open(f"{out}.{os.getpid()}.json", "w") as fh:
+            json.dump(_SEEN, fh)
+
+
+# -- the driver ------------------------------------------------------------------------------------
+def ids(only=()) -> list[str]:
+    """The collected test ids of every entry with a widening (or of the entries ``only``)."""
+    sys.path.insert(0, str(ROOT))
+    from conformance.catalogue import CATALOGUE
+    names = set(only) or {n for n, c in CATALOGUE.items() if c.widened}
+    command = [sys.executable, "-m", "pytest", "cases", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    listing = subprocess.run(command, cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
+    return [line for line in listing if "[" in line and line.endswith("]")
+            and any(f"[{n}-" in line or f"-{n}-" in line or line.endswith(f"[{n}]") for n in names)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--examples", type=int, default=40)
+    parser.add_argument("-n", "--workers", default="2")
+    parser.add_argument("--entries", nargs="*", default=(), help="only these entries")
+    args = parser.parse_args()
+    items = ids(args.entries)
+    seen = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(1, args.seeds + 1):
+            env = {**os.environ, "WIDENINGS_OUT": f"{tmp}/seed{seed}", "PYTHONPATH": str(ROOT)}
+            subprocess.run([sys.executable, "-m", "pytest", *items, "-q", "-p", "no:cacheprovider", "-p",
+                            "benchmarks.widenings", "--hypothesis-profile", "nightly", "--conformance-examples",
+                            str(args.examples), f"--hypothesis-seed={seed}", "-n", args.workers],
+                           cwd=ROOT, env=env, capture_output=True)
+            for f in Path(tmp).glob(f"seed{seed}.*.json"):
+                seen += json.loads(f.read_text())
+    table: dict = {}
+    for s in seen:
+        row = table.setdefault(s["item"].split("::")[-1], {"declared": s["declared"], "measured": 0.0})
+        row["measured"] = max(row["measured"], s["measured"])
+    print(f"{len(items)} items, {args.seeds} seeds x {args.examples} examples (nightly profile)")
+    print("| item | largest error / plain bound | declared widening |")
+    print("|---|---|---|")
+    for item, row in sorted(table.items()):
+        mark = " (below the measurement)" if row["measured"] > row["declared"] else ""
+        print(f"| `{item}` | {row['measured']:.3g} | {row['declared']:g}{mark} |")
+
+
+if __name__ == "__main__":
+    main()
