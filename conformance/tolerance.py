@@ -179,6 +179,32 @@ def bound(error, terms: int, dtype: torch.dtype):
     return K * unit_roundoff(dtype) * error + (terms + 1) * tiny(dtype)
 
 
+# The sensitivity the kit claims for a backward formula off by a relative error (the README): an element
+# meets it where its bound is at most this fraction of the exact value.
+CLAIM = {torch.float32: 1e-5, torch.float64: 1e-12}
+
+
+def checkable(allowed, exact) -> bool:
+    """Whether a check at this element rejects a wrong sign and a magnitude off by a factor of 2 (its bound
+    below half the exact value).  Elsewhere (the tails of tanh', sigmoid', where torch's own formula loses
+    every digit) the element is *not checkable at this precision*: counted and reported, not passed silently.
+    An exact zero is checked absolutely and counts as checkable."""
+    return exact == 0 or allowed < abs(exact) / 2
+
+
+def meets_claim(allowed, exact, dtype: torch.dtype) -> bool:
+    """Whether a relative error of the claimed sensitivity (``CLAIM``) at this element would be caught."""
+    return exact != 0 and allowed <= CLAIM.get(dtype, 0.0) * abs(exact)
+
+
+def tally(allowed: np.ndarray, exact: np.ndarray, dtype: torch.dtype) -> tuple[int, int, int]:
+    """(elements, not checkable, meeting the claim) of arrays of bounds and exact values (float64)."""
+    allowed, exact = np.asarray(allowed, dtype=np.float64), np.abs(np.asarray(exact, dtype=np.float64))
+    blind = (exact != 0) & (allowed >= exact / 2)
+    claim = (exact != 0) & (allowed <= CLAIM.get(dtype, 0.0) * exact)
+    return int(allowed.size), int(blind.sum()), int(claim.sum())
+
+
 def beyond(err, allowed, exact) -> float:
     """A failing element's error beyond its bound, relative to the exact value: what a deviation's envelope
     (``conformance.model.status``) is measured in.  A wrong sign is 2 (less the bound), a lost term 1; an

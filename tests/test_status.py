@@ -108,3 +108,22 @@ def test_a_widened_check_passes_within_the_factor_and_fails_beyond_it(cpu):
     check(1e-13)  # ~400 plain bounds: within the widening
     with pytest.raises(ConformanceFailure, match="bounds widened 10000 x"):
         check(1e-9)  # beyond it
+
+
+def test_property_keys_name_properties_and_narrow_a_deviation():
+    import re
+    from pathlib import Path
+    cases = Path(__file__).resolve().parents[1] / "cases"
+    properties = {m for f in cases.glob("test_*.py") for m in re.findall(r"^def (test_\w+)", f.read_text(), re.M)}
+    for case in CATALOGUE.values():
+        for key in case.deviations:
+            head = key.partition(":")[0]
+            assert not head.startswith("test_") or head in properties, (case.name, key)
+    narrow = _sin(deviations={"test_hessian": Status("deviation", "only torch.func.hessian, for this test")})
+    assert narrow.status("float32", ("func",), "test_hessian").kind == "deviation"
+    assert narrow.status("float32", ("func",), "test_jacrev") is None
+    accuracy = _sin(deviations={"float64": WHY, "accumulation": Contract("aliasing")})
+    assert accuracy.status("float64", (), "test_device_accumulation_bitwise", exact=False) is None
+    assert accuracy.status("float64", ("accumulation",), "t", exact=False).kind == "contract"
+    with pytest.raises(Exception, match="neither dtypes"):
+        _sin(deviations={"tst_hessian": "a typo"})

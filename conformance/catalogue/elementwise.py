@@ -40,7 +40,7 @@ TRIGAMMA = ("digamma's backward, torch's trigamma, is accurate to only ~5e-10 re
             "torch.polygamma(1, torch.tensor(1.0, dtype=torch.float64)) gives 1.6449340676383375; "
             "exact pi**2/6 = 1.6449340668482264")
 # envelope: up to 4.86e-10 relative over the domain (40,000 points against mpmath; the same in the suite), so 1e-9
-TRIGAMMA_BACKWARD = Deviation(TRIGAMMA, relative=1e-9)
+TRIGAMMA_BACKWARD = Deviation(TRIGAMMA, relative=1e-9, sometimes=True)  # beyond the bound at some draws
 
 ENTRIES = [
     entry("sin", "torch.sin(x)", lambda x: s.sin(x), x=PERIODIC, dtypes=REAL_AND_COMPLEX),
@@ -96,7 +96,7 @@ ENTRIES = [
     entry("positive", "torch.positive(x)", lambda x: x, x=R),
     entry("absolute", "torch.absolute(x)", lambda x: s.abs(x), x=NONZERO),
     entry("sgn", "torch.sgn(x)", lambda x: sign(x), x=NONZERO,
-          deviations={d: Contract(SGN_ZEROTENSOR) for d in ("float32", "float64")}),
+          deviations={"accumulation": Contract(SGN_ZEROTENSOR, strict=True)}),  # every second backward raises
     entry("sign", "torch.sign(x)", lambda x: sign(x), x=NONZERO),
     entry("nan_to_num", "torch.nan_to_num(x)", lambda x: x, x=R),
     # rounding: zero derivative (frac: unit) away from the jumps

@@ -296,7 +296,8 @@ ENTRIES = [
     # -- determinants ---------------------------------------------------------------------------
     entry("det", f"torch.det(a + 4 * {I3})", lambda a: _det(a + _eye(3, c=4)), a=U.of(3, 3),
           deviations=limits.FORWARD_OVER_REVERSE_LINALG,
-          widened={"func": limits.DET_FUNC, "double_backward": limits.unclassified("10", 20)},
+          widened={**limits.widened("func", limits.DET_FUNC, 890, 2000),
+                   **limits.widened("double_backward", limits.UNCLASSIFIED_SECOND_ORDER, 39.9, 100)},
           normwise=True),
     entry("linalg.det", f"torch.linalg.det(a + 3 * {I2})", lambda a: _det_through_value(a + _eye(2, c=3)),
           a=U.of(2, 2, 2), deviations=limits.FORWARD_OVER_REVERSE_LINALG,
@@ -359,8 +360,8 @@ ENTRIES = [
     # -- matrix functions, eigen- and singular values (2x2 closed forms) --------------------------
     entry("linalg.matrix_exp", f"torch.linalg.matrix_exp({SYM})", lambda a: _expm_sym2(_sym3(a)), a=U.of(2, 2),
           # envelopes: measured 1.29e-4 and 4.7e-13 (benchmarks/envelopes.py, 3 seeds x 40 examples), times 4
-          deviations={"float32": Deviation(DEVIATION_MATRIX_EXP, relative=5e-4),
-                      "float64": Deviation(DEVIATION_MATRIX_EXP, relative=2e-12)}, normwise=True),
+          deviations={"float32": Deviation(DEVIATION_MATRIX_EXP, relative=5e-4, sometimes=True),  # at some draws
+                      "float64": Deviation(DEVIATION_MATRIX_EXP, relative=2e-12, sometimes=True)}, normwise=True),
     entry("linalg.eigvalsh", f"torch.linalg.eigvalsh({SYM})", lambda a: _eigvalsh2(_sym3(a)), a=U.of(2, 2),
           normwise=True),
     entry("linalg.eigh", f"torch.linalg.eigh({SYM}).eigenvalues", lambda a: _eigvalsh2(_sym3(a)), a=U.of(2, 2, 2),
@@ -391,7 +392,7 @@ ENTRIES = [
           lambda a: np.stack([np.diagonal(m, -1) for m in a]), a=R.of(2, 3, 3)),
     entry("diagflat", "torch.diagflat(x)", lambda x: _diag(x.reshape(-1)), x=R.of(2, 2)),
     entry("vander", "torch.vander(x, N=3)", lambda x: s.array([[v**2, v, 1] for v in x]), x=R.of(3),
-          deviations=dict.fromkeys(("float32", "float64"), Contract(VANDER))),
+          deviations=limits.in_properties(limits.REVERSE, Contract(VANDER, strict=True))),  # every backward raises
 ]
 
 # redrawn sizes hold here (the input-space properties; tests/test_space.py checks the spec at them)

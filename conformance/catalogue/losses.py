@@ -277,12 +277,12 @@ ENTRIES = [
     # binary classification
     entry("nn.functional.binary_cross_entropy", "F.binary_cross_entropy(x, y)", lambda x, y: s.mean(_bce(x, y)),
           x=PROB.of(2, 3), y=UNIT.of(2, 3),
-          widened=limits.widened("double_backward", limits.unclassified('7e3 (float64)', 1.4e4))),
+          widened=limits.widened("double_backward:float64", limits.UNCLASSIFIED_SECOND_ORDER, 9.47e3, 2e4)),
     entry("nn.functional.binary_cross_entropy_weight",
           f"F.binary_cross_entropy(x, y, weight=torch.tensor({list(BCE_W)}, dtype=x.dtype, device=x.device), "
           "reduction='sum')",
           lambda x, y: s.sum(_constants(BCE_W) * _bce(x, y)), x=PROB.of(2, 3), y=UNIT.of(2, 3),
-          widened=limits.widened("double_backward", limits.unclassified('7e3 (float64)', 1.4e4))),
+          widened=limits.widened("double_backward:float64", limits.UNCLASSIFIED_SECOND_ORDER, 9.47e3, 2e4)),
     entry("nn.functional.binary_cross_entropy_with_logits", "F.binary_cross_entropy_with_logits(x, y)",
           lambda x, y: s.mean(_bce_logits(x, y)), x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3)),
     entry("nn.functional.binary_cross_entropy_with_logits_pos_weight",
@@ -295,7 +295,7 @@ ENTRIES = [
           unsupported=limits.unsupported(forward_of_backward="soft_margin_loss_backward")),
     entry("nn.functional.multilabel_soft_margin_loss", "F.multilabel_soft_margin_loss(x, y)", _multilabel_soft_margin,
           x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3),
-          widened=limits.widened("double_backward", limits.LOGSIGMOID_SECOND_ORDER)),
+          widened=limits.widened("double_backward", limits.LOGSIGMOID_SECOND_ORDER, 2.36, 5)),
     # multi-class classification
     entry("nn.functional.cross_entropy", "F.cross_entropy(x, torch.tensor([2, 0], device=x.device))", _ce([2, 0]),
           x=R.of(2, 3)),

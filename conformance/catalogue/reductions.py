@@ -225,7 +225,7 @@ ENTRIES = [
     entry("sum_dim", "torch.sum(x, dim=1)", lambda x: s.sum(x, axis=1), x=R.of(2, 3)),
     entry("mean", "torch.mean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2), dtypes=REAL_AND_COMPLEX),
     entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5), dtypes=REAL_AND_COMPLEX,
-          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          normwise=True),
     entry("logsumexp", "torch.logsumexp(x, dim=-1)", lambda x: s.logsumexp(x, axis=-1), x=R.of(2, 4)),
     entry("softmax", "torch.softmax(x, dim=-1)", lambda x: s.softmax(x, axis=-1), x=R.of(2, 3)),
     entry("log_softmax", "torch.log_softmax(x, dim=0)", lambda x: s.log_softmax(x, axis=0), x=R.of(3, 2)),
@@ -246,13 +246,14 @@ ENTRIES = [
 
     # products (zeros are drawn often: the spec is a polynomial, exact at zeros)
     entry("prod_dim", "torch.prod(x, dim=1, keepdim=True)", lambda x: s.prod(x, axis=1, keepdims=True),
-          x=NONZERO.of(2, 3), widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          x=NONZERO.of(2, 3), widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.35, 5), normwise=True),
     entry("prod_zeros", "torch.prod(x)", lambda x: s.prod(x), x=SMALL.of(5),
-          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.19, 4), normwise=True,
+          unmodelled=limits.unmodelled("forward_over_reverse", limits.PROD_ZEROS_FORWARD_OVER_REVERSE)),
     entry("prod_dim_zeros", "torch.prod(x, dim=0)", lambda x: s.prod(x, axis=0), x=SMALL.of(3, 2),
-          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 7.56, 20), normwise=True),
     entry("Tensor.prod", "x.prod(-1)", lambda x: s.prod(x, axis=-1), x=NONZERO.of(2, 3),
-          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.35, 5), normwise=True),
 
     # max/min (away from ties of the extreme)
     entry("amax", "torch.amax(x, dim=1)", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [-1])),
@@ -316,16 +317,16 @@ ENTRIES = [
           dtypes=REAL_AND_COMPLEX),
     entry("Tensor.cumsum", "x.cumsum(0)", lambda x: _along(x, 0, _scan(s.add)), x=R.of(6)),
     entry("cumprod", "torch.cumprod(x, dim=0)", lambda x: _along(x, 0, _scan(s.product)), x=NONZERO.of(4, 2),
-          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 4.51, 12), normwise=True),
     entry("cumprod_zeros", "torch.cumprod(x, dim=-1)", lambda x: _along(x, -1, _scan(s.product)), x=SMALL.of(2, 4),
-          widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER)),
+          unmodelled=limits.unmodelled("double_backward", limits.CUMPROD_SECOND_ORDER)),
     entry("cummax", "torch.cummax(x, dim=0).values", lambda x: _along(x, 0, _scan(lambda *xs: _max(xs))),
           x=R.of(4, 2), kinks=Kinks(lambda x: _scan_gaps(x, 0), margin=TIES)),
     entry("cummin", "torch.cummin(x, dim=1).values", lambda x: _along(x, 1, _scan(lambda *xs: _min(xs))),
           x=R.of(2, 4), kinks=Kinks(lambda x: _scan_gaps(x, 1, -1.0), margin=TIES)),
     entry("logcumsumexp", "torch.logcumsumexp(x, dim=0)",
           lambda x: _along(x, 0, _scan(lse_value)), x=R.of(5),
-          widened=limits.widened("forward_ad", limits.LOGCUMSUMEXP_FORWARD)),
+          widened=limits.widened("forward_ad:float64", limits.LOGCUMSUMEXP_FORWARD, 8.23e5, 2e6)),
 
     # softmax spellings
     entry("softmax_dim1", "torch.softmax(x, dim=1)", lambda x: s.softmax(x, axis=1), x=R.of(2, 3, 2)),

@@ -19,6 +19,7 @@ from conformance.faults import (
            engine,  # noqa: F401
            envelopes,  # noqa: F401 - faults hidden behind a known deviation
            space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)
+           tails,  # noqa: F401 - tanh and sigmoid wrong only in the tails
 )
 from conformance.faults.functions import scaled_backward, wrong_backward
 from conformance.faults.model import FAULTS, Activation, Fault, Target, UnknownFault, activate, get, injected, select

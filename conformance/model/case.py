@@ -87,9 +87,10 @@ class Case:
       inverses, solves), so the rounding of every element of a higher-order or forward-mode result
       follows the magnitudes of its whole matrix: each element is allowed the largest bound of its
       matrix (the last two dimensions; see the tolerance policy).
-    deviations: dtype name, feature name or "feature:dtype" -> reason and repro of a known torch
-      deviation; a failure of a property of that (entry, dtype), or requiring that feature (in that
-      dtype), is then an expected failure where the deviation covers it.  ``Deviation(reason,
+    deviations: dtype name, feature name, property name (its test function, ``test_hessian``), or
+      "feature:dtype" / "property:dtype" -> reason and repro of a known torch deviation; a failure of a
+      property of that (entry, dtype), requiring that feature, or that property (in that dtype), is then an
+      expected failure where the deviation covers it.  ``Deviation(reason,
       relative=r)`` covers numeric failures (a value off its bound) whose worst element's error beyond
       the bound is within r of the exact value, measured (``benchmarks/envelopes.py``): a wrong sign or
       a larger error still fails; a dtype key alone needs one.  A plain string (feature keys only)
@@ -145,11 +146,11 @@ class Case:
         unknown = set(self.dtypes) - set(DTYPES)
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r} names unknown dtypes {sorted(unknown)}")
-        unknown = [k for k in self.deviations if k not in DTYPES and k not in FEATURES and not (
-            k.count(":") == 1 and k.split(":")[0] in FEATURES and k.split(":")[1] in DTYPES)]
+        unknown = [k for k in self.deviations if not _deviation_key(k)]
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r}: deviations keys {sorted(unknown)} are neither dtypes "
-                                 f"({', '.join(DTYPES)}), features ({', '.join(sorted(FEATURES))}) nor feature:dtype")
+                                 f"({', '.join(DTYPES)}), features ({', '.join(sorted(FEATURES))}), properties "
+                                 "(test_NAME), nor feature:dtype or property:dtype")
         object.__setattr__(self, "deviations", {k: deviation(v).fixed_in(self.fixed_in)
                                                 for k, v in self.deviations.items()})
         if self.fixed_in and not self.deviations:
@@ -220,26 +221,30 @@ class Case:
                 return f"{self.name}: no error model for {feature} in this kit yet: {self.unmodelled[feature]}"
         return None
 
-    def deviation(self, dtype: str, numeric: bool, features=(), relative: float | None = None) -> str | None:
-        """The documented deviation covering a failure of this (entry, dtype) under a property requiring
-        ``features`` (numeric: its worst relative error beyond the bound ``relative``), if any."""
-        for key in self.deviation_keys(dtype, features):
+    def deviation(self, dtype: str, numeric: bool, features=(), relative: float | None = None,
+                  prop: str | None = None) -> str | None:
+        """The documented deviation covering a failure of this (entry, dtype) under a property (``prop``, its
+        test function's name) requiring ``features`` (numeric: its worst relative error beyond the bound
+        ``relative``), if any."""
+        for key in self.deviation_keys(dtype, features, prop):
             if self.deviations[key].covers(numeric, relative):
                 return self.deviations[key].reason
         return None
 
-    def deviation_keys(self, dtype: str, features=()) -> list[str]:
-        """The deviations keys that apply to (dtype, features) on the installed torch."""
-        return [k for k in self._keys(dtype, features) if k in self.deviations and self.deviations[k].holds()]
+    def deviation_keys(self, dtype: str, features=(), prop: str | None = None) -> list[str]:
+        """The deviations keys that apply to (dtype, features, property) on the installed torch."""
+        return [k for k in self._keys(dtype, features, prop) if k in self.deviations and self.deviations[k].holds()]
 
     @property
     def live_deviations(self) -> dict:
         """The deviations that hold for the installed torch (none from ``fixed_in`` on)."""
         return {k: v for k, v in self.deviations.items() if v.holds()}
 
-    def status(self, dtype: str | None, features=()) -> Status | None:
-        """The one Status of this entry in ``dtype`` under a property requiring ``features`` (None: a plain
-        pass); a property without a dtype (``dtype=None``) has only what the entry lacks."""
+    def status(self, dtype: str | None, features=(), prop: str | None = None, exact: bool = True) -> Status | None:
+        """The one Status of this entry in ``dtype`` under a property (``prop``: its test function's name)
+        requiring ``features`` (None: a plain pass); a property without a dtype (``dtype=None``) has only
+        what the entry lacks.  ``exact=False``: the property compares torch with itself, not with the exact
+        value, so deviations of accuracy (those with an envelope) do not apply."""
         absent = self.missing()
         if absent:
             return Status("removed" if self.removed_in and absent.endswith(f"(removed in torch {self.removed_in})")
@@ -253,7 +258,8 @@ class Case:
             return Status("dtype", f"{self.name} does not support {dtype}")
         widened = [self.widened[k] for k in self._keys(dtype, features) if k in self.widened]
         widening = max(widened, key=lambda w: w.widen, default=None)
-        keys = self.deviation_keys(dtype, features)
+        keys = [k for k in self.deviation_keys(dtype, features, prop) if exact or self.deviations[k].envelope is None
+                or self.deviations[k].kind == "contract"]
         if not keys:
             return widening
         known = [self.deviations[k] for k in keys]
@@ -265,9 +271,10 @@ class Case:
         return max((self.widened[k].widen for k in self._keys(dtype, features) if k in self.widened), default=1.0)
 
     @staticmethod
-    def _keys(dtype: str, features) -> list[str]:
+    def _keys(dtype: str, features, prop: str | None = None) -> list[str]:
         features = [*features, *(f for g in features for f in IMPLIES.get(g, ()) if f not in features)]
-        return [dtype, *features, *(f"{f}:{dtype}" for f in features)]
+        props = [prop, f"{prop}:{dtype}"] if prop else []
+        return [dtype, *features, *(f"{f}:{dtype}" for f in features), *props]
 
     @property
     def arg_names(self) -> tuple[str, ...]:
@@ -282,6 +289,15 @@ class Case:
     def fn(self) -> Callable:
         namespace = {"torch": torch, "F": torch.nn.functional, **self.helpers}
         return eval(f"lambda {', '.join(self.arg_names)}: {self.call}", namespace)  # noqa: S307
+
+
+def _deviation_key(key: str) -> bool:
+    """A deviations key: a dtype, a feature or a property (a test function, ``test_hessian``), alone or
+    with ``:dtype``."""
+    head, _, dtype = key.partition(":")
+    if dtype and dtype not in DTYPES:
+        return False
+    return (not dtype and head in DTYPES) or head in FEATURES or re.fullmatch(r"test_\w+", head) is not None
 
 
 def missing(call: str, removed_in: str | None = None) -> str | None:

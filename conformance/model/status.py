@@ -47,6 +47,8 @@ class Status:
     strict: bool = False      # the deviation must reproduce: a pass fails (torch's own value is pinned)
     envelope: float | None = None  # numeric: the largest relative error beyond the bound it covers (measured)
     widen: float = 1.0        # the factor on the item's bounds (a measured widening of the kit's error model)
+    sometimes: bool = False   # shows at some draws only (a special value, an accuracy loss at some inputs):
+                              # an xpass is the draw missing it, explained in the summary
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -119,16 +121,29 @@ def deviation(reason) -> Status:
     return reason if isinstance(reason, Status) else Status("deviation", str(reason))
 
 
-def Deviation(reason: str, relative: float) -> Status:  # noqa: N802 - reads as the declaration it is
+def Deviation(reason: str, relative: float, sometimes: bool = False, strict: bool = False) -> Status:  # noqa: N802
     """A documented torch deviation of a value: it covers numeric failures whose worst element is within
-    ``relative`` (the measured relative error, beyond the bound) of the exact value, and nothing else."""
-    return Status("deviation", reason, envelope=relative)
+    ``relative`` (the measured relative error, beyond the bound) of the exact value, and nothing else.
+    ``sometimes``: it shows only at some draws; ``strict``: at every draw (a pass means torch changed)."""
+    return Status("deviation", reason, envelope=relative, sometimes=sometimes, strict=strict)
 
 
-def Contract(reason: str, relative: float | None = None) -> Status:  # noqa: N802 - reads as the declaration
+def Sometimes(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A feature- or property-keyed deviation (any numeric failure there) that shows only at some draws."""
+    return Status("deviation", reason, sometimes=True)
+
+
+def Always(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A feature- or property-keyed deviation that shows at every draw: strict, a pass fails (torch changed)."""
+    return Status("deviation", reason, strict=True)
+
+
+def Contract(reason: str, relative: float | None = None, strict: bool = False,
+             sometimes: bool = False) -> Status:  # noqa: N802 - reads as the declaration
     """A documented torch deviation that breaks autograd's contract (an exception, a broken layout), not
-    only a value; with ``relative``, also the numeric failures within that envelope."""
-    return Status("contract", reason, envelope=relative)
+    only a value; with ``relative``, also the numeric failures within that envelope.  ``strict``: it breaks
+    at every draw; ``sometimes``: at some draws only."""
+    return Status("contract", reason, envelope=relative, strict=strict, sometimes=sometimes)
 
 
 def Widening(reason: str, factor: float) -> Status:  # noqa: N802 - reads as the declaration it is

@@ -76,10 +76,10 @@ def _marker(definition) -> dict:
     mark = definition.get_closest_marker("conformance")
     if mark is None:
         return {}
-    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares"}
+    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares", "exact"}
     if mark.args or unknown:
         raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, complex=, "
-                                f"family= and declares= keywords (got {mark.args!r} {sorted(unknown)})")
+                                f"family=, declares= and exact= keywords (got {mark.args!r} {sorted(unknown)})")
     return mark.kwargs
 
 
@@ -138,6 +138,8 @@ def modify_items(config, items):
             mark = found.mark(skip_listed)
             if mark is not None:  # a widening alone runs unmarked
                 item.add_marker(mark)
+            if found.sometimes:  # an xpass of it is the draw missing the deviation, explained in the summary
+                item.user_properties.append(("conformance_sometimes", True))
     deviations.warn_stale(config, items)
     _quick(config, items)
 
@@ -183,7 +185,10 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
     subject = subject if isinstance(subject, Case) else params.get("row")
     if subject is not None and hasattr(subject, "status"):  # an entry or a conventions row
         mark = item.get_closest_marker("conformance")
-        declared = subject.status(name, mark.kwargs.get("requires", ()) if mark else ())
+        requires = mark.kwargs.get("requires", ()) if mark else ()
+        prop = getattr(item, "originalname", None)
+        declared = (subject.status(name, requires, prop, mark.kwargs.get("exact", True) if mark else True)
+                    if isinstance(subject, Case) else subject.status(name, requires))
     return first(lacking, declared, listed)
 
 
@@ -209,6 +214,8 @@ def recording(item):
             item.user_properties.append(("conformance_worst", result))
         if record.examples():
             item.user_properties.append(("conformance_examples", record.examples()))
+        if record.element_counts()[0]:
+            item.user_properties.append(("conformance_elements", record.element_counts()))
 
 
 def report(report, call) -> None:

@@ -10,11 +10,16 @@ A report is one JSON object::
      "counts": {"passed": 19045, "failed": 0, ...},
      "items": [{"id": "cases/test_vjp.py::test_vjp[sin-float32]", "case": "sin", "property": "vjp",
                 "dtype": "float32", "device": "cpu", "outcome": "passed", "worst": 0.21,
-                "worst_at": "sin-float32", "examples": 8, "seconds": 0.02, "message": null,
-                "repro": null}, ...]}
+                "worst_at": "sin-float32", "examples": 8,
+                "elements": {"checked": 24, "not_checkable": 0, "meets_claim": 24}, "seconds": 0.02,
+                "message": null, "repro": null}, ...]}
 
 ``outcome`` is one of OUTCOMES; ``worst`` is the largest observed error as a fraction of its bound
-(null where the test compares nothing numerically); ``message`` is the first line of a failure, or the
+(null where the test compares nothing numerically); ``elements`` counts the gradient elements its
+checks compared, those *not checkable at this precision* (the bound reaches half the exact value, so a
+wrong sign or a factor 2 would pass: ``conformance.tolerance.checkable``) and those where a relative error
+of the claimed sensitivity (1e-5 float32, 1e-12 float64) would be caught (null where nothing was compared;
+absent from reports of earlier kit versions); ``message`` is the first line of a failure, or the
 reason of a skip or expected failure; ``repro`` the copy-pasteable snippet of a failure.
 """
 from __future__ import annotations

@@ -38,7 +38,8 @@ class ReportWriter:
                 "id": report.nodeid, "case": props.get("conformance_case"),
                 "property": props.get("conformance_property"),
                 "dtype": props.get("conformance_dtype"), "device": str(self.config._conformance_device),
-                "outcome": "passed", "worst": None, "worst_at": None, "examples": None, "seconds": 0.0,
+                "outcome": "passed", "worst": None, "worst_at": None, "examples": None, "elements": None,
+                "seconds": 0.0,
                 "message": None, "repro": None}
         return self.items[report.nodeid]
 
@@ -50,9 +51,14 @@ class ReportWriter:
             item["worst"], item["worst_at"] = float(props["conformance_worst"][0]), props["conformance_worst"][1]
         if "conformance_examples" in props:
             item["examples"] = int(props["conformance_examples"])
+        if "conformance_elements" in props:
+            checked, blind, claim = props["conformance_elements"]
+            item["elements"] = {"checked": int(checked), "not_checkable": int(blind), "meets_claim": int(claim)}
         if hasattr(report, "wasxfail"):
             item["outcome"] = "xpassed" if report.passed else ("xfailed" if report.skipped else "failed")
             item["message"] = _first_line(report.wasxfail)
+            if props.get("conformance_sometimes"):
+                item["sometimes"] = True  # a deviation that shows at some draws only (an xpass is explained)
         elif report.skipped and report.when == "setup":
             item["outcome"] = "skipped"
             item["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)

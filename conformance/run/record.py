@@ -9,6 +9,7 @@ _current: list | None = None
 _features: tuple = ()
 _status = None  # the running item's Status (conformance.model.status), decided at collection
 _examples: dict[int, object] = {}  # the examples (Hypothesis data objects) the item ran, by identity
+_elements = [0, 0, 0]  # elements checked, of them not checkable at this precision, meeting the claimed sensitivity
 
 
 def start(features: tuple = (), status=None) -> None:
@@ -17,6 +18,7 @@ def start(features: tuple = (), status=None) -> None:
     global _current, _features, _status
     _current, _features, _status = [0.0, ""], tuple(features), status
     _examples.clear()
+    _elements[:] = [0, 0, 0]
 
 
 def status():
@@ -44,6 +46,20 @@ def example(data) -> None:
     """Note a trial of the running item: one per Hypothesis example (``data``), or a fixed point (None)."""
     if _current is not None:
         _examples.setdefault(id(data), data)
+
+
+def elements(checked: int, blind: int, claim: int) -> None:
+    """Note checked elements: how many, how many not checkable at this precision (a wrong sign or a factor 2
+    would pass: ``tolerance.checkable``), how many meeting the claimed sensitivity (``tolerance.CLAIM``)."""
+    if _current is not None:
+        _elements[0] += checked
+        _elements[1] += blind
+        _elements[2] += claim
+
+
+def element_counts() -> tuple[int, int, int]:
+    """(checked, not checkable, meeting the claim) of the running (or last stopped) item."""
+    return tuple(_elements)
 
 
 def examples() -> int:

@@ -267,6 +267,7 @@ class Trial(Script):
         part_dtype = component(self.dtype)
         worst, worst_at, over, total, relative = 0.0, None, 0, 0, 0.0
         widen = record.widening()  # a measured widening of this (entry, mode), else 1
+        blind = claim = 0
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
@@ -282,12 +283,15 @@ class Trial(Script):
                     err = mpmath.fabs(mpmath.mpf(g) - ex) if np.isfinite(g) else mpmath.inf
                     ratio = float(err / bound)
                     total += 1
+                    blind += not tolerance.checkable(bound, ex)
+                    claim += tolerance.meets_claim(bound, ex, part_dtype)
                     if ratio > 1:
                         over += 1
                         relative = max(relative, tolerance.beyond(err, bound, ex))
                     if ratio >= worst:
                         worst, worst_at = ratio, (src, name, idx + part, g, ex, err, bound)
         record.observe(worst, f"{self.case.name}-{dtype_name(self.dtype)}")
+        record.elements(total, blind, claim)
         if worst > 1:
             src, name, idx, g, ex, err, bound = worst_at
             where = f"{name}[{', '.join(map(str, idx))}]" if idx else name

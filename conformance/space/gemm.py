@@ -123,6 +123,7 @@ class GemmTrial(ArrayScript):
                 diff = np.abs((got - exact[..., 0]) - exact[..., 1])
                 ratio = np.where(np.isfinite(got), diff / bound, np.inf)
             ratio = np.where(np.isnan(ratio), np.inf, ratio)
+            record.elements(*tolerance.tally(bound, exact[..., 0] + exact[..., 1], self.dtype))
             if ratio.size and ratio.max() > 1:
                 at = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
                 idx = tuple(int(p[i]) for p, i in zip(picks, at))

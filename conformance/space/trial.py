@@ -184,6 +184,10 @@ class SizedTrial(ArrayScript):
             ratio[np.isnan(g)] = 0.0  # outside the sample (see ``sample``): not checked
             if self.exclude.size:
                 ratio.reshape(-1)[self.exclude] = 0.0
+            checked = ~np.isnan(g)
+            if self.exclude.size:
+                checked.reshape(-1)[self.exclude] = False
+            record.elements(*tolerance.tally(bound[checked], g[checked], self.dtype))
             over = np.flatnonzero(ratio.reshape(-1) > 1)
             if over.size:
                 confirmed = self._confirm(name, got, over, ratio, terms, axes)
