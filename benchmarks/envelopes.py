@@ -12,15 +12,13 @@ it (no shrinking of a known deviation), so several seeds are drawn.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+try:  # as the plugin (-p benchmarks.NAME), or as a script from the repository root
+    from benchmarks import seeded
+except ImportError:
+    import seeded
+
 _SEEN: list = []
 
 
@@ -41,49 +39,13 @@ def pytest_configure(config):
 
 
 def pytest_unconfigure(config):
-    out = os.environ.get("ENVELOPES_OUT")
-    if out:
-        with open(f"{out}.{os.getpid()}.json", "w") as fh:
-            json.dump(_SEEN, fh)
+    seeded.write(_SEEN)
 
 
 # -- the driver ------------------------------------------------------------------------------------
-def ids(only=()) -> list[str]:
-    """The collected test ids of every entry with an enveloped deviation (or of the entries ``only``)."""
-    sys.path.insert(0, str(ROOT))
-    from conformance.catalogue import CATALOGUE
-    names = set(only) or {n for n, c in CATALOGUE.items() if any(v.envelope is not None for v in c.deviations.values())}
-    command = [sys.executable, "-m", "pytest", "cases", "--collect-only", "-q", "-p", "no:cacheprovider"]
-    listing = subprocess.run(command, cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
-    chosen = []
-    for line in listing:
-        if "[" not in line or not line.endswith("]"):
-            continue
-        params = line[line.index("[") + 1:-1]
-        if any(params == n or params.startswith(n + "-") or f"-{n}-" in params or params.endswith("-" + n)
-               for n in names):
-            chosen.append(line)
-    return chosen
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--examples", type=int, default=30)
-    parser.add_argument("-n", "--workers", default="2")
-    parser.add_argument("--entries", nargs="*", default=(), help="only these entries")
-    args = parser.parse_args()
-    items = ids(args.entries)
-    seen = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed in range(1, args.seeds + 1):
-            env = {**os.environ, "ENVELOPES_OUT": f"{tmp}/seed{seed}", "PYTHONPATH": str(ROOT)}
-            subprocess.run([sys.executable, "-m", "pytest", *items, "-q", "-p", "no:cacheprovider", "-p",
-                            "benchmarks.envelopes", "--hypothesis-profile", "nightly", "--conformance-examples",
-                            str(args.examples), f"--hypothesis-seed={seed}", "-n", args.workers],
-                           cwd=ROOT, env=env, capture_output=True)
-            for f in Path(tmp).glob(f"seed{seed}.*.json"):
-                seen += json.loads(f.read_text())
+    args, items, seen = seeded.measure(__doc__, 30, "benchmarks.envelopes",
+                                       lambda c: any(v.envelope is not None for v in c.deviations.values()))
     table: dict = {}
     for s in seen:
         dtype = next((d for d in ("float32", "float64") if f"-{d}" in s["item"] or f"[{d}" in s["item"]), "?")

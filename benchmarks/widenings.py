@@ -3,23 +3,22 @@ each widened (entry, mode), over random draws, next to the declared factor.
 
 Run by hand from the repository root:
     python benchmarks/widenings.py --seeds 3 --examples 40 [-n 2] [--entries NAME ...]
-The items a widening covers run under the nightly profile; in them the bound is taken as unlimited (every example runs) and each check's worst error is recorded as a
-multiple of the plain, unwidened bound.  The table gives, per (entry, property, dtype), the largest
-multiple seen and the declared factor: a factor below the measurement is marked.
+The items a widening covers run under the nightly profile; in them the bound is taken as unlimited (every
+example runs) and each check's worst error is recorded as a multiple of the plain, unwidened bound.  The
+table gives, per (entry, property, dtype), the largest multiple seen and the declared factor: a factor
+below the measurement is marked.
 """
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+try:  # as the plugin (-p benchmarks.NAME), or as a script from the repository root
+    from benchmarks import seeded
+except ImportError:
+    import seeded
+
 OPEN = 1e200  # the factor the measured items run under: no example fails, the ratio is scaled back
 _SEEN: list = []
 
@@ -53,42 +52,12 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_unconfigure(config):
-    out = os.environ.get("WIDENINGS_OUT")
-    if out:
-        with open(f"{out}.{os.getpid()}.json", "w") as fh:
-            json.dump(_SEEN, fh)
+    seeded.write(_SEEN)
 
 
 # -- the driver ------------------------------------------------------------------------------------
-def ids(only=()) -> list[str]:
-    """The collected test ids of every entry with a widening (or of the entries ``only``)."""
-    sys.path.insert(0, str(ROOT))
-    from conformance.catalogue import CATALOGUE
-    names = set(only) or {n for n, c in CATALOGUE.items() if c.widened}
-    command = [sys.executable, "-m", "pytest", "cases", "--collect-only", "-q", "-p", "no:cacheprovider"]
-    listing = subprocess.run(command, cwd=ROOT, capture_output=True, text=True).stdout.splitlines()
-    return [line for line in listing if "[" in line and line.endswith("]")
-            and any(f"[{n}-" in line or f"-{n}-" in line or line.endswith(f"[{n}]") for n in names)]
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--examples", type=int, default=40)
-    parser.add_argument("-n", "--workers", default="2")
-    parser.add_argument("--entries", nargs="*", default=(), help="only these entries")
-    args = parser.parse_args()
-    items = ids(args.entries)
-    seen = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed in range(1, args.seeds + 1):
-            env = {**os.environ, "WIDENINGS_OUT": f"{tmp}/seed{seed}", "PYTHONPATH": str(ROOT)}
-            subprocess.run([sys.executable, "-m", "pytest", *items, "-q", "-p", "no:cacheprovider", "-p",
-                            "benchmarks.widenings", "--hypothesis-profile", "nightly", "--conformance-examples",
-                            str(args.examples), f"--hypothesis-seed={seed}", "-n", args.workers],
-                           cwd=ROOT, env=env, capture_output=True)
-            for f in Path(tmp).glob(f"seed{seed}.*.json"):
-                seen += json.loads(f.read_text())
+    args, items, seen = seeded.measure(__doc__, 40, "benchmarks.widenings", lambda c: bool(c.widened))
     table: dict = {}
     for s in seen:
         row = table.setdefault(s["item"].split("::")[-1], {"declared": s["declared"], "measured": 0.0})

@@ -33,7 +33,8 @@ def test_cross_device_vjp(case, dtype, device, data):
     cpu.check(cpu.expected(vc), what=f"vᵀJ on cpu at the point and weights {device} was given")
 
 
-@pytest.mark.conformance(requires=("accumulation",), exact=False)  # torch against itself: accuracy deviations do not apply
+# torch against itself, not the exact value: accuracy deviations do not apply
+@pytest.mark.conformance(requires=("accumulation",), exact=False)
 @drawn(0.25)
 def test_device_accumulation_bitwise(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "accumulation_bitwise")

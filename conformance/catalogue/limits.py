@@ -3,7 +3,7 @@ forward-mode properties, and where the kit has no error model yet (``unmodelled`
 import math
 
 from conformance.model.case import Contract, Deviation, Widening
-from conformance.model.status import Always, Sometimes
+from conformance.model.status import Always
 
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
 NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"
@@ -13,7 +13,8 @@ NO_FORWARD_OF_BACKWARD = "torch has no forward-AD formula for its backward, {}"
 # The properties that run a backward of a catalogue entry (test functions in cases/): a deviation of the
 # backward itself applies to these and not to the forward-mode ones (test_jvp, test_func_jvp, test_jacfwd).
 FIRST_ORDER_REVERSE = ("test_vjp", "test_accumulation", "test_zeroing", "test_device_accumulation_bitwise",
-                       "test_cross_device_vjp", "test_functional_grad", "test_func_grad", "test_func_vjp", "test_jacrev",
+                       "test_cross_device_vjp", "test_functional_grad", "test_func_grad", "test_func_vjp",
+                       "test_jacrev",
                        "test_vmap_vjp", "test_is_grads_batched", "test_resized_vjp", "test_large_vjp",
                        "test_compile_vjp", "test_compile_accumulation", "test_complex_vjp", "test_complex_accumulation")
 REVERSE = FIRST_ORDER_REVERSE + ("test_hvp", "test_hvp_backward", "test_third_order", "test_hessian",
@@ -113,8 +114,9 @@ UNCLASSIFIED_SECOND_ORDER = ("double backward, forward-over-reverse and torch.fu
                              "formula order, not its value, is what the bound does not model yet; not classified")
 DET_FUNC = ("torch.func differentiates det through a batched LU solve whose rounding the cofactor expression's bound "
             "does not model (eager backward: within it)")
-LOGCUMSUMEXP_FORWARD = ("torch's forward-mode formula for logcumsumexp in float64 (float32: within the plain bound); "
-                        "its forward-over-reverse and double-backward values differ by 3.8e-11 relative; not classified")
+LOGCUMSUMEXP_FORWARD = ("torch's forward-mode formula for logcumsumexp in float64 (float32: within the plain "
+                        "bound); its forward-over-reverse and double-backward values differ by 3.8e-11 relative; "
+                        "not classified")
 
 # Where the exact value is 0 (a structural zero sympy cancels) and torch leaves rounding noise, no factor
 # on a bound of 0 helps: these (entry, mode) stay ``unmodelled`` (skipped), with the measurement.

@@ -246,7 +246,8 @@ ENTRIES = [
 
     # products (zeros are drawn often: the spec is a polynomial, exact at zeros)
     entry("prod_dim", "torch.prod(x, dim=1, keepdim=True)", lambda x: s.prod(x, axis=1, keepdims=True),
-          x=NONZERO.of(2, 3), widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.35, 5), normwise=True),
+          x=NONZERO.of(2, 3), widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.35, 5),
+          normwise=True),
     entry("prod_zeros", "torch.prod(x)", lambda x: s.prod(x), x=SMALL.of(5),
           widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.19, 4), normwise=True,
           unmodelled=limits.unmodelled("forward_over_reverse", limits.PROD_ZEROS_FORWARD_OVER_REVERSE)),

@@ -9,9 +9,9 @@ import sympy as sp
 from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import Contract, Deviation, entry
-from conformance.model.status import Sometimes
 from conformance.model.domain import Kinks, Real
 from conformance.model.family import declare
+from conformance.model.status import Sometimes
 
 R = Real(-4.0, 4.0)
 
@@ -324,7 +324,8 @@ ENTRIES = [
     entry("scatter", f"torch.scatter(x, 1, {_i(SC)}, src)", lambda x, src: _scatter(x, 1, SC, src),
           x=R.of(2, 3), src=R.of(2, 2)),
     entry("scatter_src_wider", f"torch.scatter(x, 1, {_i(SC)}, src)", lambda x, src: _scatter(x, 1, SC, src),
-          x=R.of(2, 3), src=R.of(2, 3), deviations=limits.in_properties(limits.REVERSE, Contract(SRC_WIDER_CRASH, strict=True))),
+          x=R.of(2, 3), src=R.of(2, 3),
+          deviations=limits.in_properties(limits.REVERSE, Contract(SRC_WIDER_CRASH, strict=True))),
     entry("Tensor.scatter_", f"x.clone().scatter_(0, {_i([[1, 0, 2]])}, src)",
           lambda x, src: _scatter(x, 0, [[1, 0, 2]], src), x=R.of(3, 3), src=R.of(1, 3)),
     entry("scatter_value", f"torch.scatter(x, 1, {_i(SC)}, -1.5)",
@@ -343,7 +344,8 @@ ENTRIES = [
           lambda x, src: _scatter(x, 1, [[2], [0]], np.broadcast_to(src, (2, 3)), "amax"),
           x=R.of(2, 3), src=R.of(2, 1),
           kinks=Kinks(lambda x, src: np.array([x[0, 2] - src[0, 0], x[1, 0] - src[1, 0]]), margin=0.05),
-          deviations=limits.in_properties(SCATTER_AMAX_PROPERTIES, Deviation(SRC_WIDER_WRONG, relative=2.0))),  # 3, not 1
+          deviations=limits.in_properties(SCATTER_AMAX_PROPERTIES,
+                                          Deviation(SRC_WIDER_WRONG, relative=2.0))),  # 3, not 1
     entry("scatter_reduce_amin", f"torch.scatter_reduce(x, 0, {_i(SR)}, src, reduce='amin')",
           lambda x, src: _scatter(x, 0, SR, src, "amin"), x=R.of(4), src=R.of(6),
           kinks=Kinks(_scatter_gaps(0, SR), margin=0.05)),

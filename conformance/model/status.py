@@ -23,8 +23,9 @@ Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=`
 become Status values; ``decide`` picks the one that applies to an item, at collection, and the
 plugin applies its mark and hands it to the running trial (``conformance.run.record``), which raises
 ``KnownDeviation`` only for a failure the Status covers, and multiplies its bounds by the Status's
-``widen`` (1 unless a widening applies; a deviation of a widened mode carries the widening too).  ``until`` names the first torch release
-without the deviation: from it on the Status no longer holds and the check is strict.
+``widen`` (1 unless a widening applies; a deviation of a widened mode carries the widening too).
+``until`` names the first torch release without the deviation: from it on the Status no longer holds and
+the check is strict.
 """
 from __future__ import annotations
 
@@ -138,8 +139,8 @@ def Always(reason: str) -> Status:  # noqa: N802 - reads as the declaration it i
     return Status("deviation", reason, strict=True)
 
 
-def Contract(reason: str, relative: float | None = None, strict: bool = False,
-             sometimes: bool = False) -> Status:  # noqa: N802 - reads as the declaration
+def Contract(reason: str, relative: float | None = None, strict: bool = False,  # noqa: N802 - a declaration
+             sometimes: bool = False) -> Status:
     """A documented torch deviation that breaks autograd's contract (an exception, a broken layout), not
     only a value; with ``relative``, also the numeric failures within that envelope.  ``strict``: it breaks
     at every draw; ``sometimes``: at some draws only."""

@@ -4,9 +4,9 @@ exact rule (``contraction``).
 Each letter of the signature takes a size from ``SIZES`` (block and vector edges: 2^k − 1, 2^k, 2^k + 1
 up to 513), the product of all letters (the multiply-adds of the forward) within the profile's
 ``BUDGET`` and every tensor within ``TENSOR`` elements (a batched operand such as ``bjk`` would
-otherwise hold the whole product); half the draws put every letter at the largest common size the budget allows (512 each
-for a three-letter GEMM in ``ci``), so one example meets it.  Inputs are contiguous or transposed
-leaves (stepped for vectors), values uniform in the entry's domain, weights uniform in [−1, 1], both
+otherwise hold the whole product); half the draws put every letter at the largest common size the
+budget allows (512 each for a three-letter GEMM in ``ci``), so one example meets it.  Inputs are contiguous
+or transposed leaves (stepped for vectors), values uniform in the entry's domain, weights uniform in [−1, 1], both
 exactly representable in the dtype; the second input may be constant.
 """
 from __future__ import annotations
