@@ -88,7 +88,7 @@ def operand_shape(shape: tuple[int, ...], how: str, rng: np.random.Generator) ->
         ones = rng.random(len(shape)) < 0.5
         ones[rng.integers(len(shape))] = True
         return tuple(1 if o else n for o, n in zip(ones, shape))
-    if how == "scalar":
+    if how in ("scalar", "number"):  # a 0-d tensor, or a Python number
         return ()
     return shape
 
