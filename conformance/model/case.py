@@ -266,10 +266,6 @@ class Case:
         kind = "contract" if any(k.kind == "contract" for k in known) else "deviation"
         return replace(known[0], kind=kind, widen=widening.widen if widening else 1.0)
 
-    def widening(self, dtype: str, features=()) -> float:
-        """The factor on this (entry, dtype)'s bounds under a property requiring ``features`` (1: none)."""
-        return max((self.widened[k].widen for k in self._keys(dtype, features) if k in self.widened), default=1.0)
-
     @staticmethod
     def _keys(dtype: str, features, prop: str | None = None) -> list[str]:
         features = [*features, *(f for g in features for f in IMPLIES.get(g, ()) if f not in features)]
@@ -334,5 +330,4 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
                                  f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
                 deviations or {}, unsupported or {}, unmodelled or {}, widened or {}, normwise, removed_in, fixed_in,
-                family,
-                contraction, sequential)
+                family, contraction, sequential)
