@@ -71,6 +71,19 @@ register(Fault("prod.second-order-scale", "kernel", "behind a widening", "prod's
                "widening)", Target(("cases/test_higher_order.py",), ("prod",)),
                install=lambda: lib.replace({"prod": _prod_second_order_scaled}, "prod.second-order-scale"),
                touches=lib.touched({"prod": _prod_second_order_scaled})))
+def _func_vjp_scaled(original):
+    """torch.func.vjp whose pullback returns its cotangents ×1.001 (eager autograd untouched)."""
+    def vjp(func, *primals, **kwargs):
+        out, pullback = original(func, *primals, **kwargs)
+        return out, lambda *v, **kw: tuple(g * 1.001 for g in pullback(*v, **kw))
+    return vjp
+
+
+register(Fault("func-vjp.scale-1e-3", "engine", "behind a deviation", "torch.func.vjp's cotangents ×1.001 (eager "
+               "autograd exact); layer_norm's torch.func deviation, once keyed to every torch.func property, is "
+               "keyed to torch.func.hessian only", Target(("cases/test_func.py",), ("nn.functional.layer_norm",),
+                                                         "test_func_vjp"),
+               install=installer([(torch.func, "vjp", _func_vjp_scaled)]), touches=("torch.func.vjp",)))
 register(Fault("stack.sign", "engine", "behind a deviation", "torch.stack's gradient negated (its deviation is "
                "about .grad aliasing under accumulation, not the value of one backward)",
                Target((VJP,), ("stack",)), install=installer([(torch, "stack", _stack_negated)]),
