@@ -9,14 +9,20 @@ weight), and every input's ``.grad`` is compared with the rule's gradient:
   value that is not (2/3) may differ by its rounding, one unit of roundoff u.  A row whose call holds a
   non-dyadic constant (selu's scale, leaky_relu's 0.01) or computes through a factorization (an SVD)
   declares ``roundoff``: that many units u of the largest entry of the input's gradient.
-- rule 5 (undefined): the value is arbitrary, so it is not compared; the check is that backward runs
-  and leaves a gradient of the input's shape, dtype and device.  (The notes also allow an error there;
-  torch 2.13 raises for none of these rows, and a raising backward is reported so that a change shows.)
+- rule 5 (undefined): the value is arbitrary, so it is not compared.  The check is that backward runs
+  and leaves a gradient of the input's shape, dtype and device; that it follows the notes' finiteness
+  rule ("most functions will use NaN as the gradient"): every element NaN, unless the row documents why
+  torch gives a finite value there (``finite``, as for ``log(-1)``), and then every element finite; and
+  that it is deterministic: a second forward and backward gives the same bits (NaN, sign of zero
+  included).  (The notes also allow an error there; torch 2.13 raises for none of these rows, and a
+  raising backward is reported so that a change shows.)
 
 A missing ``.grad`` is a failure.  Each row's Status (``Row.status``, applied by the plugin like every
-other): rows with a documented torch deviation are non-strict xfails; a row that also records torch's
-own departing value (``torch_gives``) is a strict xfail covering that value only.  A row whose
-deviation a torch release fixed (``until``) is strict again from that release on.
+other): a row where torch departs records torch's own value (``torch_gives``: one gradient, or the
+alternatives an index choice allows) and is a strict xfail covering that value only, so another wrong
+value fails, and so does torch following the rule (a strict xpass: record the release in ``until``).  A
+Contract departure (a missing gradient, a raising backward) covers its symptom only.  A row whose
+deviation a torch release fixed (``until``) is a plain check from that release on.
 """
 import functools
 import re
@@ -26,7 +32,8 @@ import pytest
 import sympy as sp
 import torch
 
-from conformance.catalogue.conventions import RULES, TABLE, Row, exact_array, point_text, value_text
+from conformance.catalogue.conventions import RULES, TABLE, Row, gives_text, point_text, value_text
+from conformance.catalogue.conventions.model import PINNED
 from conformance.model.case import Case, entry
 from conformance.model.domain import Real
 from conformance.run.failure import dtype_name
@@ -62,6 +69,8 @@ def _representable(value: sp.Expr, dtype: torch.dtype) -> bool:
 def _close(got: float, value: sp.Expr, dtype: torch.dtype, roundoff: int, scale: sp.Expr) -> bool:
     """``got`` equals the exact ``value``: exactly (a value the dtype lacks: to its rounding, one unit u of
     ``|value|``), or, for a row declaring ``roundoff``, within that many units u of ``scale``."""
+    if value is sp.nan:
+        return bool(np.isnan(got))
     if value.is_infinite:
         return got == float(value)
     if not np.isfinite(got):
@@ -107,24 +116,48 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("row", [pytest.param(r, id=r.id) for r in TABLE])  # Status: Row.status
 
 
+def _run(t: Trial, row: Row, y: str = "out", weight: str = "gy") -> dict[str, np.ndarray]:
+    out = t.forward(y)
+    t.backward(out, t.weights(weight, values=[np.asarray(row.weight, dtype=np.float64)]))
+    return _gradients(t, row)
+
+
+def _undefined(t: Trial, row: Row, got: dict[str, np.ndarray]) -> None:
+    """Rule 5: the notes' finiteness rule (NaN, or finite where the row says why), and determinism."""
+    __tracebackhide__ = True
+    for n, g in got.items():
+        wrong = ~np.isfinite(g) if row.finite else ~np.isnan(g)
+        if wrong.any():
+            rule = (f"the row documents a finite gradient here ({row.finite})" if row.finite else
+                    "the notes' default at an undefined point is NaN ('most functions will use NaN as the "
+                    "gradient'); a finite value here needs the row's finite= reason")
+            t.fail(f"at {point_text(row)} (undefined): {n}.grad = {g.tolist()}; {rule}",
+                   expected_lines=[f"print({n}.grad)  # expected {'finite' if row.finite else 'nan'}"])
+    t.run("; ".join(f"{n}.grad = None" for n in row.inputs))
+    again = _run(t, row, "out2", "gz")
+    for n, g in got.items():
+        if g.tobytes() != again[n].tobytes():
+            t.fail(f"at {point_text(row)} (undefined): not deterministic, {n}.grad = {g.tolist()} then "
+                   f"{again[n].tolist()} from the same forward and backward")
+
+
 def test_convention(row, dtype, device):
     """The gradient at a non-differentiable or undefined point follows the first rule that applies."""
     t = Trial(_case(row), dtype, device, None, f"conventions (rule {row.rule})", values=row.values())
-    out = t.forward()
-    t.backward(out, t.weights(values=[np.asarray(row.weight, dtype=np.float64)]))
-    got = _gradients(t, row)
+    got = _run(t, row)
     if row.rule == 5:
-        return  # undefined: any value; backward ran and left gradients of the inputs' layout
-    alternatives = row.expected()
-    if any(_matches(got, alt, dtype, row.roundoff) for alt in alternatives):
+        return _undefined(t, row, got)
+    if any(_matches(got, alt, dtype, row.roundoff) for alt in row.expected()):
         return
     shown = "; ".join(f"{n}.grad = {g.tolist()}" for n, g in got.items())
-    # a departure documented with torch's own value covers that value only: any other gradient fails
-    documented = row.torch_gives is None or _matches(got, {n: exact_array(v) for n, v in row.torch_gives.items()},
-                                                     dtype, row.roundoff)
-    t.fail(f"at {point_text(row)}: {shown}; rule {row.rule} ({RULES[row.rule]}) gives {value_text(row)}"
-           + ("" if documented else f", and the documented departure is {row.torch_gives}"),
+    # a departure pins torch's own value: the Status covers a failure showing PINNED, any other value fails
+    departure = ""
+    if row.torch_gives is not None:
+        pinned = any(_matches(got, alt, dtype, row.roundoff) for alt in row.departures())
+        gives = gives_text(row)
+        departure = f"; {PINNED} {gives}" if pinned else f"; a new value: the documented departure is {gives}"
+    t.fail(f"at {point_text(row)}: {shown}; rule {row.rule} ({RULES[row.rule]}) gives {value_text(row)}{departure}",
            detail=[f"why: {row.why}", f"allowed error: {_allowance(row, dtype)}"],
            expected_lines=[f"print({', '.join(f'{n}.grad' for n in row.inputs)})  # expected {value_text(row)}"],
-           numeric=documented)
+           numeric=True)
 

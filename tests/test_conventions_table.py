@@ -16,6 +16,7 @@ import torch
 from conformance.catalogue import conventions
 from conformance.catalogue.conventions import RULES, TABLE, departures_markdown, markdown, row
 from conformance.exact import spec as s
+from conformance.model.status import Contract
 
 pytest_plugins = ["pytester"]
 
@@ -50,7 +51,8 @@ def test_row_has_what_its_rule_needs(r):
 def test_point_and_expected_gradients_are_exact(r):
     """Points are float32 values; each expected gradient has its input's shape and exact entries."""
     for name, v in r.values().items():
-        assert np.all(np.isfinite(v)) and np.array_equal(v.astype(np.float32).astype(np.float64), v), name
+        assert r.rule == 5 or np.all(np.isfinite(v)), f"{name}: a special value is an undefined point (rule 5)"
+        assert np.array_equal(v.astype(np.float32).astype(np.float64), v, equal_nan=True), name
     for alternative in r.expected():  # rule 1: derives the gradient (raises where it does not exist)
         assert set(alternative) == set(r.inputs)
         for name, g in alternative.items():
@@ -123,8 +125,53 @@ def test_case_fails_on_a_wrong_expectation_with_its_repro(run_rows):
 def test_case_passes_a_right_row_and_xfails_a_documented_deviation(run_rows):
     right = row("relu-at-0", "F.relu(x)", [0.0], 2, [0.0])
     known = row("clamp-at-min", "torch.clamp(x, -1.0, 1.0)", [-1.0], 2, [0.0],
-                deviation=conventions.departs("documented for this test", "print()"))
+                deviation=conventions.departs("documented for this test", "print()"), torch_gives=[1.0])
     run_rows(right, known).assert_outcomes(passed=1, xfailed=1)
+
+
+def test_a_departing_row_must_pin_torchs_value():
+    with pytest.raises(ValueError, match="pins torch's own value"):
+        row("clamp-at-min", "torch.clamp(x, -1.0, 1.0)", [-1.0], 2, [0.0], deviation="reason. Repro: `x`")
+    with pytest.raises(ValueError, match="rule 5"):
+        row("sqrt-at-neg1", "torch.sqrt(x)", [-1.0], 5, deviation="reason. Repro: `x`", torch_gives=[0.0])
+
+
+_DEPARTS = conventions.departs("claimed for this test", "print()")
+
+
+def test_a_departure_covers_torchs_pinned_value_only(run_rows):
+    """Another wrong value fails (not xfailed), and torch following the rule is a strict xpass naming the fix."""
+    new_value = row("leaky_relu-slope2-other-value", "F.leaky_relu(x, 2.0)", [0.0], 3, [1.0], deviation=_DEPARTS,
+                    torch_gives=[3.0])
+    follows = row("relu-at-0-follows", "F.relu(x)", [0.0], 2, [0.0], deviation=_DEPARTS, torch_gives=[1.0])
+    result = run_rows(new_value, follows)
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*x.grad = [[]2.0[]]; rule 3 * gives [[]1[]]; a new value: the documented departure "
+                                 "is [[]3[]]*"])
+    result.stdout.fnmatch_lines(["*XPASS(strict)* no longer shows a known deviation*Record the release that fixed*"])
+
+
+def test_a_contract_departure_covers_its_symptom_only(run_rows):
+    other = Contract(conventions.departs("claimed for this test", "print()"), "a message torch never gives")
+    result = run_rows(row("vector_norm-ord0-other-symptom", "torch.linalg.vector_norm(x, 0)", [0.0, 0.0], 4,
+                          [0.0, 0.0], deviation=other))
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*x.grad is None after backward*"])
+
+
+def test_an_undefined_point_checks_finiteness_and_determinism(run_rows, monkeypatch):
+    nan_claimed_finite = row("sqrt-at-neg1-claimed-finite", "torch.sqrt(x)", [-1.0], 5, finite="claimed for this test")
+    finite_unexplained = row("relu-at-nan-unexplained", "F.relu(x)", [float("nan")], 5)
+    drawn = row("random-at-nan", "x * torch.rand_like(x)", [float("nan")], 5, finite="a drawn factor, for this test")
+    nan = row("sin-at-nan", "torch.sin(x)", [float("nan")], 5)
+    result = run_rows(nan_claimed_finite, finite_unexplained, drawn, nan)
+    result.assert_outcomes(failed=3, passed=1)
+    result.stdout.fnmatch_lines(["*(undefined): not deterministic, x.grad = * then * from the same forward and "
+                                 "backward*"])
+    result.stdout.fnmatch_lines(["*x.grad = [[]nan[]]; the row documents a finite gradient here (claimed for this "
+                                 "test)*"])
+    result.stdout.fnmatch_lines(["*x.grad = [[]1.0[]]; the notes' default at an undefined point is NaN*",
+                                 "*x = torch.tensor([[]float('nan')[]]*"])
 
 
 def test_case_reports_a_missing_gradient(run_rows):
@@ -146,6 +193,8 @@ def test_the_conventions_document_is_current():
 
 def test_a_deviation_fixed_in_a_release_is_strict_from_that_release():
     from conformance.catalogue.conventions import row
-    fixed = row("t", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], deviation="reason. Repro: `x`", until="0.1")
-    pending = row("t", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], deviation="reason. Repro: `x`", until="999.0")
+    fixed = row("t", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], deviation="reason. Repro: `x`", until="0.1",
+                torch_gives=[1.0])
+    pending = row("t", "torch.clamp(x, -1.0, 1.0)", [1.0], 3, [0.0], deviation="reason. Repro: `x`", until="999.0",
+                  torch_gives=[1.0])
     assert fixed.departing is None and pending.departing == "reason. Repro: `x`"

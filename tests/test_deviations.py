@@ -74,7 +74,8 @@ def test_contract_failure_is_never_hidden_by_a_deviation(cpu):
 
 def test_contract_deviation_covers_a_raising_statement(cpu):
     case = entry("documented_contract", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
-                 deviations={"float64": Contract("a documented broken contract, for this test")})
+                 deviations={"float64": Contract("a documented broken contract, for this test",
+                                                  "the engine refused")})
     t = Trial(case, torch.float64, cpu, None, "accumulation", values={"x": np.array([0.25, -1.0, 2.0])})
     with as_item(case, "float64"), pytest.raises(KnownDeviation, match="a documented broken contract"):
         t.run("raise RuntimeError('the engine refused')")

@@ -21,7 +21,7 @@ def test_each_declaration_is_a_status_of_its_kind():
     assert _sin(unmodelled={"forward_ad": "why"}).status("float32", ("forward_ad",)).kind == "unmodelled"
     assert _sin(dtypes=("float64",)).status("float32").kind == "dtype"
     assert _sin(deviations={"float32": WHY}).status("float32").kind == "deviation"
-    assert _sin(deviations={"float32": Contract("why")}).status("float32").kind == "contract"
+    assert _sin(deviations={"float32": Contract("why", "raised")}).status("float32").kind == "contract"
     assert _sin(deviations={"float32": WHY}).status("float64") is None
     assert entry("t_absent", "torch.no_such_op(x)", s.sin, x=Real()).status("float32").kind == "absent"
     assert entry("t_removed", "torch.sin(x)", s.sin, x=Real(), removed_in="0.1").status("float32").kind == "removed"
@@ -35,9 +35,16 @@ def test_a_fixed_release_retires_the_status():
 def test_an_envelope_covers_only_its_numeric_failures():
     assert WHY.covers(True, 1e-7) and not WHY.covers(True, 1e-5) and not WHY.covers(True, None)
     assert not WHY.covers(False)  # a broken contract is never a value's deviation
-    contract = Contract("raises")
-    assert contract.covers(False) and not contract.covers(True, 1e-9)
-    assert Contract("raises, and off by", relative=0.5).covers(True, 0.4)
+    contract = Contract("raises", "the engine refused")
+    assert contract.covers(False, message="RuntimeError: the engine refused") and not contract.covers(True, 1e-9)
+    assert not contract.covers(False, message="RuntimeError: another error")  # a contract covers its symptom only
+    assert not contract.covers(False)
+    assert Contract("raises, and off by", "refused", relative=0.5).covers(True, 0.4)
+    with pytest.raises(ValueError, match="needs its symptom"):
+        Contract("raises", " ")
+    pinned = Status("deviation", "torch's own value", symptom="as documented")
+    assert pinned.covers(True, None, "x.grad = 2; as documented, torch gives 2")
+    assert not pinned.covers(True, None, "x.grad = 3; a new value")
     assert Status("deviation", "a feature-keyed text").covers(True, None)
 
 
@@ -51,7 +58,7 @@ def test_skips_come_before_expected_failures_and_a_status_needs_a_reason():
 
 
 def test_marks_follow_the_kind():
-    assert {Status(k, "r").mark().name for k in KINDS if k != "widened"} == {"skip", "xfail"}
+    assert {Status(k, "r", symptom="s").mark().name for k in KINDS if k != "widened"} == {"skip", "xfail"}
     assert Widening("r", 10).mark() is None  # a widened mode runs, unmarked
     assert Status("deviation", "r", strict=True).mark().kwargs["strict"] is True
     assert Status("listed", "r").mark(skip_listed=True).name == "skip"
@@ -122,7 +129,7 @@ def test_property_keys_name_properties_and_narrow_a_deviation():
     narrow = _sin(deviations={"test_hessian": Status("deviation", "only torch.func.hessian, for this test")})
     assert narrow.status("float32", ("func",), "test_hessian").kind == "deviation"
     assert narrow.status("float32", ("func",), "test_jacrev") is None
-    accuracy = _sin(deviations={"float64": WHY, "accumulation": Contract("aliasing")})
+    accuracy = _sin(deviations={"float64": WHY, "accumulation": Contract("aliasing", "aliases")})
     assert accuracy.status("float64", (), "test_device_accumulation_bitwise", exact=False) is None
     assert accuracy.status("float64", ("accumulation",), "t", exact=False).kind == "contract"
     with pytest.raises(Exception, match="neither dtypes"):

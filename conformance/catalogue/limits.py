@@ -72,7 +72,8 @@ TRIANGULAR_SOLVE_FOR = {"forward_over_reverse": Contract(
     "forward gradient that has a different size than that of the original Tensor': "
     "torch.func.hessian(lambda b, a: torch.triangular_solve(b, torch.triu(a) + 3 * torch.eye(2, "
     "dtype=a.dtype)).solution.sum(), argnums=(0, 1))(torch.randn(2, 3, dtype=torch.float64), "
-    "torch.randn(2, 2, dtype=torch.float64))", relative=math.inf)}  # any size: its HVP is wrong by O(1)
+    "torch.randn(2, 2, dtype=torch.float64))", "Trying to set a forward gradient that has a different size",
+    relative=math.inf)}  # any size: its HVP is wrong by O(1)
 
 CDIST_FUNC = in_properties(("test_jacrev", "test_vmap_vjp"), Always(
     "torch.func's Jacobian of cdist is wrong (relative error ~1; eager backward and "
@@ -160,6 +161,7 @@ NAN_LANES_LOGIT = {"special_lanes": (
 
 # Calls that raise for a non-contiguous input (a transposed leaf) where the contiguous one works, on
 # torch 2.13.0 and 2.15.0; the values of the contiguous call agree with numpy.
+VIEW_SIZE = "view size is not compatible with input tensor's size and stride"  # the layout contracts' error
 KRON_LAYOUT = ("torch.kron raises for a non-contiguous (transposed) input: a = torch.randn(3, 2).t(); "
                "torch.kron(a, torch.randn(2, 2)) raises RuntimeError 'view size is not compatible with input "
                "tensor's size and stride'; torch.kron(a.contiguous(), b) works and equals numpy.kron")

@@ -16,6 +16,7 @@ from conformance.faults import kernel  # noqa: F401 - registers the catalogue: k
 
 # isort: split
 from conformance.faults import (
+           conventions,  # noqa: F401 - faults at the conventions table's departures and undefined points
            engine,  # noqa: F401
            envelopes,  # noqa: F401 - faults hidden behind a known deviation
            space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)

@@ -94,8 +94,9 @@ class Case:
       relative=r)`` covers numeric failures (a value off its bound) whose worst element's error beyond
       the bound is within r of the exact value, measured (``benchmarks/envelopes.py``): a wrong sign or
       a larger error still fails; a dtype key alone needs one.  A plain string (feature keys only)
-      covers any numeric failure of that feature; ``Contract(reason)`` covers a broken contract (a
-      raising backward, an unusable ``.grad``), and with ``relative`` numeric failures within it too.
+      covers any numeric failure of that feature; ``Contract(reason, symptom)`` covers a broken contract
+      (a raising backward, an unusable ``.grad``) whose failure shows ``symptom``, and with ``relative``
+      numeric failures within it too.
       Stored as ``Status`` values.
     fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
       every property of the entry is strict (a regression there fails).
@@ -263,8 +264,9 @@ class Case:
         if not keys:
             return widening
         known = [self.deviations[k] for k in keys]
-        kind = "contract" if any(k.kind == "contract" for k in known) else "deviation"
-        return replace(known[0], kind=kind, widen=widening.widen if widening else 1.0)
+        contract = next((k for k in known if k.kind == "contract"), None)
+        kind, symptom = ("contract", contract.symptom) if contract else ("deviation", known[0].symptom)
+        return replace(known[0], kind=kind, symptom=symptom, widen=widening.widen if widening else 1.0)
 
     @staticmethod
     def _keys(dtype: str, features, prop: str | None = None) -> list[str]:

@@ -50,6 +50,7 @@ class Status:
     widen: float = 1.0        # the factor on the item's bounds (a measured widening of the kit's error model)
     sometimes: bool = False   # shows at some draws only (a special value, an accuracy loss at some inputs):
                               # an xpass is the draw missing it, explained in the summary
+    symptom: str | None = None  # text the failure must show (an exception's message, torch's pinned value)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -61,6 +62,9 @@ class Status:
                              f"{self.envelope!r}")
         if not (isinstance(self.widen, (int, float)) and 1 <= self.widen < float("inf")):
             raise ValueError(f"a {self.kind} status's widening must be a finite factor >= 1, not {self.widen!r}")
+        if self.kind == "contract" and not (isinstance(self.symptom, str) and self.symptom.strip()):
+            raise ValueError(f"a contract status needs its symptom, the text its failure shows (an exception's "
+                             f"message): {self.reason[:80]!r}")
         if self.kind == "widened" and self.widen == 1:
             raise ValueError("a widened status needs its measured factor > 1: Widening(reason, factor)")
 
@@ -76,16 +80,18 @@ class Status:
     def skips(self) -> bool:
         return self.kind in SKIPS
 
-    def covers(self, numeric: bool, relative: float | None = None) -> bool:
+    def covers(self, numeric: bool, relative: float | None = None, message: str | None = None) -> bool:
         """Whether a failure (numeric: a value off its bound, ``relative`` its worst element's error beyond the
-        bound relative to the exact value, where the check knows it; else a broken contract) is this
-        deviation.  A deviation with an ``envelope`` covers only numeric failures within it: a wrong sign
-        (relative 2) or a larger error still fails."""
+        bound relative to the exact value, where the check knows it; else a broken contract; ``message`` its
+        text) is this deviation.  A deviation with an ``envelope`` covers only numeric failures within it: a
+        wrong sign (relative 2) or a larger error still fails.  With a ``symptom``, only a failure whose text
+        shows it (a contract's exception; a deviation's pinned value): another exception or value fails."""
         if self.kind == "listed":
             return True
+        shows = self.symptom is None or (message is not None and self.symptom in message)
         if self.kind == "contract" and not numeric:
-            return True
-        if self.kind not in ("deviation", "contract") or not numeric:
+            return shows
+        if self.kind not in ("deviation", "contract") or not numeric or (self.kind == "deviation" and not shows):
             return False
         if self.envelope is None:
             return self.kind == "deviation"
@@ -139,12 +145,13 @@ def Always(reason: str) -> Status:  # noqa: N802 - reads as the declaration it i
     return Status("deviation", reason, strict=True)
 
 
-def Contract(reason: str, relative: float | None = None, strict: bool = False,  # noqa: N802 - a declaration
+def Contract(reason: str, symptom: str, relative: float | None = None, strict: bool = False,  # noqa: N802
              sometimes: bool = False) -> Status:
     """A documented torch deviation that breaks autograd's contract (an exception, a broken layout), not
-    only a value; with ``relative``, also the numeric failures within that envelope.  ``strict``: it breaks
-    at every draw; ``sometimes``: at some draws only."""
-    return Status("contract", reason, envelope=relative, strict=strict, sometimes=sometimes)
+    only a value: it covers the contract failures whose text shows ``symptom`` (the exception's message),
+    and with ``relative`` also the numeric failures within that envelope.  ``strict``: it breaks at every
+    draw; ``sometimes``: at some draws only."""
+    return Status("contract", reason, envelope=relative, strict=strict, sometimes=sometimes, symptom=symptom)
 
 
 def Widening(reason: str, factor: float) -> Status:  # noqa: N802 - reads as the declaration it is

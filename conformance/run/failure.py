@@ -30,7 +30,10 @@ def _nested(values: np.ndarray) -> str:
     if values.ndim == 0:
         if values.dtype.kind == "c":
             return repr(complex(values))
-        return repr(float(values)) if values.dtype.kind == "f" else repr(int(values))
+        if values.dtype.kind != "f":
+            return repr(int(values))
+        v = float(values)
+        return repr(v) if np.isfinite(v) else f"float('{v}')" if v > 0 or np.isnan(v) else "-float('inf')"
     return "[" + ", ".join(_nested(v) for v in values) + "]"
 
 

@@ -61,7 +61,7 @@ class Script:
         error beyond the bound; else a broken contract)."""
         __tracebackhide__ = True
         status = record.status()
-        if status is not None and status.covers(numeric, relative):  # no shrinking of a documented deviation
+        if status is not None and status.covers(numeric, relative, msg):  # no shrinking of a documented deviation
             raise KnownDeviation(f"known torch deviation: {status.reason}\n{msg}")
         if status is not None and numeric and status.outside(relative):
             msg = f"{msg}\n{status.outside(relative)}"

@@ -20,14 +20,35 @@ backward's weight (ones unless given) and the rule.  Rules 2-4 type the prescrib
 ``accept`` lists the alternatives of a rule-4 point with several values); rule 1 rows give a sympy
 ``spec`` instead, and the gradient is derived: each partial derivative's one-sided limits at the exact
 point, which must agree (so the row is differentiable there).  ``deviation`` ("reason. Repro: `code`",
-or ``Contract`` for a raising or missing gradient) marks where torch 2.13 departs; ``documented`` quotes
-torch's documentation where it states the departure.  ``roundoff`` allows that many units of roundoff
+or ``Contract(reason, symptom)`` for a raising or missing gradient) marks where torch 2.13 departs, and
+``torch_gives`` pins the value torch gives there (one gradient, or the alternatives an index choice
+allows), so that another wrong value still fails; ``documented`` quotes torch's documentation where it
+states the departure.  A rule 5 row's gradient must be NaN (the notes' default) unless ``finite`` says
+why torch gives a finite value there.  ``roundoff`` allows that many units of roundoff
 (of the gradient's largest entry) where the call holds a non-dyadic constant (selu's scale) or computes
 through a factorization (an SVD); every other row compares exactly.
 """
 from conformance.catalogue.conventions.model import RULES, Row, derived, exact, exact_array
-from conformance.catalogue.conventions.render import departures_markdown, document, markdown, point_text, value_text
-from conformance.catalogue.conventions.table import INF, TABLE, D, departs, one_hots, permutations, row
+from conformance.catalogue.conventions.render import (
+    departures_markdown,
+    document,
+    gives_text,
+    markdown,
+    point_text,
+    value_text,
+)
+from conformance.catalogue.conventions.table import (
+    INF,
+    NAN,
+    TABLE,
+    D,
+    departs,
+    one_hots,
+    one_hots_in,
+    permutations,
+    row,
+)
 
-__all__ = ["D", "INF", "RULES", "TABLE", "Row", "departs", "departures_markdown", "derived", "document", "exact",
-           "exact_array", "markdown", "one_hots", "permutations", "point_text", "row", "value_text"]
+__all__ = ["D", "INF", "NAN", "RULES", "TABLE", "Row", "departs", "departures_markdown", "derived", "document", "exact",
+           "exact_array", "gives_text", "markdown", "one_hots", "one_hots_in", "permutations", "point_text", "row",
+           "value_text"]

@@ -17,14 +17,16 @@ from conformance.model.status import deviation as as_status
 RULES = {1: "differentiable: the gradient", 2: "convex: min-norm subgradient",
          3: "concave: min-norm supergradient", 4: "defined: by continuity", 5: "undefined: arbitrary"}
 _H = sp.Symbol("h", positive=True)
+PINNED = "as documented, torch gives"  # a departing row's failure shows it when torch gives its pinned value
 
 
 def exact(v) -> sp.Expr:
-    """A typed value as the exact number it writes: ``0.01`` is 1/100, ``inf`` is ∞, sympy stays sympy."""
+    """A typed value as the exact number it writes: ``0.01`` is 1/100, ``inf`` is ∞, ``nan`` is NaN, sympy stays
+    sympy."""
     if isinstance(v, sp.Basic):
         return v
     if isinstance(v, float) and not np.isfinite(v):
-        return sp.oo if v > 0 else -sp.oo
+        return sp.nan if np.isnan(v) else sp.oo if v > 0 else -sp.oo
     return sp.Integer(v) if isinstance(v, (int, np.integer)) else sp.Rational(repr(float(v)))
 
 
@@ -51,8 +53,30 @@ class Row:
     deviation: str | Contract | None = None
     documented: str = ""
     roundoff: int = 0
-    torch_gives: Any = None  # a departing row's gradient as torch documents it: any other value still fails
+    torch_gives: Any = None  # a departing row's gradient as torch gives it (a dict, or a tuple of alternatives)
     until: str | None = None  # the first torch version that follows the rule (the deviation holds before it)
+    finite: str = ""  # rule 5: why torch gives a finite gradient where the notes' default is NaN
+
+    def __post_init__(self):
+        problem = self._malformed()
+        if problem:
+            raise ValueError(f"conventions row {self.id!r}: {problem}")
+
+    def _malformed(self) -> str:
+        if self.rule not in RULES:
+            return f"rule {self.rule!r} is not one of {sorted(RULES)}"
+        if self.rule == 5 and (self.grad is not None or self.accept or self.torch_gives is not None or self.deviation):
+            return "rule 5 (undefined) prescribes nothing and cannot depart: give finite= where torch is finite"
+        if self.finite and self.rule != 5:
+            return "finite= describes an undefined point (rule 5)"
+        if self.torch_gives is not None and not self.deviation:
+            return "torch_gives pins a departure: give its deviation"
+        contract = getattr(self.deviation, "kind", None) == "contract"
+        if self.deviation and not contract and self.torch_gives is None:
+            return "a departing row pins torch's own value (torch_gives=), so that another wrong value fails"
+        if contract and self.torch_gives is not None:
+            return "a Contract departure pins its symptom (the failure's text), not a value"
+        return ""
 
     @property
     def departing(self) -> str | Contract | None:
@@ -62,13 +86,23 @@ class Row:
         return self.deviation
 
     def status(self, dtype: str = "", features=()) -> Status | None:
-        """The row's one Status: absent call, or its deviation (strict where ``torch_gives`` pins torch's value)."""
+        """The row's one Status: absent call, or its deviation.  A row's point is fixed, so a deviation shows at
+        every run: strict, and covering only torch's pinned value (``PINNED`` in the failure) or, for a
+        Contract, its symptom."""
         absent = missing(self.call)
         if absent:
             return Status("absent", f"{absent} is absent from torch {torch.__version__}")
         if not self.deviation:
             return None
-        return replace(as_status(self.deviation), until=self.until, strict=self.torch_gives is not None)
+        pinned = {} if getattr(self.deviation, "kind", None) == "contract" else {"symptom": PINNED}
+        return replace(as_status(self.deviation), until=self.until, strict=True, **pinned)
+
+    def departures(self) -> list[dict[str, np.ndarray]]:
+        """The gradients torch is documented to give where it departs (exact numbers per input); empty otherwise."""
+        gives = self.torch_gives
+        if gives is None:
+            return []
+        return [{n: exact_array(g[n]) for n in self.inputs} for g in (gives if isinstance(gives, tuple) else (gives,))]
 
     @property
     def inputs(self) -> tuple[str, ...]:

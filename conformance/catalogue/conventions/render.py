@@ -35,6 +35,14 @@ def value_text(r: Row) -> str:
     return f"any of {len(options)}: {', '.join(options[:2])}, …"
 
 
+def gives_text(r: Row) -> str:
+    """What torch gives where the row departs: its pinned value(s), a Contract's symptom, or ''."""
+    if getattr(r.deviation, "kind", None) == "contract":
+        return f"fails: {r.deviation.symptom}"
+    options = [_grad_text(r, g) for g in r.departures()]
+    return " or ".join(options) if len(options) <= 3 else f"any of {len(options)}: {', '.join(options[:2])}, …"
+
+
 def _float(v: float) -> str:
     return repr(float(v)).removesuffix(".0")
 
@@ -65,10 +73,18 @@ def departures_markdown(rows: list[Row] = TABLE) -> str:
             groups.setdefault(str(r.deviation), []).append(r)
     out = []
     for reason, members in groups.items():
-        names = ", ".join(f"`{r.id}` ({value_text(r)})" for r in members)
+        names = ", ".join(f"`{r.id}` ({value_text(r)}; torch: {gives_text(r)})" for r in members)
         doc = f" Documented: {members[0].documented}" if members[0].documented else ""
         out.append(f"- {names}: {reason}{doc}")
     return "\n".join(out)
+
+
+def undefined_markdown(rows: list[Row] = TABLE) -> str:
+    """Rule 5 rows: the notes' default (NaN), or the documented reason torch's gradient is finite."""
+    nan = ", ".join(f"`{r.id}`" for r in rows if r.rule == 5 and not r.finite)
+    finite = "\n".join(f"- `{r.id}`: {r.finite}" for r in rows if r.rule == 5 and r.finite)
+    return (f"Checked: the input's layout, NaN everywhere (the notes' default) or finite everywhere where the row says "
+            f"why, and the same bits from a second forward and backward.\n\nNaN: {nan}.\n\nFinite:\n\n{finite}")
 
 
 def document() -> str:
@@ -79,5 +95,7 @@ def document() -> str:
             f"`python -m conformance.catalogue.conventions > docs/conventions.md`; checked by "
             f"`cases/test_conventions.py` at each exact point, in float32 and float64, on `--device`.\n\n"
             f"PyTorch's rules, first that applies:\n\n{rules}\n\n{markdown()}\n\n"
-            f"## Departures (torch 2.13.0, CPU; `F` is `torch.nn.functional`)\n\n{departures_markdown()}\n")
+            f"## Departures (torch 2.13.0, CPU; `F` is `torch.nn.functional`)\n\nEach row: the rule's gradient; "
+            f"torch's own, pinned (any other value fails, and so does torch following the rule).\n\n"
+            f"{departures_markdown()}\n\n## Undefined points (rule 5)\n\n{undefined_markdown()}\n")
 

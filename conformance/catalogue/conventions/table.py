@@ -30,6 +30,17 @@ def permutations(values, positions, size: int) -> tuple:
     return tuple(out)
 
 
+def one_hots_in(shape: tuple, *groups) -> tuple:
+    """Rule 4 alternatives, or torch's index-dependent departure: the whole gradient on one position of each
+    group of tied (flat) positions, in every combination."""
+    out = []
+    for chosen in itertools.product(*groups):
+        g = np.zeros(shape)
+        g.reshape(-1)[list(chosen)] = 1.0
+        out.append({"x": g.tolist()})
+    return tuple(out)
+
+
 def departs(reason: str, repro: str) -> str:
     return f"{reason}. Repro: `{repro}`"
 
@@ -39,7 +50,7 @@ def row(id: str, call: str, at, rule: int, grad=None, **kw) -> Row:  # noqa: A00
     at = at if isinstance(at, dict) else {"x": at}
     if grad is not None and not isinstance(grad, dict):
         grad = {next(iter(at)): grad}
-    if kw.get("torch_gives") is not None and not isinstance(kw["torch_gives"], dict):
+    if kw.get("torch_gives") is not None and not isinstance(kw["torch_gives"], (dict, tuple)):
         kw["torch_gives"] = {next(iter(at)): kw["torch_gives"]}
     return Row(id, call, at, rule, grad, **kw)
 
@@ -68,6 +79,8 @@ _ONE = "x = torch.zeros(1, requires_grad=True); "
 _TIE = "x = torch.tensor([0.5], requires_grad=True); y = torch.tensor([0.5], requires_grad=True); "
 _WHERE = "autograd does not tell 'no gradient' from 'zero gradient' (pytorch/pytorch#23395, #52248)"
 _INDEX = "torch sends the whole gradient to the one returned index"
+NAN = float("nan")
+_SPLIT_NONE = {"x": [1.0], "y": [0.0]}  # a tie's whole gradient to x, none to y
 # Where torch 2.13 departs from the rules: reason, then a minimal plain-torch repro (``F`` is torch.nn.functional).
 D = {
     "leaky2": departs("leaky_relu with slope > 1 is concave at 0 (slopes 2 then 1), min-norm supergradient 1; "
@@ -98,11 +111,13 @@ D = {
                                                   "not 0, 0"),
     "norm0": Contract(departs("the backward of the ord-0 'norm' (a count, locally constant) returns no gradient, so "
                               "x.grad stays None where rule 4 gives zeros", "x = torch.zeros(3, requires_grad=True); "
-                              "torch.linalg.vector_norm(x, 0).backward(); print(x.grad)  # None, not zeros")),
+                              "torch.linalg.vector_norm(x, 0).backward(); print(x.grad)  # None, not zeros"),
+                      "x.grad is None"),
     "dist0": Contract(departs("torch.dist(x, y, 0).backward() raises 'Expected a proper Tensor but got None' at every "
                               "point (the undefined ord-0 gradient is negated for y)",
                               "x = torch.zeros(2, requires_grad=True); "
-                              "y = torch.ones(2, requires_grad=True); torch.dist(x, y, 0).backward()  # RuntimeError")),
+                              "y = torch.ones(2, requires_grad=True); torch.dist(x, y, 0).backward()  # RuntimeError"),
+                      "Expected a proper Tensor but got None"),
     "nuc": departs("at the zero matrix the nuclear norm's min-norm subgradient is 0; "
                    "the backward returns U Vᴴ of an SVD of zero, a subgradient of norm √2",
                    "x = torch.zeros(2, 2, requires_grad=True); "
@@ -168,6 +183,22 @@ D = {
                           "print(x.grad)  # nan, not 0"),
 }
 
+# Rule 5 rows where torch's gradient is finite (the notes: "most functions will use NaN as the gradient, but for
+# performance reasons, some functions will use other values (log(-1), for example)"); every other rule 5 row is NaN.
+_MASK = "its backward selects the gradient by a comparison with x, which is false for NaN"
+_FINITE = {
+    "log-at-neg1": "log's backward is grad / x, no domain check: -1 at x = -1 (the notes' own example)",
+    "atan2-at-origin": "atan2's backward gives 0 at the origin (x² + y² = 0), not 0/0",
+    "relu-at-nan": f"{_MASK} (x <= 0): the whole gradient passes, 1",
+    "elu-at-nan": f"{_MASK} (x <= 0): the positive side's slope, 1",
+    "leaky_relu-at-nan": f"{_MASK} (x > 0): the negative side's slope, 0.01",
+    "hardtanh-at-nan": f"{_MASK} (x <= min or x >= max): the whole gradient passes, 1",
+    "clamp-at-nan": f"{_MASK} (min <= x <= max): no gradient passes, 0",
+    "abs-at-nan": "abs's backward is grad · sgn(x), and sgn(NaN) is 0",
+    "sign-at-nan": "a step: its backward is zeros, whatever x",
+    "floor-at-nan": "a step: its backward is zeros, whatever x",
+}
+
 TABLE: list[Row] = [
     # ---- kinks of elementwise activations -------------------------------------------------------
     row("abs-at-0", "torch.abs(x)", [0.0], 2, [0.0], why="|x|: ∂ = [-1, 1]"),
@@ -176,9 +207,9 @@ TABLE: list[Row] = [
     row("relu6-at-6", "F.relu6(x)", [6.0], 3, [0.0], why="slopes 1 → 0"),
     row("leaky_relu-slope0.01-at-0", "F.leaky_relu(x, 0.01)", [0.0], 2, [0.01], why="∂ = [0.01, 1]", roundoff=2),
     row("leaky_relu-slope2-at-0", "F.leaky_relu(x, 2.0)", [0.0], 3, [1.0], why="slopes 2 → 1: ∂ = [1, 2]",
-        deviation=D["leaky2"]),
+        deviation=D["leaky2"], torch_gives=[2.0]),
     row("leaky_relu-slope_neg0.5-at-0", "F.leaky_relu(x, -0.5)", [0.0], 2, [0.0], why="slopes -0.5 → 1",
-        deviation=D["leakyneg"]),
+        deviation=D["leakyneg"], torch_gives=[-0.5]),
     row("prelu-at-0", "F.prelu(x, torch.full((1,), 0.25, dtype=x.dtype, device=x.device))", [0.0], 2, [0.25],
         why="∂ = [1/4, 1]"),
     row("rrelu-eval-at-0", "F.rrelu(x, training=False)", [0.0], 2, [sp.Rational(11, 48)], why="slope (1/8 + 1/3)/2",
@@ -218,12 +249,16 @@ TABLE: list[Row] = [
     row("clamp_max-at-bound", "torch.clamp_max(x, 0.0)", [0.0], 3, [0.0], why="min(x, 0)", deviation=D["clamp_minmax"],
         torch_gives=[1.0], until="2.14"),
     row("clamp-tensor-min-tie", "torch.clamp(x, min=y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["clamp_t"],
+        torch_gives=_SPLIT_NONE,
         until="2.14"),
     row("clamp-tensor-max-tie", "torch.clamp(x, max=y)", _T, 3, _HALVES, why="min(x, y)", deviation=D["clamp_t"],
+        torch_gives=_SPLIT_NONE,
         until="2.14"),
     row("clamp_min-tensor-tie", "torch.clamp_min(x, y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["clamp_t"],
+        torch_gives=_SPLIT_NONE,
         until="2.14"),
     row("clamp_max-tensor-tie", "torch.clamp_max(x, y)", _T, 3, _HALVES, why="min(x, y)", deviation=D["clamp_t"],
+        torch_gives=_SPLIT_NONE,
         until="2.14"),
     # ---- steps, roots, logs and inverse functions at the edge of their domain -------------------
     row("sign-at-0", "torch.sign(x)", [0.0], 4, [0.0], why="derivative 0 on both sides"),
@@ -248,10 +283,19 @@ TABLE: list[Row] = [
     row("pow-scalar-zero-base", "torch.pow(0.0, y)", {"y": [2.0]}, 1, spec=_ZERO_POW, why="0^y = 0 for y > 0"),
     row("sinc-at-0", "torch.sinc(x)", [0.0], 1, spec=s.lift(lambda v: sp.sinc(sp.pi * v)), why="even, analytic"),
     row("hypot-at-origin", "torch.hypot(x, y)", _Z2, 2, {"x": [0.0], "y": [0.0]}, why="‖(x, y)‖₂",
-        deviation=D["hypot"]),
+        deviation=D["hypot"], torch_gives={"x": [NAN], "y": [NAN]}),
     row("sqrt-at-neg1", "torch.sqrt(x)", [-1.0], 5, why="sqrt(-1)"),
-    row("log-at-neg1", "torch.log(x)", [-1.0], 5, why="log(-1)"),
-    row("atan2-at-origin", "torch.atan2(x, y)", _Z2, 5, why="the angle of the zero vector"),
+    row("log-at-neg1", "torch.log(x)", [-1.0], 5, why="log(-1)", finite=_FINITE["log-at-neg1"]),
+    row("atan2-at-origin", "torch.atan2(x, y)", _Z2, 5, why="the angle of the zero vector",
+        finite=_FINITE["atan2-at-origin"]),
+    # ---- NaN inputs: undefined; the notes' default gradient is NaN, some backwards give a finite value ----
+    *[row(f"{name}-at-nan", call, [NAN], 5, why="a NaN input", finite=_FINITE.get(f"{name}-at-nan", ""))
+      for name, call in (("sin", "torch.sin(x)"), ("exp", "torch.exp(x)"), ("tanh", "torch.tanh(x)"),
+                         ("sigmoid", "torch.sigmoid(x)"), ("sqrt", "torch.sqrt(x)"), ("log", "torch.log(x)"),
+                         ("square", "x * x"), ("softplus", "F.softplus(x)"), ("gelu", "F.gelu(x)"),
+                         ("relu", "F.relu(x)"), ("elu", "F.elu(x)"), ("leaky_relu", "F.leaky_relu(x)"),
+                         ("hardtanh", "F.hardtanh(x)"), ("abs", "torch.abs(x)"), ("clamp", "torch.clamp(x, -1.0, 1.0)"),
+                         ("sign", "torch.sign(x)"), ("floor", "torch.floor(x)"))],
     # ---- norms and distances at zero --------------------------------------------------------------
     row("vector_norm-ord0-at-zero", "torch.linalg.vector_norm(x, 0)", _Z, 4, [0.0] * 3,
         why="count of nonzeros: locally constant", deviation=D["norm0"]),
@@ -279,9 +323,11 @@ TABLE: list[Row] = [
     row("matrix_norm-fro-at-zero", "torch.linalg.matrix_norm(x)", {"x": [[0.0] * 2] * 2}, 2, [[0.0] * 2] * 2,
         why="a norm"),
     row("matrix_norm-nuc-at-zero", "torch.linalg.matrix_norm(x, 'nuc')", {"x": [[0.0] * 2] * 2}, 2, [[0.0] * 2] * 2,
-        why="∂ = spectral-norm unit ball", deviation=D["nuc"]),
+        why="∂ = spectral-norm unit ball", deviation=D["nuc"],
+        torch_gives=[[1.0, 0.0], [0.0, 1.0]]),
     row("matrix_norm-2-at-zero", "torch.linalg.matrix_norm(x, 2)", {"x": [[0.0] * 2] * 2}, 2, [[0.0] * 2] * 2,
-        why="∂ = nuclear-norm unit ball", deviation=D["spectral"]),
+        why="∂ = nuclear-norm unit ball", deviation=D["spectral"],
+        torch_gives=[[0.5, 0.0], [0.0, 0.5]]),
     row("matrix_norm-2-at-identity", "torch.linalg.matrix_norm(x, 2)", {"x": [[1.0, 0.0], [0.0, 1.0]]}, 2,
         [[0.5, 0.0], [0.0, 0.5]], why="∂ = {G ⪰ 0, tr G = 1}: min-norm I/2", roundoff=8),
     row("std-constant", "torch.std(x)", [1.5] * 4, 2, [0.0] * 4, why="‖x - mean‖/√3, a norm of a linear map"),
@@ -299,52 +345,58 @@ TABLE: list[Row] = [
     row("amin-dim-tie", "torch.amin(x, dim=1)", [[1.0, 3.0, 1.0], [2.0, 2.0, 4.0]], 3,
         [[0.5, 0.0, 0.5], [0.5, 0.5, 0.0]], why="min per row"),
     row("max-dim-tie", "torch.max(x, dim=1).values", [[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], 2,
-        [[0.0, 0.5, 0.5], [0.5, 0.5, 0.0]], why="max per row", deviation=D["maxdim"], documented=D["maxdim_doc"]),
+        [[0.0, 0.5, 0.5], [0.5, 0.5, 0.0]], why="max per row", deviation=D["maxdim"], documented=D["maxdim_doc"],
+        torch_gives=one_hots_in((2, 3), (1, 2), (3, 4))),
     row("min-dim-tie", "torch.min(x, dim=1).values", [[1.0, 3.0, 1.0], [2.0, 2.0, 4.0]], 3,
-        [[0.5, 0.0, 0.5], [0.5, 0.5, 0.0]], why="min per row", deviation=D["maxdim"], documented=D["maxdim_doc"]),
+        [[0.5, 0.0, 0.5], [0.5, 0.5, 0.0]], why="min per row", deviation=D["maxdim"], documented=D["maxdim_doc"],
+        torch_gives=one_hots_in((2, 3), (0, 2), (3, 4))),
     row("maximum-tie", "torch.maximum(x, y)", _T, 2, _HALVES, why="max(x, y)"),
     row("minimum-tie", "torch.minimum(x, y)", _T, 3, _HALVES, why="min(x, y)"),
-    row("fmax-tie", "torch.fmax(x, y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["fmax"], until="2.14"),
-    row("fmin-tie", "torch.fmin(x, y)", _T, 3, _HALVES, why="min(x, y)", deviation=D["fmax"], until="2.14"),
+    row("fmax-tie", "torch.fmax(x, y)", _T, 2, _HALVES, why="max(x, y)", deviation=D["fmax"], until="2.14",
+        torch_gives=_SPLIT_NONE),
+    row("fmin-tie", "torch.fmin(x, y)", _T, 3, _HALVES, why="min(x, y)", deviation=D["fmax"], until="2.14",
+        torch_gives=_SPLIT_NONE),
     row("max_pool1d-tie", "F.max_pool1d(x, 4)", [[[1.0, 3.0, 3.0, 2.0]]], 2, [[[0.0, 0.5, 0.5, 0.0]]], why="window max",
-        deviation=D["pool"]),
+        deviation=D["pool"], torch_gives=one_hots_in((1, 1, 4), (1, 2))),
     row("max_pool2d-tie", "F.max_pool2d(x, 2)", [[[[1.0, 1.0], [1.0, 1.0]]]], 2, [[[[0.25, 0.25], [0.25, 0.25]]]],
-        why="window max", deviation=D["pool"]),
+        why="window max", deviation=D["pool"], torch_gives=one_hots_in((1, 1, 2, 2), range(4))),
     row("median-tie3", "torch.median(x)", [2.0, 2.0, 2.0], 4, accept=one_hots(3, range(3)),
-        why="median of 3 tied: neither", deviation=D["median"]),
+        why="median of 3 tied: neither", deviation=D["median"], torch_gives=[sp.Rational(1, 3)] * 3),
     row("median-lower-tie", "torch.median(x)", [1.0, 2.0, 2.0, 3.0], 3, [0.0, 0.5, 0.5, 0.0],
         why="lower median = min of the tie"),
     row("median-dim-tie3", "torch.median(x, 0).values", [2.0, 2.0, 2.0], 4, accept=one_hots(3, range(3)),
         why="neither"),
     row("median-dim-lower-tie", "torch.median(x, 0).values", [1.0, 2.0, 2.0, 3.0], 3, [0.0, 0.5, 0.5, 0.0],
-        why="min of the tie", deviation=D["order"], documented=D["median_doc"]),
+        why="min of the tie", deviation=D["order"], documented=D["median_doc"], torch_gives=one_hots(4, (1, 2))),
     row("nanmedian-tie3", "torch.nanmedian(x)", [2.0, 2.0, 2.0], 4, accept=one_hots(3, range(3)), why="neither",
-        deviation=D["median"]),
+        deviation=D["median"], torch_gives=[sp.Rational(1, 3)] * 3),
     row("nanmedian-lower-tie", "torch.nanmedian(x)", [1.0, 2.0, 2.0, 3.0], 3, [0.0, 0.5, 0.5, 0.0],
         why="min of the tie"),
     row("kthvalue-tie3", "torch.kthvalue(x, 2).values", [2.0, 2.0, 2.0], 4, accept=one_hots(3, range(3)),
         why="neither"),
     row("kthvalue-first-of-tie", "torch.kthvalue(x, 2).values", [1.0, 2.0, 2.0, 3.0], 3, [0.0, 0.5, 0.5, 0.0],
-        why="min of the tie", deviation=D["order"]),
+        why="min of the tie", deviation=D["order"], torch_gives=one_hots(4, (1, 2))),
     row("kthvalue-last-of-tie", "torch.kthvalue(x, 3).values", [1.0, 2.0, 2.0, 3.0], 2, [0.0, 0.5, 0.5, 0.0],
-        why="max of the tie", deviation=D["order"]),
+        why="max of the tie", deviation=D["order"], torch_gives=one_hots(4, (1, 2))),
     row("quantile-tie3", "torch.quantile(x, 0.5)", [2.0, 2.0, 2.0], 4, accept=one_hots(3, range(3)), why="neither"),
     row("sort-tie-increasing-weight", "torch.sort(x).values", [2.0, 1.0, 2.0], 2, [2.5, 1.0, 2.5],
-        weight=[1.0, 2.0, 3.0], why="w·sort(x), w increasing: a max over permutations", deviation=D["sort"]),
+        weight=[1.0, 2.0, 3.0], why="w·sort(x), w increasing: a max over permutations", deviation=D["sort"],
+        torch_gives=({"x": [2.0, 1.0, 3.0]}, {"x": [3.0, 1.0, 2.0]})),
     row("sort-tie3-mixed-weight", "torch.sort(x).values", [1.0, 1.0, 1.0], 4,
         accept=permutations([1.0, 3.0, 2.0], range(3), 3), weight=[1.0, 3.0, 2.0], why="w not monotone: neither"),
     row("topk-tie3", "torch.topk(x, 2).values", [3.0, 1.0, 3.0, 3.0], 2,
         [sp.Rational(2, 3), 0.0, sp.Rational(2, 3), sp.Rational(2, 3)],
-        why="sum of the 2 largest: convex", deviation=D["topk"]),
+        why="sum of the 2 largest: convex", deviation=D["topk"],
+        torch_gives=tuple({"x": g} for g in ([1.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]))),
     row("topk-tie3-mixed-weight", "torch.topk(x, 2).values", [3.0, 3.0, 3.0, 0.0], 4, weight=[1.0, 2.0],
         accept=tuple({"x": g["x"] + [0.0]} for g in permutations([1.0, 2.0, 0.0], range(3), 3)),
         why="w not monotone: neither"),
     row("cummax-tie", "torch.cummax(x, 0).values", [1.0, 1.0], 2, [1.0, 1.0],
         why="x₀ + max(x₀, x₁): ∂ = (1 + t, 1 - t)"),
     row("cummax-tie-last-output", "torch.cummax(x, 0).values", [1.0, 1.0], 2, [0.5, 0.5], weight=[0.0, 1.0],
-        why="max(x₀, x₁)", deviation=D["cum"]),
+        why="max(x₀, x₁)", deviation=D["cum"], torch_gives=one_hots(2, (0, 1))),
     row("cummin-tie-last-output", "torch.cummin(x, 0).values", [1.0, 1.0], 3, [0.5, 0.5], weight=[0.0, 1.0],
-        why="min(x₀, x₁)", deviation=D["cum"]),
+        why="min(x₀, x₁)", deviation=D["cum"], torch_gives=one_hots(2, (0, 1))),
     # ---- products with zeros -----------------------------------------------------------------------
     row("prod-one-zero", "torch.prod(x)", [0.0, 2.0, 3.0], 1, spec=s.prod, why="a polynomial"),
     row("prod-two-zeros", "torch.prod(x)", [0.0, 2.0, 0.0], 1, spec=s.prod, why="a polynomial"),
@@ -361,17 +413,18 @@ TABLE: list[Row] = [
     row("huber_loss-at-delta", "F.huber_loss(x, y)", {"x": [1.5], "y": [0.5]}, 1,
         spec=lambda x, y: s.mean(_huber(1)(x - y)), why="C¹ where the pieces meet"),
     row("hinge_embedding_loss-at-margin", "F.hinge_embedding_loss(x, torch.full_like(x, -1.0))", [1.0], 2, [0.0],
-        why="max(0, 1 - x): ∂ = [-1, 0]", deviation=D["hinge"], until="2.14"),
+        why="max(0, 1 - x): ∂ = [-1, 0]", deviation=D["hinge"], until="2.14", torch_gives=[-1.0]),
     row("margin_ranking_loss-tie", "F.margin_ranking_loss(x, y, torch.ones_like(x))", _T, 2, {"x": [0.0], "y": [0.0]},
-        why="max(0, y - x)", deviation=D["ranking"], until="2.14"),
+        why="max(0, y - x)", deviation=D["ranking"], until="2.14",
+        torch_gives={"x": [-1.0], "y": [1.0]}),
     row("multi_margin_loss-at-kink", "F.multi_margin_loss(x, torch.zeros(1, dtype=torch.int64, device=x.device))",
         [[1.0, 0.0]], 2, [[0.0, 0.0]], why="max(0, 1 - x₀ + x₁)/2"),
     # ---- where: the gradient of the selected branch ------------------------------------------------
     row("where-log-unselected", "torch.where(x > 0, torch.log(x), x)", [-1.0], 1, why="x near -1",
         spec=_pw(sp.log, lambda v: v)),
     row("where-sqrt-unselected", "torch.where(x > 0, torch.sqrt(x), x)", [-1.0], 1, why="x near -1",
-        spec=_pw(sp.sqrt, lambda v: v), deviation=D["where_sqrt"]),
+        spec=_pw(sp.sqrt, lambda v: v), deviation=D["where_sqrt"], torch_gives=[NAN]),
     row("where-sinc-guard", "torch.where(x == 0, torch.ones_like(x), torch.sin(x) / x)", [0.0], 1,
-        why="sin(x)/x, continued", spec=s.lift(sp.sinc), deviation=D["where_sinc"]),
+        why="sin(x)/x, continued", spec=s.lift(sp.sinc), deviation=D["where_sinc"], torch_gives=[NAN]),
 ]
 
