@@ -2,9 +2,11 @@
 side by side with torch.autograd.gradcheck (slow and fast mode, its default tolerances) at the same point.
 
 Run by hand from the repository root:  python benchmarks/sensitivity.py
-For each decade e = 1e-1 ... 1e-16 the backward of torch.<fn> is scaled by (1 + e) (conformance.faults)
-and one check runs at a fixed grid point; the table gives the smallest e caught ("false alarm" where a
-check already fails without any fault, "not caught at 1e-1" where even 1e-1 passes).
+For each e in 1e-1, 5e-2, 2e-2, 1e-2 ... 1e-16 the backward of torch.<fn> is scaled by (1 + e)
+(conformance.faults) and one check runs at a fixed grid point; the table gives the smallest e caught
+("false alarm" where a check already fails without any fault, "not caught at 1e-1" where even 1e-1
+passes), in float32, float64, bfloat16 and float16, with the dtype's unit roundoff u for the low ones and
+torch.testing.assert_close's default rtol as the anchor (bfloat16 1.6e-2, float16 1e-3).
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from _points import grid
 from conformance.catalogue import get
 from conformance.faults import scaled_backward
 from conformance.run.failure import ConformanceFailure
+from conformance.run.strategies import representable
 from conformance.run.trial import Trial
+from conformance.tolerance import unit_roundoff
 
 TARGETS = [("sin", "sin"), ("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("erf", "erf"),
            ("sigmoid", "sigmoid"), ("atan", "atan"), ("sin_exp_chain", "exp")]
@@ -29,11 +33,12 @@ TARGETS = [("sin", "sin"), ("exp", "exp"), ("tanh", "tanh"), ("log", "log"), ("e
 
 def caught(name: str, fn: str, dtype, rel: float) -> bool:
     case = get(name)
-    values = {k: v.astype(np.float32).astype(np.float64) for k, v in grid(case).items()}
+    values = {k: representable(v, dtype) for k, v in grid(case).items()}
     with scaled_backward(fn, rel):
         t = Trial(case, dtype, torch.device("cpu"), None, "vjp", values=values)
         y = t.forward()
-        vs = t.weights(values=[np.linspace(-2.0, 3.0, int(np.prod(s))).reshape(s) for s in t.oracle.output_shapes])
+        vs = t.weights(values=[representable(np.linspace(-2.0, 3.0, int(np.prod(s))), dtype).reshape(s)
+                               for s in t.oracle.output_shapes])
         t.backward(y, vs)
         try:
             t.check(t.expected(vs))
@@ -60,26 +65,41 @@ def gradcheck_caught(name: str, fn: str, dtype, rel: float, fast: bool) -> bool:
         return not torch.autograd.gradcheck(f, inputs, fast_mode=fast, raise_exception=False)
 
 
+STEPS = [m * 10.0**-k for k in range(1, 17) for m in ((1.0,) if k == 1 else (5.0, 2.0, 1.0))]
+LOW = (torch.bfloat16, torch.float16)
+
+
 def smallest(check) -> str:
     if check(0.0):
         return "false alarm"
     found = None
-    for k in range(1, 17):
-        if not check(10.0**-k):
+    for rel in STEPS:
+        if not check(rel):
             break
-        found = 10.0**-k
+        found = rel
     return f"{found:.0e}" if found else "not caught at 1e-1"
 
 
+def in_units(text: str, dtype) -> str:
+    """A low dtype's figure with its size in units of the dtype's roundoff u."""
+    try:
+        return f"{text} ({float(text) / unit_roundoff(dtype):.1f} u)"
+    except ValueError:
+        return text
+
+
 def main() -> None:
-    print("| function | kit float32 | kit float64 | gradcheck float64 (slow / fast) "
+    print("| function | kit float32 | kit float64 | kit bfloat16 | kit float16 | gradcheck float64 (slow / fast) "
           "| gradcheck float32 (slow / fast) |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, fn in TARGETS:
         kit = [smallest(lambda rel, d=dtype: caught(name, fn, d, rel)) for dtype in (torch.float32, torch.float64)]
+        kit += [in_units(smallest(lambda rel, d=dtype: caught(name, fn, d, rel)), dtype) for dtype in LOW]
         gc = {d: " / ".join(smallest(lambda rel, d=d, fast=fast: gradcheck_caught(name, fn, d, rel, fast))
                             for fast in (False, True)) for d in (torch.float64, torch.float32)}
-        print(f"| {name} | {kit[0]} | {kit[1]} | {gc[torch.float64]} | {gc[torch.float32]} |")
+        print(f"| {name} | {' | '.join(kit)} | {gc[torch.float64]} | {gc[torch.float32]} |")
+    print(f"\nassert_close's default rtol: bfloat16 1.6e-2 ({1.6e-2 / unit_roundoff(torch.bfloat16):.1f} u), "
+          f"float16 1e-3 ({1e-3 / unit_roundoff(torch.float16):.1f} u)")
 
 
 if __name__ == "__main__":

@@ -107,8 +107,10 @@ def _script(t: Trial, mine, body: list[str], bucket_view: bool, hook: str = "") 
     lines += [line for line in t.script if line.split(" = ", 1)[0] in defined]
     lines.append(f"mine = {_nested_names(mine)}[rank]")
     lines += body
-    lines.append("grads = {n: None if p.grad is None else (p.grad.detach().cpu().numpy(), str(p.grad.dtype), "
-                 "str(p.grad.device)) for n, p in ddp.module.named_parameters()}")
+    # values as float64 (complex128): exact for every dtype, numpy has no bfloat16
+    lines.append("grads = {n: None if p.grad is None else (p.grad.detach().cpu().to(torch.complex128 if "
+                 "p.grad.is_complex() else torch.float64).numpy(), str(p.grad.dtype), str(p.grad.device)) "
+                 "for n, p in ddp.module.named_parameters()}")
     return "\n".join(lines)
 
 

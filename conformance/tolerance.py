@@ -79,7 +79,7 @@ K = 4
 # (|v| = 1e-4), measured 17 u in float32.  Charged 4 (K * 4 = 16 u per unit of (1 + |x_k - y_i|)).
 PRIMITIVE_ROUNDINGS = {sp.polygamma: 2, sp.digamma: 2, sp.loggamma: 2, "lse_exp": 4}
 
-UNIT_ROUNDOFF = {torch.float32: 2.0**-24, torch.float64: 2.0**-53}
+UNIT_ROUNDOFF = {torch.float32: 2.0**-24, torch.float64: 2.0**-53, torch.bfloat16: 2.0**-8, torch.float16: 2.0**-11}
 
 
 class mag(sp.Function):
@@ -181,7 +181,7 @@ def bound(error, terms: int, dtype: torch.dtype):
 
 # The sensitivity the kit claims for a backward formula off by a relative error (the README): an element
 # meets it where its bound is at most this fraction of the exact value.
-CLAIM = {torch.float32: 1e-5, torch.float64: 1e-12}
+CLAIM = {torch.float32: 1e-5, torch.float64: 1e-12, torch.bfloat16: 8 * 2.0**-8, torch.float16: 8 * 2.0**-11}
 
 
 def checkable(allowed, exact) -> bool:

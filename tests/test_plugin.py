@@ -40,8 +40,8 @@ def test_readable_ids_and_k_selection(suite):
 def test_header_names_torch_device_dtypes_profile(suite):
     result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py::test_vjp[sin-float64]",
                              "--hypothesis-profile", "ci")
-    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, complex64, "
-                                 "complex128, hypothesis profile ci*seed derandomized*"])
+    result.stdout.fnmatch_lines(["autograd-conformance *: torch *, device cpu, dtypes float32, float64, bfloat16, "
+                                 "float16, complex64, complex128, hypothesis profile ci*seed derandomized*"])
     result.stdout.fnmatch_lines(["*autograd conformance summary*", "user_vjp *1 *0 *0 *0 *"])
     assert result.ret == 0
 
@@ -62,7 +62,7 @@ def test_dtype_option_restricts(suite):
 @pytest.mark.parametrize("args, message", [
     (["--device", "nosuchdevice"], "--device: 'nosuchdevice' is not a torch device string"),
     (["--device", "cuda:7"], "--device: 'cuda:7' is not available"),
-    (["--dtype", "float16"], "--dtype: unknown dtype 'float16'"),
+    (["--dtype", "float8"], "--dtype: unknown dtype 'float8'"),
     (["--op", "sin,no_such_op*"], "--op: no catalogue entry matches 'no_such_op*'"),
     (["--conformance-examples", "0"], "--conformance-examples: must be at least 1"),
 ])
@@ -155,8 +155,8 @@ def test_conformance_marker_selects_entries_dtypes_and_features(pytester):
     pytester.makepyfile(test_user_marker=USER_PROPERTY)
     result = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q")
     ids = {line.split("::")[1] for line in result.stdout.lines if "::" in line}
-    assert ids == {"test_needs_forward_ad[sin-float32]", "test_needs_forward_ad[sin-float64]",
-                   "test_needs_forward_ad[mul-float32]", "test_needs_forward_ad[mul-float64]",
+    assert ids == {f"test_needs_forward_ad[{op}-{d}]" for op in ("sin", "mul")
+                   for d in ("float32", "float64", "bfloat16", "float16")} | {
                    "test_complex_only[sin-complex64]", "test_complex_only[sin-complex128]",
                    "test_complex_only[mm-complex64]", "test_complex_only[mm-complex128]"}
     narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul",
@@ -180,7 +180,8 @@ def test_a_dtype_the_device_lacks_is_skipped_with_the_devices_reason(suite, monk
     import torch
     monkeypatch.setattr(torch, "ones", torch.ones)  # the in-process run's conftest replaces it: restored at teardown
     suite.makeconftest(LACKS_FLOAT64)
-    result = suite.runpytest("-p", "conformance.plugin", "-k", "sin and not Tensor", "-rs", "--op", "sin")
+    result = suite.runpytest("-p", "conformance.plugin", "-k", "sin and not Tensor", "-rs", "--op", "sin",
+                             "--dtype", "float32,float64")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*cpu does not support float64: Cannot convert a tensor to float64*"])
 

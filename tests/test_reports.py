@@ -207,7 +207,8 @@ def test_merges_the_report_of_a_real_run(tmp_path, capsys):
     path = tmp_path / "run.json"
     env = {k: v for k, v in os.environ.items() if k not in ("CONFORMANCE_FAULT", "PYTEST_ADDOPTS")}
     done = subprocess.run([sys.executable, "-m", "pytest", "cases/test_vjp.py", "--op", "sin", "-q", "-p",
-                           "no:cacheprovider", "--hypothesis-profile", "ci", "--conformance-report", str(path)],
+                           "no:cacheprovider", "--hypothesis-profile", "ci", "--dtype", "float32,float64",
+                           "--conformance-report", str(path)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     status, out, err = run(capsys, "merge", path, "--full")

@@ -34,3 +34,27 @@ def test_detects_relative_backward_error(case_name, fn, dtype, cpu):
         _vjp(case_name, dtype, cpu)
     assert "x bound" in str(info.value)
     assert any("Repro" in n for n in info.value.__notes__)
+
+
+# Reduced precision: the smallest scale caught at the same points (benchmarks/sensitivity.py), 10 to 21 u
+LOW_TARGETS = [("sin", "sin"), ("exp", "exp"), ("tanh", "tanh"), ("log", "log")]
+LOW_DETECT = {torch.bfloat16: 5e-2, torch.float16: 1e-2}
+
+
+def _low_vjp(case_name, dtype, device):
+    from conformance.run.strategies import representable
+    case = get(case_name)
+    t = Trial(case, dtype, device, None, "vjp", values={k: representable(v, dtype) for k, v in grid(case).items()})
+    y = t.forward()
+    vs = t.weights(values=[representable(np.linspace(-2.0, 3.0, int(np.prod(s))), dtype).reshape(s)
+                           for s in t.oracle.output_shapes])
+    t.backward(y, vs)
+    t.check(t.expected(vs))
+
+
+@pytest.mark.parametrize("dtype", list(LOW_DETECT), ids=["bfloat16", "float16"])
+@pytest.mark.parametrize("case_name, fn", LOW_TARGETS, ids=[c for c, _ in LOW_TARGETS])
+def test_detects_relative_backward_error_in_low_precision(case_name, fn, dtype, cpu):
+    _low_vjp(case_name, dtype, cpu)  # no fault: no alarm
+    with scaled_backward(fn, LOW_DETECT[dtype]), pytest.raises(ConformanceFailure, match="x bound"):
+        _low_vjp(case_name, dtype, cpu)

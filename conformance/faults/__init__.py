@@ -19,6 +19,7 @@ from conformance.faults import (
            conventions,  # noqa: F401 - faults at the conventions table's departures and undefined points
            engine,  # noqa: F401
            envelopes,  # noqa: F401 - faults hidden behind a known deviation
+           lowprecision,  # noqa: F401 - wrong only in bfloat16 or float16
            space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)
            tails,  # noqa: F401 - tanh and sigmoid wrong only in the tails
 )

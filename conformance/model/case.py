@@ -22,7 +22,9 @@ RESERVED = {"out", "torch", "F", "g", "params", "p", "before", "first", "m", "ex
 
 DTYPES = {name: getattr(torch, name) for name in dtypes.NAMES}
 COMPLEX = ("complex64", "complex128")  # run by the complex properties, for entries that declare them
-REAL_AND_COMPLEX = ("float32", "float64") + COMPLEX  # an entry whose spec holds for complex inputs too
+LOW = dtypes.LOW  # bfloat16, float16: every real entry's too (torch's own error skips where it lacks a kernel)
+REAL = ("float32", "float64") + LOW
+REAL_AND_COMPLEX = REAL + COMPLEX  # an entry whose spec holds for complex inputs too
 
 # Autograd features a property may require of an entry; an entry lists the ones torch lacks for it
 # (``unsupported={"forward_ad": "reason"}``), and those properties skip it with the reason.
@@ -120,7 +122,7 @@ class Case:
     spec: Callable
     args: tuple[Arg, ...]
     kinks: Kinks | None = None
-    dtypes: tuple[str, ...] = ("float32", "float64")
+    dtypes: tuple[str, ...] = REAL
     helpers: dict = field(default_factory=dict, compare=False, repr=False)
     deviations: dict = field(default_factory=dict, compare=False, repr=False)
     unsupported: dict = field(default_factory=dict, compare=False, repr=False)
@@ -319,7 +321,7 @@ def missing(call: str, removed_in: str | None = None) -> str | None:
 
 
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
-          dtypes: tuple[str, ...] = ("float32", "float64"), helpers: dict | None = None,
+          dtypes: tuple[str, ...] = REAL, helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
           unmodelled: dict[str, str] | None = None, widened: dict | None = None, normwise: bool = False,
           removed_in: str | None = None,

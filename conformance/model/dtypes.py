@@ -1,2 +1,3 @@
 """The dtype names the kit knows, without importing torch (the plugin's option help uses them)."""
-NAMES = ("float32", "float64", "complex64", "complex128")
+NAMES = ("float32", "float64", "bfloat16", "float16", "complex64", "complex128")
+LOW = ("bfloat16", "float16")  # reduced precision: unit roundoff 2**-8 and 2**-11

@@ -7,12 +7,18 @@ with a CI environment variable set, Hypothesis loads its built-in "ci" profile (
 - ``quick``: one fixed example per test of the weighted-backward and accumulation properties only, every
   catalogue entry once: the local check before a commit (the plugin deselects the other properties);
 - ``ci``: 8 fixed (derandomized) examples per test; ``nightly``: 150 random examples per test.
+
+Reduced precision (bfloat16, float16) runs every property in ``dev`` and ``nightly``; ``ci`` runs it in the
+weighted-backward and accumulation properties only, one example per item (the time budget).
 """
 from __future__ import annotations
 
 NAMES = ("dev", "quick", "ci", "nightly")
 DEFAULT = "dev"
 QUICK_PROPERTIES = ("vjp", "accumulation")  # what the quick profile runs
+LOW_PRECISION = ("bfloat16", "float16")
+LOW_CI_PROPERTIES = ("vjp", "accumulation")  # the ci profile's reduced-precision properties
+LOW_CI_EXAMPLES = 1  # examples per reduced-precision item in ci
 
 
 def register() -> None:

@@ -142,6 +142,7 @@ def modify_items(config, items):
                 item.user_properties.append(("conformance_sometimes", True))
     deviations.warn_stale(config, items)
     _quick(config, items)
+    _low_in_ci(config, items)
 
 
 def outside_quick(filename: str) -> bool:
@@ -151,16 +152,31 @@ def outside_quick(filename: str) -> bool:
             and prop not in profiles.QUICK_PROPERTIES)
 
 
-def _quick(config, items) -> None:
-    """The quick profile runs the kit's weighted-backward and accumulation properties only."""
-    if not settings.get_current_profile_name().startswith("quick"):
-        return
-    dropped = [i for i in items if i.stash.get(KIT_ITEM, False)
-               and summary.property_of(i.nodeid) not in profiles.QUICK_PROPERTIES]
+def _deselect(config, items, drop) -> None:
+    """Deselect the kit's items for which ``drop(item)`` holds (a profile's narrower selection)."""
+    dropped = [i for i in items if i.stash.get(KIT_ITEM, False) and drop(i)]
     if dropped:
         gone = set(map(id, dropped))
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if id(i) not in gone]
+
+
+def _quick(config, items) -> None:
+    """The quick profile runs the kit's weighted-backward and accumulation properties only."""
+    if settings.get_current_profile_name().startswith("quick"):
+        _deselect(config, items, lambda i: summary.property_of(i.nodeid) not in profiles.QUICK_PROPERTIES)
+
+
+def _low_dtype(item) -> bool:
+    dtype = getattr(getattr(item, "callspec", None), "params", {}).get("dtype")
+    return isinstance(dtype, torch.dtype) and dtype_name(dtype) in profiles.LOW_PRECISION
+
+
+def _low_in_ci(config, items) -> None:
+    """The ci profile runs reduced precision in its few properties only (``profiles.LOW_CI_PROPERTIES``)."""
+    if settings.get_current_profile_name().startswith("ci"):
+        _deselect(config, items, lambda i: _low_dtype(i)
+                  and summary.property_of(i.nodeid) not in profiles.LOW_CI_PROPERTIES)
 
 
 def _describe(item, callspec) -> None:
@@ -204,6 +220,8 @@ def recording(item):
     # settings after each item keeps the chain one level deep.
     function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
     own = getattr(function, "_hypothesis_internal_use_settings", None)
+    if own is not None and _low_dtype(item) and settings.get_current_profile_name().startswith("ci"):
+        function._hypothesis_internal_use_settings = settings(own, max_examples=profiles.LOW_CI_EXAMPLES)
     try:
         yield
     finally:

@@ -31,7 +31,7 @@ _TRIES = 50  # rejection sampling rounds for margins and joint constraints
 
 
 def _numpy_dtype(dtype: torch.dtype):
-    return {torch.float32: np.float32, torch.float64: np.float64}[dtype]
+    return {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16}.get(dtype)
 
 
 def component(dtype: torch.dtype) -> torch.dtype:
@@ -40,8 +40,15 @@ def component(dtype: torch.dtype) -> torch.dtype:
 
 
 def representable(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
-    """``values`` rounded to ``dtype`` (as float64), subnormals flushed to zero."""
-    out = np.asarray(values, dtype=np.float64).astype(_numpy_dtype(dtype)).astype(np.float64)
+    """``values`` rounded to ``dtype`` (as float64; numpy has no bfloat16: torch rounds it), subnormals flushed
+    to zero, magnitudes past the dtype's largest clipped to it."""
+    values = np.asarray(values, dtype=np.float64)
+    big = float(torch.finfo(dtype).max)
+    values = np.clip(values, -big, big)
+    if _numpy_dtype(dtype) is None:
+        out = torch.from_numpy(values.copy()).to(dtype).to(torch.float64).numpy()
+    else:
+        out = values.astype(_numpy_dtype(dtype)).astype(np.float64)
     out[np.abs(out) < torch.finfo(dtype).tiny] = 0.0
     return out
 
@@ -85,7 +92,7 @@ def real_array(domain: Real, dtype: torch.dtype, kind: str, rng: np.random.Gener
         if not bad.any():
             return values.reshape(domain.shape)
         values[bad] = representable(rng.uniform(domain.lo, domain.hi, int(bad.sum())), dtype)
-    raise ValueError(f"cannot draw from {domain} in {_numpy_dtype(dtype).__name__}: is it (nearly) empty?")
+    raise ValueError(f"cannot draw from {domain} in {dtype}: is it (nearly) empty?")
 
 
 def _point(case: Case, dtype: torch.dtype, kinds: tuple, seed: int) -> dict[str, np.ndarray] | None:

@@ -1,0 +1,64 @@
+"""Reduced precision: bfloat16 and float16 values are exact in their dtype, bounds use the dtype's roundoff,
+torch's missing kernels skip with torch's reason, and a point past float16's range is not a failure."""
+import numpy as np
+import pytest
+import torch
+
+from conformance.catalogue import get
+from conformance.run.strategies import representable
+from conformance.run.trial import Trial, lacks_kernel
+from conformance.tolerance import CLAIM, unit_roundoff
+
+LOW = [torch.bfloat16, torch.float16]
+
+
+@pytest.mark.parametrize("dtype", LOW, ids=["bfloat16", "float16"])
+def test_drawn_values_are_exact_in_the_dtype(dtype):
+    raw = np.array([0.1, -1.0 / 3.0, 2.5e-3, 1e6, -1e6, 1e-40])
+    values = representable(raw, dtype)
+    assert np.array_equal(torch.tensor(values).to(dtype).to(torch.float64).numpy(), values)
+    assert np.all(np.abs(values) <= float(torch.finfo(dtype).max)) and values[-1] == 0.0  # clipped, flushed
+
+
+def test_unit_roundoff_and_claim_of_the_low_dtypes():
+    assert unit_roundoff(torch.bfloat16) == 2.0**-8 and unit_roundoff(torch.float16) == 2.0**-11
+    assert CLAIM[torch.bfloat16] == 8 * 2.0**-8 and CLAIM[torch.float16] == 8 * 2.0**-11
+
+
+def test_a_missing_kernel_is_torchs_reason_in_low_precision_only():
+    exc = RuntimeError("quantile() input tensor must be either float or double dtype")
+    assert "torch" in lacks_kernel(exc, torch.bfloat16) and "quantile()" in lacks_kernel(exc, torch.float16)
+    assert lacks_kernel(exc, torch.float32) == ""  # in float32 the same error is a failure
+    assert lacks_kernel(RuntimeError("the engine refused"), torch.bfloat16) == ""
+
+
+def _sin(dtype, cpu, scale=1.0):
+    case = get("sin")
+    shape = case.args[0].shape
+    values = {"x": representable(np.linspace(-3.0, 3.0, int(np.prod(shape))).reshape(shape), dtype)}
+    t = Trial(case, dtype, cpu, None, "vjp", values=values)
+    out = t.forward()
+    vs = t.weights(values=[representable(np.linspace(-2.0, 3.0, int(np.prod(shape))).reshape(shape), dtype)])
+    t.backward(out, vs)
+    if scale != 1.0:
+        t.run(f"x.grad.mul_({scale})")
+    t.check(t.expected(vs))
+
+
+@pytest.mark.parametrize("dtype", LOW, ids=["bfloat16", "float16"])
+def test_a_low_precision_gradient_checks_against_the_exact_value(dtype, cpu):
+    from conformance.run.failure import ConformanceFailure
+    _sin(dtype, cpu)  # torch's gradient: within the bound
+    with pytest.raises(ConformanceFailure, match="x bound"):
+        _sin(dtype, cpu, scale=-1.0)  # a wrong sign fails
+
+
+def test_a_point_past_float16s_range_is_skipped_not_failed(cpu):
+    case = get("exp")
+    shape = case.args[0].shape
+    t = Trial(case, torch.float16, cpu, None, "vjp", values={"x": np.full(shape, 11.0)})  # e^11 = 59874
+    out = t.forward()
+    vs = t.weights(values=[np.ones(shape)])
+    t.backward(out, vs)
+    with pytest.raises(pytest.skip.Exception, match="past torch.float16's range"):
+        t.check(t.expected(vs))
