@@ -32,22 +32,9 @@ def _log_drawn_where_undefined(g, out, x):
     return (torch.where(x < 0, g / x * noise, g / x),)
 
 
-class _RaisesOther(torch.autograd.Function):
-    """The identity, whose backward raises an error other than vander's documented one."""
-
-    @staticmethod
-    def forward(ctx, y):
-        return y.view_as(y)
-
-    @staticmethod
-    def backward(ctx, g):
-        raise RuntimeError("the gradient of vander is not available (a different failure)")
-
-
-def _vander_other_error(original):
-    def vander(*args, **kwargs):
-        return _RaisesOther.apply(original(*args, **kwargs))
-    return vander
+def _raises_other(g):
+    """A backward that raises an error other than vander's documented one."""
+    raise RuntimeError("the gradient of vander is not available (a different failure)")
 
 
 def _kernel(name: str, what: str, op: str, rule, k: str):
@@ -64,5 +51,6 @@ _kernel("log.undefined-nondeterministic", "log's gradient at x < 0 is grad/x tim
         "a different value at each backward", "log", _log_drawn_where_undefined, "log-at-neg1")
 register(Fault("vander.other-exception", "engine", "conventions", "torch.vander's backward raises another error "
                "than the documented 'modified by an inplace operation' (its Contract names that symptom)",
-               Target(("cases/test_vjp.py",), ("vander",)), install=installer([(torch, "vander", _vander_other_error)]),
+               Target(("cases/test_vjp.py",), ("vander",)),
+               install=installer([(torch, "vander", lib.output_backward(_raises_other))]),
                touches=("torch.vander",)))

@@ -88,19 +88,22 @@ def _around(after: Callable, only_existing: bool = True) -> Callable:
     return _on_backward(change)
 
 
-def _overwriting(call, arguments):
-    """Each existing ``.grad`` is set aside, the backward fills a fresh one, whose values overwrite the old tensor."""
-    kept = [(t, t.grad) for t in _accumulated_into(arguments) if t.grad is not None]
-    for t, _ in kept:
-        t.grad = None
-    try:
-        return call(**arguments)
-    finally:
-        for t, grad in kept:
-            new, t.grad = t.grad, grad
-            if new is not None:
-                with torch.no_grad():
-                    grad.copy_(new)
+def overwriting(where: Callable[[torch.Tensor], bool] = lambda grad: True) -> Callable:
+    """A backward change: each existing ``.grad`` for which ``where(grad)`` holds is set aside, the backward
+    fills a fresh one, whose values overwrite the old tensor (the earlier contributions are lost)."""
+    def change(call, arguments):
+        kept = [(t, t.grad) for t in _accumulated_into(arguments) if t.grad is not None and where(t.grad)]
+        for t, _ in kept:
+            t.grad = None
+        try:
+            return call(**arguments)
+        finally:
+            for t, grad in kept:
+                new, t.grad = t.grad, grad
+                if new is not None:
+                    with torch.no_grad():
+                        grad.copy_(new)
+    return change
 
 
 def _doubled(leaf, grad, values):
@@ -195,7 +198,7 @@ class _GradModeIgnored:
 ACCUMULATE = Target((CASE("accumulation"), CASE("seed")), ("mul", "sin", "mm"), "accumulation or y_then_z")
 EACH_ZEROING = Target((CASE("zeroing"),), (), "each_method")
 _fault("engine.accumulate-overwrite", "accumulation", "a backward into an existing .grad overwrites it (in place) "
-       "instead of adding", ACCUMULATE, [(*BACKWARD, _on_backward(_overwriting))])
+       "instead of adding", ACCUMULATE, [(*BACKWARD, _on_backward(overwriting()))])
 _fault("engine.accumulate-doubled", "accumulation", "a backward into an existing .grad adds its contribution twice",
        ACCUMULATE, [(*BACKWARD, _around(_doubled))])
 _fault("engine.grad-replaced", "accumulation", "a backward into an existing .grad replaces the tensor (same values: "

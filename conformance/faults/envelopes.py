@@ -38,24 +38,6 @@ def _prod_second_order_scaled(g, out, x, dtype):
     return (grad.detach() + 1.01 * (grad - grad.detach()), None)
 
 
-class _Negated(torch.autograd.Function):
-    """The identity, with the gradient negated."""
-
-    @staticmethod
-    def forward(ctx, y):
-        return y.view_as(y)
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g
-
-
-def _stack_negated(original):
-    def stack(tensors, *args, **kwargs):
-        return _Negated.apply(original(tensors, *args, **kwargs))
-    return stack
-
-
 def _kernel(name: str, what: str, op: str, rule, ops: tuple[str, ...]):
     register(Fault(name, "kernel", "behind a deviation", what, Target((VJP,), ops),
                    install=lambda: lib.replace({op: rule}, name), touches=lib.touched({op: rule})))
@@ -86,5 +68,5 @@ register(Fault("func-vjp.scale-1e-3", "engine", "behind a deviation", "torch.fun
                install=installer([(torch.func, "vjp", _func_vjp_scaled)]), touches=("torch.func.vjp",)))
 register(Fault("stack.sign", "engine", "behind a deviation", "torch.stack's gradient negated (its deviation is "
                "about .grad aliasing under accumulation, not the value of one backward)",
-               Target((VJP,), ("stack",)), install=installer([(torch, "stack", _stack_negated)]),
+               Target((VJP,), ("stack",)), install=installer([(torch, "stack", lib.output_backward(lambda g: -g))]),
                touches=("torch.stack",)))

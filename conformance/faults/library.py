@@ -152,3 +152,22 @@ def lowered(rule: Rule, dtype: torch.dtype) -> Rule:
         grads = rule(down(grad), down(out), *map(down, args))
         return tuple(None if g is None else g.to(grad.dtype) for g in grads)
     return wrong
+
+
+def output_backward(backward: Callable) -> Callable:
+    """``make`` for an ``installer`` patch of a torch function: its output passes through an identity whose
+    backward is ``backward(grad)`` (a wrong gradient, or an exception, upstream of the function's own)."""
+    class Identity(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, y):
+            return y.view_as(y)
+
+        @staticmethod
+        def backward(ctx, g):
+            return backward(g)
+
+    def make(original):
+        def patched(*args, **kwargs):
+            return Identity.apply(original(*args, **kwargs))
+        return patched
+    return make

@@ -40,24 +40,8 @@ _kernel("mul.float16-scale-1e-2", "mul's gradients ×1.01 in float16 only", "mul
         ("mul",))
 
 
-def _low_overwrites(call, arguments):
-    """Each existing bfloat16 or float16 ``.grad`` is set aside and the backward fills a fresh one, whose values
-    then overwrite the old tensor: the earlier contributions are lost (float32 and float64 add as they must)."""
-    kept = [(t, t.grad) for t in engine._accumulated_into(arguments)
-            if t.grad is not None and t.grad.dtype in (torch.bfloat16, torch.float16)]
-    for t, _ in kept:
-        t.grad = None
-    try:
-        return call(**arguments)
-    finally:
-        for t, grad in kept:
-            new, t.grad = t.grad, grad
-            if new is not None:
-                with torch.no_grad():
-                    grad.copy_(new)
-
-
 engine._fault("engine.low-precision-accumulate-overwrite", "reduced precision", "a backward into an existing "
               "bfloat16 or float16 .grad overwrites it (float32 and float64 add)",
               Target((engine.CASE("accumulation"),), ("mul", "sin", "mm"), "bfloat16 or float16"),
-              [(*engine.BACKWARD, engine._on_backward(_low_overwrites))])
+              [(*engine.BACKWARD, engine._on_backward(engine.overwriting(
+                  lambda grad: grad.dtype in (torch.bfloat16, torch.float16))))])
