@@ -173,10 +173,15 @@ def _low_dtype(item) -> bool:
 
 
 def _low_in_ci(config, items) -> None:
-    """The ci profile runs reduced precision in its few properties only (``profiles.LOW_CI_PROPERTIES``)."""
+    """Reduced precision runs in ``profiles.LOW_CI_PROPERTIES`` under ci; elsewhere in ``LOW_VERIFIED``, or in
+    every property where ``--dtype`` names a reduced-precision dtype."""
     if settings.get_current_profile_name().startswith("ci"):
-        _deselect(config, items, lambda i: _low_dtype(i)
-                  and summary.property_of(i.nodeid) not in profiles.LOW_CI_PROPERTIES)
+        kept = profiles.LOW_CI_PROPERTIES
+    elif any(n in profiles.LOW_PRECISION for n in options.selected_dtypes(config)) and config.getoption("--dtype"):
+        return
+    else:
+        kept = profiles.LOW_VERIFIED
+    _deselect(config, items, lambda i: _low_dtype(i) and summary.property_of(i.nodeid) not in kept)
 
 
 def _describe(item, callspec) -> None:
