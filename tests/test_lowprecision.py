@@ -62,3 +62,25 @@ def test_a_point_past_float16s_range_is_skipped_not_failed(cpu):
     t.backward(out, vs)
     with pytest.raises(pytest.skip.Exception, match="past torch.float16's range"):
         t.check(t.expected(vs))
+
+
+def _collected(*args):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    unset = ("CONFORMANCE_FAULT", "PYTEST_ADDOPTS", "CONFORMANCE_PROFILE")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    done = subprocess.run([sys.executable, "-m", "pytest", "cases/test_vjp.py", "cases/test_forward_mode.py",
+                           "cases/test_zeroing.py", "--op", "sin", "--collect-only", "-q", "-p", "no:cacheprovider",
+                           *args], cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    return {line.split("::")[1] for line in done.stdout.splitlines() if "::" in line and "16]" in line}
+
+
+def test_low_precision_runs_where_it_is_verified_everywhere_on_request_and_in_two_properties_under_ci():
+    by_default = _collected()
+    assert "test_vjp[sin-bfloat16]" in by_default and "test_zeroing[sin-float16]" in by_default
+    assert not any(i.startswith(("test_jvp", "test_forward_over_reverse")) for i in by_default)  # not verified yet
+    assert "test_jvp[sin-bfloat16]" in _collected("--dtype", "bfloat16")
+    assert _collected("--hypothesis-profile", "ci") == {"test_vjp[sin-bfloat16]", "test_vjp[sin-float16]"}
