@@ -18,6 +18,8 @@ def test_drawn_values_are_exact_in_the_dtype(dtype):
     values = representable(raw, dtype)
     assert np.array_equal(torch.tensor(values).to(dtype).to(torch.float64).numpy(), values)
     assert np.all(np.abs(values) <= float(torch.finfo(dtype).max)) and values[-1] == 0.0  # clipped, flushed
+    scalar = representable(np.array(0.1), dtype)
+    assert scalar.shape == () and isinstance(scalar, np.ndarray)  # a 0-d value stays an array
 
 
 def test_unit_roundoff_and_claim_of_the_low_dtypes():

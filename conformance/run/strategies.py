@@ -44,11 +44,11 @@ def representable(values: np.ndarray, dtype: torch.dtype) -> np.ndarray:
     to zero, magnitudes past the dtype's largest clipped to it."""
     values = np.asarray(values, dtype=np.float64)
     big = float(torch.finfo(dtype).max)
-    values = np.clip(values, -big, big)
+    values = np.asarray(np.clip(values, -big, big))  # a 0-d array stays an array
     if _numpy_dtype(dtype) is None:
         out = torch.from_numpy(values.copy()).to(dtype).to(torch.float64).numpy()
     else:
-        out = values.astype(_numpy_dtype(dtype)).astype(np.float64)
+        out = np.asarray(values.astype(_numpy_dtype(dtype)).astype(np.float64))
     out[np.abs(out) < torch.finfo(dtype).tiny] = 0.0
     return out
 
