@@ -173,15 +173,16 @@ def _low_dtype(item) -> bool:
 
 
 def _low_in_ci(config, items) -> None:
-    """Reduced precision runs in ``profiles.LOW_CI_PROPERTIES`` under ci; elsewhere in ``LOW_VERIFIED``, or in
-    every property where ``--dtype`` names a reduced-precision dtype."""
+    """The kit's own properties (``cases/``) run reduced precision in ``profiles.LOW_CI_PROPERTIES`` under ci;
+    elsewhere in all but ``LOW_UNVERIFIED``, or in every one where ``--dtype`` names a reduced-precision dtype."""
+    def kit_low(i) -> bool:
+        return _low_dtype(i) and i.nodeid.startswith("cases/")
     if settings.get_current_profile_name().startswith("ci"):
-        kept = profiles.LOW_CI_PROPERTIES
-    elif any(n in profiles.LOW_PRECISION for n in options.selected_dtypes(config)) and config.getoption("--dtype"):
-        return
-    else:
-        kept = profiles.LOW_VERIFIED
-    _deselect(config, items, lambda i: _low_dtype(i) and summary.property_of(i.nodeid) not in kept)
+        _deselect(config, items, lambda i: kit_low(i)
+                  and summary.property_of(i.nodeid) not in profiles.LOW_CI_PROPERTIES)
+    elif not (config.getoption("--dtype")
+              and any(n in profiles.LOW_PRECISION for n in options.selected_dtypes(config))):
+        _deselect(config, items, lambda i: kit_low(i) and summary.property_of(i.nodeid) in profiles.LOW_UNVERIFIED)
 
 
 def _describe(item, callspec) -> None:
