@@ -107,5 +107,6 @@ def test_environment_variable_reaches_xdist_workers():
                             timeout=600)
     assert "fault injected: relu.grad-1-at-0" in result.stdout
     failed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("FAILED "))
-    assert failed == [f"cases/test_conventions.py::test_convention[relu-at-0-{d}]" for d in ("float32", "float64")], \
+    assert failed == sorted(f"cases/test_conventions.py::test_convention[relu-at-0-{d}]"
+                            for d in ("float32", "float64", "bfloat16", "float16")), \
         result.stdout[-3000:]
