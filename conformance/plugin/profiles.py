@@ -14,10 +14,11 @@ only, one example per item (the time budget); the other profiles in every proper
 """
 from __future__ import annotations
 
+from conformance.model.dtypes import LOW as LOW_PRECISION  # noqa: F401 - the one list of reduced dtypes
+
 NAMES = ("dev", "quick", "ci", "nightly")
 DEFAULT = "dev"
 QUICK_PROPERTIES = ("vjp", "accumulation")  # what the quick profile runs
-LOW_PRECISION = ("bfloat16", "float16")
 LOW_CI_PROPERTIES = ("vjp", "accumulation")  # the ci profile's reduced-precision properties
 LOW_CI_EXAMPLES = 1  # examples per reduced-precision item in ci
 # the kit's properties not yet verified free of false alarms in bfloat16 and float16 (every other one is: torch

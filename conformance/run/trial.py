@@ -16,7 +16,7 @@ from conformance import tolerance
 from conformance.exact import spec
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import LOW, Case, CatalogueError
 from conformance.run import record
 from conformance.run.expected import Expected, hessian, jacobian
 from conformance.run.failure import (
@@ -35,7 +35,7 @@ from conformance.run.strategies import inputs as input_strategy
 from conformance.run.strategies import weights as weight_strategy
 from conformance.tolerance import K, unit_roundoff
 
-LOW_PRECISION = (torch.bfloat16, torch.float16)
+LOW_PRECISION = tuple(getattr(torch, name) for name in LOW)  # the reduced-precision dtypes (conformance.model.dtypes)
 # torch's messages where a kernel lacks a dtype (CPU linalg, some special functions in bfloat16/float16)
 _LACKS = ("not implemented for 'BFloat16'", "not implemented for 'Half'", "Low precision dtypes not supported",
           "does not support bfloat16", "does not support float16", "not supported for BFloat16",
