@@ -51,6 +51,13 @@ below its neighbours' carried their rounding: 1.6 u-bounds in the nightly soak, 
 zero HVP entry of cholesky got 5e-17): each element is allowed the largest bound of its matrix (the
 last two dimensions).  First-order VJPs keep their per-element bounds: no soak has shown the need.
 
+A gradient that passes a cast to a lower dtype on its way to its leaf (under ``torch.autocast``, an op
+run in float32 on an input cast to bfloat16: the cast's backward rounds the float32 gradient to
+bfloat16) is rounded once more, exactly as a cast rounds: |round(g) - exact| <= u_low |g| + |g - exact|,
+so its bound is the computation's bound b plus u_low (|exact| + b) plus the low dtype's tiny (``cast``).
+Loss scaling by a power of two is exact in every dtype away from overflow and underflow: the autocast
+property checks it bit for bit, with no bound at all.
+
 K = 4 is the single safety factor (measured: see the README's sensitivity and soak figures).
 Piecewise pieces (Max, Min, Abs, sign, Heaviside) select exactly: away from their kinks, which
 domains exclude by a margin, they add no rounding of their own.
@@ -177,6 +184,12 @@ def bound(error, terms: int, dtype: torch.dtype):
     """The allowed |got - exact| of one real value (or one part of a complex one) in ``dtype``:
     K u E + (terms + 1) tiny, with E its running-error bound and ``terms`` the weighted terms summed."""
     return K * unit_roundoff(dtype) * error + (terms + 1) * tiny(dtype)
+
+
+def cast(allowed, exact, dtype: torch.dtype):
+    """The bound of a value bounded by ``allowed`` and then rounded once to ``dtype`` (a cast's backward)."""
+    u = unit_roundoff(dtype)
+    return allowed * (1 + u) + u * abs(exact) + tiny(dtype)
 
 
 # The sensitivity the kit claims for a backward formula off by a relative error (the README): an element

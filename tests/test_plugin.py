@@ -148,6 +148,11 @@ def test_needs_forward_ad(case, dtype, device, data):
 @given(data=st.data())
 def test_complex_only(case, dtype, device, data):
     Trial(case, dtype, device, data, "user")
+
+@pytest.mark.conformance(entries=lambda device: ("mm",) if device.type == "cpu" else (), dtypes=("float16",))
+@given(data=st.data())
+def test_per_device_in_float16(case, dtype, device, data):
+    Trial(case, dtype, device, data, "user")
 '''
 
 
@@ -158,7 +163,8 @@ def test_conformance_marker_selects_entries_dtypes_and_features(pytester):
     assert ids == {f"test_needs_forward_ad[{op}-{d}]" for op in ("sin", "mul")
                    for d in ("float32", "float64", "bfloat16", "float16")} | {
                    "test_complex_only[sin-complex64]", "test_complex_only[sin-complex128]",
-                   "test_complex_only[mm-complex64]", "test_complex_only[mm-complex128]"}
+                   "test_complex_only[mm-complex64]", "test_complex_only[mm-complex128]",
+                   "test_per_device_in_float16[mm-float16]"}
     narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul",
                                   "--dtype", "complex64")
     # mul is not among the complex test's entries; the real test has no dtype left (pytest skips an empty set)

@@ -16,6 +16,7 @@ from conformance.faults import kernel  # noqa: F401 - registers the catalogue: k
 
 # isort: split
 from conformance.faults import (
+           autocast,  # noqa: F401 - ops in the wrong autocast list, a backward that breaks loss scaling
            conventions,  # noqa: F401 - faults at the conventions table's departures and undefined points
            engine,  # noqa: F401
            envelopes,  # noqa: F401 - faults hidden behind a known deviation

@@ -76,10 +76,11 @@ def _marker(definition) -> dict:
     mark = definition.get_closest_marker("conformance")
     if mark is None:
         return {}
-    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares", "exact"}
+    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares", "exact", "dtypes"}
     if mark.args or unknown:
-        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, complex=, "
-                                f"family=, declares= and exact= keywords (got {mark.args!r} {sorted(unknown)})")
+        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, "
+                                f"complex=, family=, declares=, exact= and dtypes= keywords "
+                                f"(got {mark.args!r} {sorted(unknown)})")
     return mark.kwargs
 
 
@@ -87,7 +88,9 @@ def generate_tests(metafunc):
     """Tests that take ``case`` run over the catalogue, and ``dtype`` over the selected dtypes.
 
     ``@pytest.mark.conformance(requires=("double_backward",))`` skips entries that declare the feature
-    unsupported (with their reason); ``entries=(...)`` restricts a test to the named entries;
+    unsupported (with their reason); ``entries=(...)`` restricts a test to the named entries (or a function of
+    the device under test giving them: the entries of that device's autocast lists); ``dtypes=(...)`` its
+    dtypes to those named (of the selected ones);
     ``complex=True`` runs it over the selected complex dtypes and the entries declaring them (other
     tests run over the selected real dtypes); ``family="elementwise"`` over the entries of that shape family;
     ``declares="contraction"`` over the entries that declare that (optional) field.
@@ -97,10 +100,12 @@ def generate_tests(metafunc):
     if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
         names = config._conformance_entries
         if options.get("entries") is not None:
-            unknown = [n for n in options["entries"] if n not in CATALOGUE]
+            wanted = options["entries"]
+            wanted = wanted(config._conformance_device) if callable(wanted) else wanted
+            unknown = [n for n in wanted if n not in CATALOGUE]
             if unknown:
                 raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown catalogue entries {unknown}")
-            names = [n for n in names if n in options["entries"]]
+            names = [n for n in names if n in wanted]
         if options.get("family") is not None:  # an input-space property: the entries of that shape family
             names = [n for n in names if CATALOGUE[n].family == options["family"]]
         if options.get("declares") is not None:
@@ -116,7 +121,8 @@ def generate_tests(metafunc):
         ] or [pytest.param(None, id="compile-off", marks=pytest.mark.skip(
             reason="torch.compile properties run with --compile-backend eager,aot_eager,inductor"))])
     if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
-        wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))]
+        wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))
+                  and n in options.get("dtypes", (n,))]
         metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
 
 

@@ -101,11 +101,13 @@ class Trial(Script):
         fixed-shape one (the tape oracle at large sizes)."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
+        self.label = f"{case.name}-{dtype_name(dtype)}"  # how the run's summary names this trial's item
         record.example(data)
         self._device = torch.empty(0, device=device).device  # "cuda" resolved to "cuda:0"
         if values is None:
             values = data.draw(input_strategy(case, dtype), label="inputs")
         self.values = {k: np.asarray(v) for k, v in values.items()}
+        self.point = self.values  # where the exact values are taken (``exact_at``)
         constants = {a.name: self.values[a.name] for a in case.args if not a.differentiable}
         if oracle is None:
             self.oracle = (complex_oracle_for if dtype.is_complex else oracle_for)(case, constants)
@@ -186,10 +188,12 @@ class Trial(Script):
                                  f"the spec's {[tuple(s) for s in self.oracle.output_shapes]}")
         return y
 
-    def weights(self, prefix: str = "gy", values: list[np.ndarray] | None = None) -> list[str]:
-        """One weight per output (recorded as ``gy0``, ``gy1``... or ``{prefix}0``...): drawn, or given."""
+    def weights(self, prefix: str = "gy", values: list[np.ndarray] | None = None,
+                dtypes: list | None = None) -> list[str]:
+        """One weight per output (recorded as ``gy0``, ``gy1``... or ``{prefix}0``...): drawn, or given; each in its
+        output's dtype (``dtypes``: where the outputs' dtypes differ from the trial's)."""
         shapes = [tuple(s) for s in self.oracle.output_shapes]
-        dtypes = self._output_dtypes or [self.dtype] * len(shapes)
+        dtypes = dtypes or self._output_dtypes or [self.dtype] * len(shapes)
         return [self._vector(f"{prefix}{k}", shape, None if values is None else values[k], dtypes[k])
                 for k, shape in enumerate(shapes)]
 
@@ -232,22 +236,28 @@ class Trial(Script):
         else:
             self.run(f"torch.autograd.backward([{', '.join(outs)}], grad_tensors=[{', '.join(vs)}]{extra})")
 
+    def exact_at(self, point: dict[str, np.ndarray], why: str) -> None:
+        """Take the exact values at ``point`` (input name -> values) instead of the leaves' values: the inputs as
+        the function under test sees them (``why``, a comment in the repro: autocast's casts round them)."""
+        self.point = {**self.values, **{k: np.asarray(v, dtype=np.float64) for k, v in point.items()}}
+        self.note(f"# {why}")
+
     def expected(self, vs: list[str], case: Case | None = None) -> Expected:
         """The exact vᵀJ for the weights named ``vs`` (one per output), of this case or another over the same inputs."""
         oracle = self.oracle if case is None else oracle_for(case)
-        return Expected.of(oracle.vjp(self.values, self._values(vs)))
+        return Expected.of(oracle.vjp(self.point, self._values(vs)))
 
     def expected_jvp(self, us: list[str]) -> Expected:
         """The exact J u per output (keys ``out0``...), for tangents named ``us`` (one per differentiable input)."""
-        return self._higher(Expected.of(self.oracle.jvp(self.values, self._values(us))))
+        return self._higher(Expected.of(self.oracle.jvp(self.point, self._values(us))))
 
     def expected_hvp(self, vs: list[str], us: list[str]) -> Expected:
         """The exact Hessian-vector product ∇²(vᵀF) u per differentiable input."""
-        return self._higher(Expected.of(self.oracle.hvp(self.values, self._values(vs), self._values(us))))
+        return self._higher(Expected.of(self.oracle.hvp(self.point, self._values(vs), self._values(us))))
 
     def expected_third(self, vs: list[str], us: list[str], ws: list[str]) -> Expected:
         """The exact third-order term: the derivative of ∇²(vᵀF) u along w, per differentiable input."""
-        return self._higher(Expected.of(self.oracle.third(self.values, self._values(vs), self._values(us),
+        return self._higher(Expected.of(self.oracle.third(self.point, self._values(vs), self._values(us),
                                                           self._values(ws))))
 
     def _higher(self, expected: Expected) -> Expected:
@@ -256,11 +266,11 @@ class Trial(Script):
 
     def expected_jacobian(self) -> Expected:
         """The exact Jacobian, keys ``out{k}/{input}`` with shape output + input (one row per output element)."""
-        return jacobian(self.oracle, self.values, self.case)
+        return jacobian(self.oracle, self.point, self.case)
 
     def expected_hessian(self, vs: list[str]) -> Expected:
         """The exact Hessian of vᵀF, keys ``{a}/{b}`` with shape a.shape + b.shape."""
-        return hessian(self.oracle, self.values, self._values(vs), self.case)
+        return hessian(self.oracle, self.point, self._values(vs), self.case)
 
     def _values(self, names: list[str]) -> list[np.ndarray]:
         return [self.weight_values[n] for n in names]
@@ -276,18 +286,22 @@ class Trial(Script):
         self.raise_failure(msg, expected_lines, numeric, relative=relative)
 
     def check(self, expected: Expected, grads: dict[str, str] | None = None, what: str = "vᵀJ",
-              dtype: torch.dtype | None = None) -> None:
+              dtype: torch.dtype | None = None, compute: torch.dtype | None = None,
+              rounded: dict[str, torch.dtype] | None = None) -> None:
         """Assert each gradient (source expression, default ``x.grad``) equals the exact one within its bound.
 
         ``dtype``: the dtype the values must have (default the trial's; an output-shaped value such as a
-        tangent has its output's dtype, e.g. float64 for ``float_power`` of float32 inputs)."""
+        tangent has its output's dtype, e.g. float64 for ``float_power`` of float32 inputs).  ``compute``: the
+        dtype whose roundoff bounds torch's computation (default the trial's); ``rounded``: gradient name ->
+        the dtype a cast's backward rounds it to on its way to the leaf (``tolerance.cast``)."""
         __tracebackhide__ = True
         grads = grads or {n: f"{n}.grad" for n in self.grad_names}
-        part_dtype = component(self.dtype)
+        part_dtype = compute or component(self.dtype)
+        rounded = rounded or {}
         worst, worst_at, over, total, relative = 0.0, None, 0, 0, 0.0
         widen = record.widening()  # a measured widening of this (entry, mode), else 1
         blind = claim = 0
-        self._within_range(expected)
+        self._within_range(expected, part_dtype)
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
@@ -300,6 +314,8 @@ class Trial(Script):
             for idx in np.ndindex(*exact.shape):
                 for part, g, ex, e in _parts(values[idx], exact[idx], errors[idx]):
                     bound = tolerance.bound(e, expected.terms, part_dtype) * widen
+                    if name in rounded:
+                        bound = tolerance.cast(bound, ex, rounded[name])
                     err = mpmath.fabs(mpmath.mpf(g) - ex) if np.isfinite(g) else mpmath.inf
                     ratio = float(err / bound)
                     total += 1
@@ -310,7 +326,7 @@ class Trial(Script):
                         relative = max(relative, tolerance.beyond(err, bound, ex))
                     if ratio >= worst:
                         worst, worst_at = ratio, (src, name, idx + part, g, ex, err, bound)
-        record.observe(worst, f"{self.case.name}-{dtype_name(self.dtype)}")
+        record.observe(worst, self.label)
         record.elements(total, blind, claim)
         if worst > 1:
             src, name, idx, g, ex, err, bound = worst_at
@@ -322,19 +338,19 @@ class Trial(Script):
             if widen != 1:
                 detail.append(f"bounds widened {widen:g} x for this mode: {record.status().reason[:160]}")
             self.fail(f"{src} deviates from the exact {what} by {worst:.3g} x its bound", detail,
-                      self._expected_lines(src, expected.grads[name], expected.errors[name]), numeric=True,
-                      relative=relative)
+                      self._expected_lines(src, expected.grads[name], expected.errors[name], part_dtype,
+                                           rounded.get(name)), numeric=True, relative=relative)
 
-    def _within_range(self, expected: Expected) -> None:
+    def _within_range(self, expected: Expected, dtype: torch.dtype) -> None:
         """In a reduced-precision dtype, an exact value past half the dtype's largest (float16: 65504) is not a
         point the dtype can compute at: the example is rejected (a fixed point is skipped), never failed."""
-        if self.dtype not in LOW_PRECISION:
+        if dtype not in LOW_PRECISION:
             return
-        limit = float(torch.finfo(self.dtype).max) / 2
+        limit = float(torch.finfo(dtype).max) / 2
         for name, exact in expected.grads.items():
             if any(abs(e) > limit for e in np.asarray(exact, dtype=object).reshape(-1)):
                 if self._data is None:
-                    pytest.skip(f"the exact gradient of {name} exceeds {limit:g}, past {self.dtype}'s range")
+                    pytest.skip(f"the exact gradient of {name} exceeds {limit:g}, past {dtype}'s range")
                 reject()
 
     def _check_layout(self, src: str, got: torch.Tensor, shape: tuple, dtype: torch.dtype) -> None:
@@ -343,8 +359,8 @@ class Trial(Script):
             self.fail(f"{src} has shape {tuple(got.shape)}, dtype {got.dtype}, device {got.device}; "
                       f"expected shape {tuple(shape)}, dtype {dtype}, device {self.device}")
 
-    def _expected_lines(self, src: str, exact, errors) -> list[str]:
-        u = K * unit_roundoff(component(self.dtype)) * record.widening()
+    def _expected_lines(self, src: str, exact, errors, compute=None, rounded=None) -> list[str]:
+        u = K * unit_roundoff(compute or component(self.dtype)) * record.widening()
         if self.dtype.is_complex:  # real and imaginary parts have their own bounds
             ex = np.vectorize(complex, otypes=[complex])(np.asarray(exact, dtype=object))
             bound = np.vectorize(lambda e: complex(u * e), otypes=[complex])(np.asarray(errors, dtype=object))
@@ -356,6 +372,8 @@ class Trial(Script):
                     "# > 1: deviation"]
         bound = np.vectorize(lambda e: float(u * e), otypes=[float])(np.asarray(errors, dtype=object))
         ex = np.vectorize(float, otypes=[float])(np.asarray(exact, dtype=object))
+        if rounded is not None:  # the cast's rounding of the result (tiny terms aside, as above)
+            bound = bound + unit_roundoff(rounded) * np.abs(ex)
         return [f"expected = {tensor_source(ex, torch.float64, self.device)}  # exact, rounded to float64",
                 f"bound = {tensor_source(bound, torch.float64, self.device)}",
                 f"print({src}, ((({src}).double() - expected).abs() / bound).max())  # > 1 means a deviation"]
