@@ -29,6 +29,7 @@ the check is strict.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import torch
@@ -133,6 +134,16 @@ def Deviation(reason: str, relative: float, sometimes: bool = False, strict: boo
     ``relative`` (the measured relative error, beyond the bound) of the exact value, and nothing else.
     ``sometimes``: it shows only at some draws; ``strict``: at every draw (a pass means torch changed)."""
     return Status("deviation", reason, envelope=relative, sometimes=sometimes, strict=strict)
+
+
+OVERFLOW_SYMPTOM = "inf, exact"  # how a check's worst element reads when torch gave ±inf for a finite exact value
+
+
+def Overflow(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A documented intermediate overflow of torch's formula in a reduced-precision dtype, at some draws: it
+    covers a failure whose worst element is ±inf where the exact value is finite, and nothing else (a finite
+    wrong value, a wrong sign or a NaN still fails)."""
+    return Status("deviation", reason, envelope=math.inf, sometimes=True, symptom=OVERFLOW_SYMPTOM)
 
 
 def Sometimes(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
