@@ -89,8 +89,8 @@ def _attribute(path: str):
 
 def snapshot(fault: Fault) -> dict:
     """What the fault replaces, as it is now: each aten operator's dispatcher table, or each attribute's object."""
-    if fault.level == "kernel":
-        return {op: torch._C._dispatch_dump(op) for op in fault.touches}
+    if fault.level == "kernel":  # ``aten::op`` or ``aten::op[DispatchKey]``: the operator's whole table either way
+        return {op: torch._C._dispatch_dump(op.split("[")[0]) for op in fault.touches}
     return {path: _attribute(path) for path in fault.touches}
 
 
