@@ -19,9 +19,11 @@ import builtins
 import contextlib
 import types
 
+import pytest
 import torch
 from hypothesis import strategies as st
 
+from conformance.catalogue import guards
 from conformance.run.trial import Trial
 
 from ._steps import accumulate, drawn
@@ -92,3 +94,52 @@ def test_compile_accumulation(case, dtype, device, compile_backend, request, dat
         cf = _compiled(t, compile_backend)
         expected = accumulate(t, k, retain=False, forward=lambda trial: _compiled_forward(trial, cf))
         t.check(expected, what=f"sum of {k} vᵀJ through torch.compile (backend {compile_backend})")
+
+
+VERSION_ERROR = "modified by an inplace operation"  # autograd's version-counter check, at backward
+
+
+def _backward_outcome(t: Trial, out: str, vs: list[str], name: str) -> str | None:
+    """Run ``out``'s backward recording ``{name}_error`` (the version-counter message, or None); other errors fail."""
+    outs = ", ".join(t.outputs(out))
+    t.run(f"try:\n    torch.autograd.backward([{outs}], [{', '.join(vs)}])\n    {name}_error = None\n"
+          f"except RuntimeError as e:\n    {name}_error = str(e).splitlines()[0]")
+    error = t.eval(f"{name}_error")
+    if error is not None and VERSION_ERROR not in error:
+        t.fail(f"the {name} backward after an in-place write raised an unexpected RuntimeError: {error}")
+    return error
+
+
+@pytest.mark.conformance(entries=guards.MUTATION)
+@drawn(0.25)
+def test_compile_mutation(case, dtype, device, compile_backend, request, data):
+    """An in-place write to an input (under ``no_grad``) between the forward and its backward, for each
+    differentiable input in turn, on fresh copies: the compiled function behaves as eager does on the same
+    values. Where eager's backward raises autograd's version-counter error, the compiled backward must raise
+    it too (a gradient computed from the modified input is silently wrong); where eager's does not (its
+    backward saved no such input), both give the exact vᵀJ of the forward that ran."""
+    with _compile_config(request):
+        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].mutation")
+        cf = _compiled(t, compile_backend)
+        names = t.grad_names
+        vs = t.weights()
+        expected = t.expected(vs)
+        for written in names:
+            for side, call in (("eager", "f"), ("compiled", cf)):
+                t.run("; ".join(f"{n}_{side} = {n}.detach().clone().requires_grad_()" for n in names))
+                t.run(f"out_{side} = {call}({', '.join(f'{n}_{side}' for n in names)})")
+            t.run(f"with torch.no_grad():  # after the forward\n"
+                  f"    {written}_eager.mul_(2); {written}_compiled.mul_(2)")
+            eager = _backward_outcome(t, "out_eager", vs, "eager")
+            got = _backward_outcome(t, "out_compiled", vs, "compiled")
+            what = (f"in-place write to {written} between a torch.compile (backend {compile_backend}) forward and "
+                    f"backward")
+            if eager is not None and got is None:
+                t.fail(f"{what}: eager's backward raises ({eager}), the compiled backward raises nothing and leaves "
+                       f"gradients computed from the modified input",
+                       [f"{n}.grad = {t.eval(f'{n}_compiled.grad.tolist()')}" for n in names])
+            if eager is None and got is not None:
+                t.fail(f"{what}: the compiled backward raises ({got}), eager's raises nothing")
+            if eager is None:
+                t.check(expected, grads={n: f"{n}_eager.grad" for n in names}, what=f"vᵀJ in eager after an {what}")
+                t.check(expected, grads={n: f"{n}_compiled.grad" for n in names}, what=f"vᵀJ after an {what}")

@@ -3,16 +3,18 @@
 With ``create_graph=True`` the gradient is itself a differentiable function of the inputs; its
 derivative along a drawn direction u is checked against sympy's exact second derivatives, through
 ``torch.autograd.grad`` chains and through ``backward(create_graph=True)`` into ``.grad`` (which must
-then be replaced, not updated in place).  Third order runs on a few elementwise entries.
+then be replaced, not updated in place).  Third order, reverse over reverse over reverse and forward over
+reverse over reverse: every entry with double backward under the nightly profile (or ``--op``), the
+higher-order guard otherwise (``conformance.catalogue.guards``: the oracle's third derivatives of the whole
+catalogue take about 1,300 s to compile cold, ``benchmarks/compile_time.py --kind third``).
 """
 import pytest
 
+from conformance.catalogue.guards import HIGHER_ORDER
 from conformance.run import properties
 from conformance.run.trial import Trial
 
 from ._steps import drawn
-
-THIRD_ORDER = ("sin", "tanh", "exp", "log", "sigmoid", "erf", "atan", "mul", "div", "pow")
 
 
 @pytest.mark.conformance(requires=("double_backward",))
@@ -48,10 +50,11 @@ def test_hvp_backward(case, dtype, device, data):
             t.fail(f"{n}.grad was updated in place by a create_graph=True backward (it must be replaced)")
 
 
-@pytest.mark.conformance(requires=("double_backward",), entries=THIRD_ORDER)
+@pytest.mark.conformance(requires=("third_order",), guard=HIGHER_ORDER)
 @drawn()
 def test_third_order(case, dtype, device, data):
-    """Three chained ``autograd.grad(create_graph=True)`` calls give the exact third directional derivative."""
+    """Three chained ``autograd.grad(create_graph=True)`` calls give the exact third directional derivative
+    (reverse over reverse over reverse)."""
     t = Trial(case, dtype, device, data, "third_order")
     y = t.forward()
     vs = t.weights()
@@ -62,3 +65,26 @@ def test_third_order(case, dtype, device, data):
     properties.directional(t, "h", ws, "k")
     t.check(t.expected_third(vs, us, ws), grads={n: f"k[{i}]" for i, n in enumerate(t.grad_names)},
             what="third-order derivative")
+
+
+@pytest.mark.conformance(requires=("third_order", "forward_over_reverse"), guard=HIGHER_ORDER)
+@drawn()
+def test_forward_over_hvp(case, dtype, device, data):
+    """Dual inputs (tangent w) through two chained ``autograd.grad(create_graph=True)`` calls: the HVP's tangent
+    is the exact third directional derivative (forward over reverse over reverse)."""
+    t = Trial(case, dtype, device, data, "forward_over_hvp")
+    vs = t.weights()
+    us = t.tangents()
+    ws = t.tangents(prefix="w")
+    t.run("import torch.autograd.forward_ad as fwAD")
+    t.run("level = fwAD.dual_level(); level.__enter__()")
+    try:
+        t.run(f"{properties.duals(t, ws)}; out = {t.case.call}")
+        properties.first_order_graph(t, "out", vs)
+        properties.directional(t, "g", us, "h")
+        t.run("k = [fwAD.unpack_dual(h_).tangent for h_ in h]")
+        t.run(f"k = [k_ if k_ is not None else torch.zeros_like(x_) for k_, x_ in zip(k, [{', '.join(t.grad_names)}])]")
+    finally:
+        t.run("level.__exit__(None, None, None)")
+    t.check(t.expected_third(vs, us, ws), grads={n: f"k[{i}]" for i, n in enumerate(t.grad_names)},
+            what="third-order derivative (the HVP's tangent)")

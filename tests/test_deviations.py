@@ -133,3 +133,14 @@ def test_forward_over_reverse_implies_forward_ad_and_double_backward():
     assert "no error model for double_backward" in no_forward.lacks(("double_backward",))
     assert no_forward.deviation("float64", True, ("forward_over_reverse",)) == "documented, for this test"
     assert no_forward.deviation("float32", True, ("forward_over_reverse",)) is None
+
+
+def test_a_deviation_keyed_to_one_compile_backend_covers_that_backend_only():
+    from conformance.catalogue import CATALOGUE
+    mm = CATALOGUE["mm"]
+    inductor = mm.status("float64", (), "test_compile_mutation[inductor]")
+    assert inductor is not None and inductor.kind == "contract" and inductor.strict
+    assert mm.status("float64", (), "test_compile_mutation[aot_eager]") is None
+    assert mm.status("float64", (), "test_compile_vjp[inductor]") is None
+    assert not inductor.covers(numeric=False, message="the compiled backward raises (x), eager's raises nothing")
+    assert inductor.covers(numeric=False, message=f"...: {inductor.symptom}")

@@ -233,3 +233,47 @@ def test_parametrized_hypothesis_settings_stay_shallow(pytester):
     kit restores them after each item, or the chain (walked by every settings lookup) grows per item."""
     pytester.makepyfile(test_depth=SETTINGS_DEPTH)
     pytester.runpytest("-p", "conformance.plugin", "--hypothesis-profile", "ci").assert_outcomes(passed=40)
+
+
+GUARDED_PROPERTY = '''
+import pytest
+from hypothesis import given, strategies as st
+from conformance.run.trial import Trial
+
+@pytest.mark.conformance(guard=("sin", "mul"), dtypes=("float64",))
+@given(data=st.data())
+def test_expensive(case, dtype, device, data):
+    Trial(case, dtype, device, data, "user")
+'''
+
+
+@pytest.mark.parametrize("args, entries", [
+    ((), {"sin", "mul"}),  # every profile but nightly: the guard
+    (("--hypothesis-profile", "ci"), {"sin", "mul"}),
+    (("--hypothesis-profile", "nightly"), "all"),  # nightly: the whole catalogue
+    (("--op", "exp,sin"), {"exp", "sin"}),  # entries named: those, guarded or not
+])
+def test_guard_narrows_an_expensive_mode_but_under_nightly_or_op(pytester, args, entries):
+    pytester.makepyfile(test_user_guard=GUARDED_PROPERTY)
+    result = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", *args)
+    ids = {line.split("[")[1].rsplit("-", 1)[0] for line in result.stdout.lines if "::test_expensive[" in line}
+    every = {n for n, c in CATALOGUE.items() if "float64" in c.dtypes}
+    assert ids == (every if entries == "all" else entries)
+
+
+def _kit_run(*args: str) -> str:
+    root = os.path.join(os.path.dirname(__file__), "..")
+    run = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args], cwd=root,
+                         capture_output=True, text=True, timeout=600)
+    return run.stdout
+
+
+def test_compile_properties_guard_by_default_and_switch_off():
+    from conformance.catalogue import guards
+    by_default = _kit_run("cases/test_compile.py", "--collect-only", "-q", "--dtype", "float64", "-k",
+                          "test_compile_vjp")
+    ids = {line.split("[")[1].rstrip("]") for line in by_default.splitlines() if "::test_compile_vjp[" in line}
+    assert ids == {f"{e}-{b}-float64" for e in guards.COMPILE for b in ("aot_eager", "inductor")}
+    off = _kit_run("cases/test_compile.py", "--compile-backend", "off", "-rs", "--op", "sin", "--dtype", "float64",
+                   "-k", "test_compile_vjp")
+    assert "1 skipped" in off and "torch.compile properties are off (--compile-backend off)" in off, off

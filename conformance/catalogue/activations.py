@@ -141,12 +141,14 @@ ENTRIES = [
     entry("nn.functional.softplus_beta", "F.softplus(x, beta=2.0, threshold=5.0)", _softplus_beta(2.0, 5.0),
           x=Real(-4.0, 4.0, avoid=(2.5,))),
     entry("nn.functional.logsigmoid", "F.logsigmoid(x)", lambda x: -s.log(1 + s.exp(-x)), x=WIDE,
-          widened=limits.widened("double_backward", limits.LOGSIGMOID_SECOND_ORDER, 353, 1000)),
+          widened=limits.widened("double_backward", limits.LOGSIGMOID_SECOND_ORDER, 353, 1000)
+          | limits.widened("forward_over_forward", limits.LOGSIGMOID_SECOND_ORDER, 353, 1000)),
     entry("nn.functional.sigmoid", "F.sigmoid(x)", lambda x: s.logistic(x), x=WIDE),
     entry("nn.functional.tanh", "F.tanh(x)", lambda x: s.tanh(x), x=R),
     entry("nn.functional.softsign", "F.softsign(x)", lambda x: x / (1 + s.abs(x)), x=NONZERO),
     entry("nn.functional.tanhshrink", "F.tanhshrink(x)", lambda x: x - s.lift(act_tanh)(x), x=R,
-          widened=limits.widened("double_backward", limits.UNCLASSIFIED_SECOND_ORDER, 12, 30)),
+          widened=limits.widened("double_backward", limits.UNCLASSIFIED_SECOND_ORDER, 12, 30)
+          | limits.widened("forward_over_forward", limits.UNCLASSIFIED_SECOND_ORDER, 9.49, 25)),
     entry("nn.functional.softshrink", "F.softshrink(x, 0.5)", _softshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5)),
           deviations=limits.NAN_LANES_CLAMP),
     entry("nn.functional.hardshrink", "F.hardshrink(x, 0.5)", _hardshrink(0.5), x=Real(-3.0, 3.0, avoid=(-0.5, 0.5)),
@@ -164,8 +166,10 @@ ENTRIES = [
           deviations=limits.NAN_LANES_ELU),
     entry("nn.functional.hardsigmoid", "F.hardsigmoid(x)", s.lift(_hardsigmoid), x=Real(-5.0, 5.0, avoid=(-3.0, 3.0)),
           deviations={"float64": Deviation(HARDSIGMOID_SIXTH, relative=3e-8)},  # fl32(1/6): 2.98e-8
-          unsupported=limits.unsupported(double="hardsigmoid_backward", forward_of_backward="hardsigmoid_backward")),
-    entry("nn.functional.glu", "F.glu(x)", _glu, x=R.of(2, 4)),
+          unsupported=limits.unsupported(double="hardsigmoid_backward", forward_of_backward="hardsigmoid_backward",
+                                         forward_of_forward="aten::hardsigmoid_backward")),
+    entry("nn.functional.glu", "F.glu(x)", _glu, x=R.of(2, 4),
+          unsupported=limits.unsupported(forward_of_forward="aten::glu_jvp")),
     entry("nn.functional.softmin", "F.softmin(x, dim=1)", lambda x: s.softmax(-x, axis=1), x=R.of(2, 3)),
 ]
 ENTRIES = declare(ENTRIES, "elementwise", but=("nn.functional.prelu", "nn.functional.prelu_shared",

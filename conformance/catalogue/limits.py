@@ -8,6 +8,8 @@ from conformance.model.status import Always
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
 NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"
 NO_FORWARD_OF_BACKWARD = "torch has no forward-AD formula for its backward, {}"
+NO_FORWARD_OF_FORWARD = ("torch has no forward-AD formula for {}, which its forward-mode formula calls ('Trying to use "
+                         "forward AD with {} that does not support it')")
 
 
 # The properties that run a backward of a catalogue entry (test functions in cases/): a deviation of the
@@ -26,8 +28,10 @@ def in_properties(properties, status) -> dict:
     return dict.fromkeys(properties, status)
 
 
-def unsupported(double=None, forward=None, forward_of_backward=None, func=None) -> dict:
+def unsupported(double=None, forward=None, forward_of_backward=None, func=None, forward_of_forward=None) -> dict:
     out = {}
+    if forward_of_forward:
+        out["forward_over_forward"] = NO_FORWARD_OF_FORWARD.format(forward_of_forward, forward_of_forward)
     if double:
         out["double_backward"] = NO_DOUBLE.format(double)
     if forward:
@@ -54,11 +58,11 @@ FORWARD_OVER_REVERSE_LINALG = {"test_forward_over_reverse": Always(
 
 # envelope: torch.polygamma(1, x) in float64 is off by up to 4.86e-10 relative over x in [0.1, 6] (40,000 points
 # against mpmath; benchmarks/envelopes.py measured 4.27e-10 in the double-backward properties), so 1e-9
-TRIGAMMA_SECOND_ORDER = {"double_backward:float64": Deviation(
+TRIGAMMA_SECOND_ORDER = dict.fromkeys(("double_backward:float64", "forward_over_forward:float64"), Deviation(
     "lgamma's second derivative is torch's trigamma, accurate to only ~5e-10 relative in float64: "
     "x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(torch.lgamma(x), "
     "x, create_graph=True); torch.autograd.grad(g, x) gives 1.6449340676383375, exact pi**2/6 = "
-    "1.6449340668482264", relative=1e-9, sometimes=True)}  # an accuracy loss: beyond the bound at some draws
+    "1.6449340668482264", relative=1e-9, sometimes=True))  # an accuracy loss: beyond the bound at some draws
 
 CHOLESKY_INVERSE_FORWARD = {"forward_ad": (
     "cholesky_inverse's forward-mode derivative is wrong (backward mode and finite differences agree with "
@@ -66,14 +70,14 @@ CHOLESKY_INVERSE_FORWARD = {"forward_ad": (
     "f = lambda a: torch.cholesky_inverse(torch.tril(a) + 3 * torch.eye(2, dtype=a.dtype)); "
     "torch.func.jvp(f, (a,), (u,))[1] differs from (torch.func.jacrev(f)(a) * u).sum((-2, -1)) by ~40%")}
 
-TRIANGULAR_SOLVE_FOR = {"forward_over_reverse": Contract(
+TRIANGULAR_SOLVE_FOR = dict.fromkeys(("forward_over_reverse", "test_jacfwd_jacfwd"), Contract(
     "forward-over-reverse through triangular_solve's backward is wrong: torch.autograd.forward_ad gives an "
     "HVP off by ~0.44 relative (double backward is exact) and torch.func.hessian raises 'Trying to set a "
     "forward gradient that has a different size than that of the original Tensor': "
     "torch.func.hessian(lambda b, a: torch.triangular_solve(b, torch.triu(a) + 3 * torch.eye(2, "
     "dtype=a.dtype)).solution.sum(), argnums=(0, 1))(torch.randn(2, 3, dtype=torch.float64), "
     "torch.randn(2, 2, dtype=torch.float64))", "Trying to set a forward gradient that has a different size",
-    relative=math.inf)}  # any size: its HVP is wrong by O(1)
+    relative=math.inf))  # any size: its HVP is wrong by O(1); jacfwd of jacfwd raises the same
 
 CDIST_FUNC = in_properties(("test_jacrev", "test_vmap_vjp"), Always(
     "torch.func's Jacobian of cdist is wrong (relative error ~1; eager backward and "
@@ -130,6 +134,15 @@ DET_STRUCTURAL_ZEROS = ("where a direction's entries are 0 the exact HVP entry i
 CUMPROD_SECOND_ORDER = ("torch differentiates cumprod's backward through prod / x: at inputs with zeros the exact "
                         "HVP is 0 in whole blocks (each input enters a product once) and torch leaves rounding noise "
                         "there, beyond the normwise rule; " + EXACT_ZERO.format("2e31 (float32)"))
+PROD_THIRD_ORDER = ("torch's third derivative of a product (through its grad * prod / x backward) leaves rounding "
+                    "noise where the exact value is 0 (each input enters a product once, so every third derivative "
+                    "with a repeated index vanishes): " + EXACT_ZERO.format("2e294 (float64; -0.046 at exact 0 in "
+                    "float32 cumprod, -1.1e-10 in float64: the ratio of the dtypes' roundoff)"))
+CUMPROD_SECOND_TANGENT = ("forward mode of cumprod's forward-mode formula leaves rounding noise where the exact "
+                          "second tangent is 0 (an input entering a product once): " + EXACT_ZERO.format(
+                              "1.95e28 (float32), 2.4e3 (float64)"))
+VANDER_SECOND_TANGENT = ("nested jvp of vander (x**2, x, 1) leaves rounding noise (7.3e-12 in float32) where the exact "
+                         "second tangent of the x and 1 columns is 0: " + EXACT_ZERO.format("6.2e25 (float32)"))
 PROD_ZEROS_FORWARD_OVER_REVERSE = ("forward mode through prod's backward at inputs with zeros leaves rounding noise "
                                    "where the exact HVP is 0; " + EXACT_ZERO.format("3e14"))
 
@@ -140,6 +153,55 @@ NORM_HESSIAN_FUNC = {"test_hessian": Always(
     "torch.randn(2, 3, dtype=torch.float64); L = lambda x, w, b: (F.layer_norm(x, (3,), w, b) * v).sum(); "
     "torch.func.hessian(L, argnums=(0, 1, 2))(x, w, b)[1][0][0] has zeros in columns 1 and 2, where "
     "torch.autograd.grad(torch.autograd.grad(L(x, w, b), w, create_graph=True)[0][0], x) has not")}
+# Verified by hand (torch 2.13.0, CPU): second order agrees with a composite of
+# elementary ops and with the exact value; the third directional derivative of the native op disagrees with
+# the composite's and with central differences (step 1e-5, float64) of torch's own second order, which agree.
+NORM_THIRD_ORDER = {"third_order": Always(
+    "torch differentiates the normalization's double backward with the saved mean and invstd as constants "
+    "(they carry no history), so every third-order derivative through the statistics is wrong (layer_norm: "
+    "https://github.com/pytorch/pytorch/issues/175754 ; batch_norm in training mode, instance_norm through it: "
+    "https://github.com/pytorch/pytorch/issues/186256): x = torch.tensor([[1., -2., 3.5], [0.5, 2., -1.]], "
+    "dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(F.layer_norm(x, (3,)).pow(3).sum(), x, "
+    "create_graph=True); h, = torch.autograd.grad(g.sum(), x, create_graph=True); torch.autograd.grad(h[0, 0], x) "
+    "gives [[0.2589, 0.2589, 0.2589], [0, 0, 0]], exact 0 (layer_norm is invariant under x + c, so g.sum() is "
+    "identically 0; the composite (x - m) * torch.rsqrt(((x - m) ** 2).mean(-1, keepdim=True) + 1e-5), m = "
+    "x.mean(-1, keepdim=True), gives 0)")}
+# Verified by hand (torch 2.13.0, CPU): nested torch.func.jvp of the native op against the same of a composite of
+# elementary ops, and against central differences (step 1e-5, float64) of torch's own first-order tangent, which
+# agree with each other to 1e-8; group_norm and rms_norm agree everywhere.
+NORM_SECOND_TANGENT = {"forward_over_forward": Always(
+    "differentiating the normalization's forward-mode formula again (nested jvp, jacfwd of jacfwd) drops the "
+    "tangent of the saved statistics, so the second-order tangent is wrong: "
+    "https://github.com/pytorch/pytorch/issues/196700 ; f = lambda t: F.layer_norm(torch.stack((t, "
+    "torch.zeros_like(t))).reshape(1, 2), [2], torch.tensor([1., 2.], dtype=torch.float64), torch.zeros(2, "
+    "dtype=torch.float64), eps=0.25).sum(); t = torch.tensor(0.7, dtype=torch.float64); "
+    "torch.func.jvp(lambda t: torch.func.jvp(f, (t,), (torch.ones_like(t),))[1], (t,), (torch.ones_like(t),))[1] "
+    "gives -0.3849, exact 0.7749 (f = -t / sqrt(1 + t**2)); batch_norm, instance_norm and layer_norm over 2 dims "
+    "the same")}
+
+# Verified by hand (torch 2.13.0, CPU): <v, jvp(jvp)> against double backward's <∇<v, J u>, w> at random points
+# (double backward agrees with the exact value in test_hvp; linalg.inv agrees in both as a control): det, slogdet,
+# linalg.slogdet, logdet, linalg.solve, solve_ex, solve left=False and tensorsolve all differ; and
+# det(A + sU + tW) with A = [[2, 1], [0.5, 3]], U = e11, W = e22 is (2 + s)(3 + t) - 0.5.
+LINALG_SECOND_TANGENT = {"forward_over_forward": Always(
+    "the forward-mode formulas of det, slogdet, logdet and solve use the LU of the primal, saved without a "
+    "tangent, so differentiating them again (nested jvp, jacfwd of jacfwd) drops d(A^-1): "
+    "https://github.com/pytorch/pytorch/issues/192540 , #196696, #196697 ; A = torch.tensor([[2., 1.], [0.5, 3.]], "
+    "dtype=torch.float64); U = torch.tensor([[1., 0.], [0., 0.]], dtype=torch.float64); W = torch.tensor([[0., "
+    "0.], [0., 1.]], dtype=torch.float64); torch.func.jvp(lambda a: torch.func.jvp(torch.linalg.det, (a,), "
+    "(U,))[1], (A,), (W,))[1] gives 1.0909, exact 1; with (U,) twice 1.6364, exact 0")}
+
+BCE_LOGITS_JACFWD2 = {"test_jacfwd_jacfwd": Contract(
+    "jacfwd of jacfwd through binary_cross_entropy_with_logits with pos_weight, differentiated in the target too, "
+    "raises (torch.func.hessian and nested jvp give the exact value): x = torch.tensor([0.5, -1.0], "
+    "dtype=torch.float64); y = torch.tensor([1.0, 0.25], dtype=torch.float64); p = torch.tensor([2.0, 3.0], "
+    "dtype=torch.float64); torch.func.jacfwd(torch.func.jacfwd(lambda x, y: F.binary_cross_entropy_with_logits(x, "
+    "y, pos_weight=p), argnums=(0, 1)), argnums=(0, 1))(x, y) raises RuntimeError: ZeroTensors are immutable",
+    "ZeroTensors are immutable", strict=True)}
+
+NORM_HIGHER_ORDER = NORM_THIRD_ORDER | NORM_SECOND_TANGENT
+LINALG_HIGHER_ORDER = FORWARD_OVER_REVERSE_LINALG | LINALG_SECOND_TANGENT
+
 # The gradient at a NaN input depends on the tensor's length on CPU: the scalar loop (short tensors, the
 # tail) and the vectorized loop disagree.  Verified by hand against each op's own 1-element result.
 NAN_LANES_CLAMP = {"special_lanes": (

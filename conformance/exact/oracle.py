@@ -70,8 +70,9 @@ class Oracle:
     """The exact derivatives of one case at its shapes (and integer inputs), compiled on first use.
 
     Programs, each returning exact values and their running-error bounds:
-    ``vjp`` (vᵀJ per input), ``jvp`` (J u per output), ``hvp`` (∇²(vᵀF) u per input, the
-    Hessian-vector product) and ``third`` (the derivative of the HVP in a second direction w).
+    ``vjp`` (vᵀJ per input), ``jvp`` (J u per output), ``jvp2`` (∂²F[u, w] per output, forward over
+    forward), ``hvp`` (∇²(vᵀF) u per input, the Hessian-vector product) and ``third`` (the derivative of
+    the HVP in a second direction w).
     """
 
     def __init__(self, case: Case, constants: dict[str, np.ndarray]):
@@ -115,8 +116,9 @@ class Oracle:
     _KINDS = {
         # kind -> (symbols after x, how to build the expressions)
         "vjp": (lambda o: o._flat_v, lambda o: o._vjp_symbolic()),
-        "jvp": (lambda o: o._flat_u, lambda o: [sp.Add(*(u * sp.diff(f, xj) for xj, u in zip(o._flat_x, o._flat_u)
-                                                          if xj in f.free_symbols)) for f in o._flat_out]),
+        "jvp": (lambda o: o._flat_u, lambda o: o._directional(o._flat_out, o._flat_u)),
+        "jvp2": (lambda o: o._flat_u + o._flat_w,
+                 lambda o: o._directional(o._directional(o._flat_out, o._flat_u), o._flat_w)),
         "hvp": (lambda o: o._flat_v + o._flat_u, lambda o: o._directional(o._vjp_symbolic(), o._flat_u)),
         "third": (lambda o: o._flat_v + o._flat_u + o._flat_w,
                   lambda o: o._directional(o._directional(o._vjp_symbolic(), o._flat_u), o._flat_w)),
@@ -179,6 +181,13 @@ class Oracle:
         """Exact derivative of the HVP ∇²(vᵀF) u along w, for each differentiable input."""
         result = self._evaluate("third", self._x(inputs), weights, tangents, tangents2)
         return Exact(self._split(result[: self._n]), self._split(result[self._n :]), self.terms * self._n ** 2)
+
+    def jvp2(self, inputs: dict[str, np.ndarray], tangents: list[np.ndarray], tangents2: list[np.ndarray]) -> Exact:
+        """Exact second directional derivative ∂²F[u, w] = Σ_jk u_j w_k ∂²F/∂x_j∂x_k for each output
+        (forward over forward: the tangent along w of the tangent J u)."""
+        result = self._evaluate("jvp2", self._x(inputs), tangents, tangents2)
+        m = len(self._flat_out)
+        return Exact(self._split_outputs(result[:m]), self._split_outputs(result[m:]), self._n ** 2)
 
     def _split(self, flat: list) -> dict[str, np.ndarray]:
         out, i = {}, 0

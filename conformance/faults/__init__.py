@@ -17,9 +17,11 @@ from conformance.faults import kernel  # noqa: F401 - registers the catalogue: k
 # isort: split
 from conformance.faults import (
            autocast,  # noqa: F401 - ops in the wrong autocast list, a backward that breaks loss scaling
+           compiled,  # noqa: F401 - a compiled backward without the version-counter check
            conventions,  # noqa: F401 - faults at the conventions table's departures and undefined points
            engine,  # noqa: F401
            envelopes,  # noqa: F401 - faults hidden behind a known deviation
+           higher,  # noqa: F401 - wrong only in forward over forward, or only at third order
            lowprecision,  # noqa: F401 - wrong only in bfloat16 or float16
            space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)
            tails,  # noqa: F401 - tanh and sigmoid wrong only in the tails

@@ -30,19 +30,26 @@ REAL_AND_COMPLEX = REAL + COMPLEX  # an entry whose spec holds for complex input
 # (``unsupported={"forward_ad": "reason"}``), and those properties skip it with the reason.
 FEATURES = {
     "double_backward": "differentiating torch's backward again (create_graph=True, Hessian-vector products)",
+    "third_order": "differentiating torch's double backward once more (third-order derivatives, reverse or forward "
+                   "over it)",
     "forward_ad": "forward-mode AD (torch.autograd.forward_ad, torch.func.jvp, jacfwd)",
     "forward_over_reverse": "forward-mode AD through the backward (forward-over-reverse HVP, torch.func.hessian)",
+    "forward_over_forward": "forward-mode AD of the forward-mode formulas (nested torch.func.jvp, jacfwd of jacfwd, "
+                            "nested forward_ad dual levels)",
     "func": "torch.func transforms (vjp, grad, jacrev, vmap)",
     "special_lanes": "NaN or ±inf inputs among finite ones in a long tensor (the input-space special lanes)",
     "layouts": "permuted or strided input leaves at redrawn sizes (the input-space resized property)",
     "large": "one dimension grown to 17..32769, the exact oracle traced (the input-space large property)",
     "accumulation": "several backward calls into one .grad, and zeroing it between them",
 }
-# A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward.
-IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward")}
+# A feature that needs others: forward-over-reverse needs forward AD of the op and a differentiable backward;
+# forward-over-forward needs forward AD of the op; third order needs double backward.
+IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward"), "forward_over_forward": ("forward_ad",),
+           "third_order": ("double_backward",)}
 # The features whose properties compare with the exact trial's check (``conformance.run.trial``), where a
 # declared widening applies.
-WIDENABLE = ("double_backward", "forward_ad", "forward_over_reverse", "func", "layouts", "large", "accumulation")
+WIDENABLE = ("double_backward", "third_order", "forward_ad", "forward_over_reverse", "forward_over_forward", "func",
+             "layouts", "large", "accumulation")
 
 
 class CatalogueError(ValueError):
@@ -273,7 +280,11 @@ class Case:
     @staticmethod
     def _keys(dtype: str, features, prop: str | None = None) -> list[str]:
         features = [*features, *(f for g in features for f in IMPLIES.get(g, ()) if f not in features)]
-        props = [prop, f"{prop}:{dtype}"] if prop else []
+        # a property of one torch.compile backend reads ``test_compile_mutation[inductor]``: its own keys, and
+        # the property's keys for every backend
+        plain = prop.split("[")[0] if prop else None
+        props = [*dict.fromkeys([plain, prop]), f"{plain}:{dtype}", *([f"{prop}:{dtype}"] if prop != plain else [])] \
+            if prop else []
         return [dtype, *features, *(f"{f}:{dtype}" for f in features), *props]
 
     @property
@@ -292,12 +303,12 @@ class Case:
 
 
 def _deviation_key(key: str) -> bool:
-    """A deviations key: a dtype, a feature or a property (a test function, ``test_hessian``), alone or
-    with ``:dtype``."""
+    """A deviations key: a dtype, a feature or a property (a test function, ``test_hessian``, or one
+    torch.compile backend's, ``test_compile_mutation[inductor]``), alone or with ``:dtype``."""
     head, _, dtype = key.partition(":")
     if dtype and dtype not in DTYPES:
         return False
-    return (not dtype and head in DTYPES) or head in FEATURES or re.fullmatch(r"test_\w+", head) is not None
+    return (not dtype and head in DTYPES) or head in FEATURES or re.fullmatch(r"test_\w+(\[\w+\])?", head) is not None
 
 
 def missing(call: str, removed_in: str | None = None) -> str | None:

@@ -14,6 +14,7 @@ import torch
 from hypothesis import settings
 
 from conformance.catalogue import CATALOGUE
+from conformance.catalogue.guards import COMPILE_BACKENDS
 from conformance.model.case import DTYPES
 
 
@@ -52,11 +53,14 @@ def resolve_device(config) -> torch.device:
     return device
 
 
-def compile_backends(config) -> dict[str, str | None]:
-    """``--compile-backend``: each backend, with the reason it cannot run here (None: it can)."""
+def compile_backends(config) -> tuple[dict[str, str | None], bool]:
+    """``--compile-backend``: each backend, with the reason it cannot run here (None: it can), and whether the
+    run is the default guard (no option: ``aot_eager`` and ``inductor`` on the guarded entries); ``off``: none."""
     names = [n.strip() for item in config.getoption("--compile-backend") or [] for n in item.split(",") if n.strip()]
-    if not names:
-        return {}
+    if names == ["off"]:
+        return {}, False
+    guarded = not names
+    names = names or list(COMPILE_BACKENDS)
     import torch._dynamo
     known = set(torch._dynamo.list_backends(exclude_tags=()))
     unknown = [n for n in names if n not in known]
@@ -65,7 +69,7 @@ def compile_backends(config) -> dict[str, str | None]:
                                 f"known: {', '.join(sorted(known))}")
     compiler = os.environ.get("CXX") or next((c for c in ("c++", "g++", "clang++") if shutil.which(c)), None)
     return {n: ("inductor needs a C++ compiler (none found; set CXX)" if n == "inductor" and not compiler else None)
-            for n in dict.fromkeys(names)}
+            for n in dict.fromkeys(names)}, guarded
 
 
 def lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:

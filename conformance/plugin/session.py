@@ -14,7 +14,7 @@ import torch
 from hypothesis import settings
 
 from conformance import __version__
-from conformance.catalogue import CATALOGUE
+from conformance.catalogue import CATALOGUE, guards
 from conformance.model.case import COMPLEX, DTYPES, Case
 from conformance.model.status import Status, first
 from conformance.plugin import KIT_ITEM, deviations, options, profiles, summary
@@ -29,7 +29,7 @@ def setup(config) -> None:
     config._conformance_dtypes = options.selected_dtypes(config)
     config._conformance_entries = options.selected_entries(config)
     config._conformance_device = options.resolve_device(config)
-    config._conformance_compile = options.compile_backends(config)
+    config._conformance_compile, config._conformance_compile_guarded = options.compile_backends(config)
     config._conformance_lacking = options.lacking_dtypes(config._conformance_device, config._conformance_dtypes)
     if not config.getoption("hypothesis_profile", default=None):
         profile = os.environ.get("CONFORMANCE_PROFILE", profiles.DEFAULT)
@@ -76,10 +76,10 @@ def _marker(definition) -> dict:
     mark = definition.get_closest_marker("conformance")
     if mark is None:
         return {}
-    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares", "exact", "dtypes"}
+    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares", "exact", "dtypes", "guard"}
     if mark.args or unknown:
         raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, "
-                                f"complex=, family=, declares=, exact= and dtypes= keywords "
+                                f"complex=, family=, declares=, exact=, dtypes= and guard= keywords "
                                 f"(got {mark.args!r} {sorted(unknown)})")
     return mark.kwargs
 
@@ -93,7 +93,9 @@ def generate_tests(metafunc):
     dtypes to those named (of the selected ones);
     ``complex=True`` runs it over the selected complex dtypes and the entries declaring them (other
     tests run over the selected real dtypes); ``family="elementwise"`` over the entries of that shape family;
-    ``declares="contraction"`` over the entries that declare that (optional) field.
+    ``declares="contraction"`` over the entries that declare that (optional) field; ``guard=(...)``: an
+    expensive mode, run on those entries only but under the nightly profile or with ``--op``
+    (``conformance.catalogue.guards``).
     """
     config = metafunc.config
     options = _marker(metafunc.definition)
@@ -106,6 +108,10 @@ def generate_tests(metafunc):
             if unknown:
                 raise pytest.UsageError(f"{metafunc.definition.nodeid}: unknown catalogue entries {unknown}")
             names = [n for n in names if n in wanted]
+        if "compile_backend" in metafunc.fixturenames and config._conformance_compile_guarded:
+            names = [n for n in names if n in guards.COMPILE]  # the default guard: its entries only
+        if options.get("guard") is not None and _guarded(config):  # an expensive mode: its guard, but nightly
+            names = [n for n in names if n in options["guard"]]
         if options.get("family") is not None:  # an input-space property: the entries of that shape family
             names = [n for n in names if CATALOGUE[n].family == options["family"]]
         if options.get("declares") is not None:
@@ -119,11 +125,16 @@ def generate_tests(metafunc):
         metafunc.parametrize("compile_backend", [
             pytest.param(n, id=n, marks=[pytest.mark.skip(reason=why)] if why else []) for n, why in backends.items()
         ] or [pytest.param(None, id="compile-off", marks=pytest.mark.skip(
-            reason="torch.compile properties run with --compile-backend eager,aot_eager,inductor"))])
+            reason="torch.compile properties are off (--compile-backend off)"))])
     if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
         wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))
                   and n in options.get("dtypes", (n,))]
         metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
+
+
+def _guarded(config) -> bool:
+    """Whether the expensive modes run on their guards: every profile but nightly, when ``--op`` names nothing."""
+    return not settings.get_current_profile_name().startswith("nightly") and not config.getoption("--op")
 
 
 def modify_items(config, items):
@@ -215,6 +226,8 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
         mark = item.get_closest_marker("conformance")
         requires = mark.kwargs.get("requires", ()) if mark else ()
         prop = getattr(item, "originalname", None)
+        if prop and params.get("compile_backend"):  # a torch.compile property: keyed per backend too
+            prop = f"{prop}[{params['compile_backend']}]"
         declared = (subject.status(name, requires, prop, mark.kwargs.get("exact", True) if mark else True)
                     if isinstance(subject, Case) else subject.status(name, requires))
     return first(lacking, declared, listed)

@@ -251,6 +251,10 @@ class Trial(Script):
         """The exact J u per output (keys ``out0``...), for tangents named ``us`` (one per differentiable input)."""
         return self._higher(Expected.of(self.oracle.jvp(self.point, self._values(us))))
 
+    def expected_jvp2(self, us: list[str], ws: list[str]) -> Expected:
+        """The exact second directional derivative ∂²F[u, w] per output (keys ``out0``...): forward over forward."""
+        return self._higher(Expected.of(self.oracle.jvp2(self.point, self._values(us), self._values(ws))))
+
     def expected_hvp(self, vs: list[str], us: list[str]) -> Expected:
         """The exact Hessian-vector product ∇²(vᵀF) u per differentiable input."""
         return self._higher(Expected.of(self.oracle.hvp(self.point, self._values(vs), self._values(us))))
