@@ -1,8 +1,9 @@
 """Higher-order faults: formulas right at first (and second) order and wrong only in a deeper composition.
 
-- ``sin.second-tangent-detached``: sin's forward-mode formula uses cos(x) as a constant (detached), so J u is
-  exact and the tangent of that tangent loses −sin(x)·u·w: wrong in forward over forward alone (the backward,
-  forward over reverse and every first-order mode are exact).
+- ``sin.second-tangent-detached``: ``torch.sin``'s forward-mode formula uses cos(x) as a constant (detached), so
+  J u is exact and the tangent of that tangent loses −sin(x)·u·w: wrong in forward over forward alone (the
+  backward, its double backward, forward over reverse and every first-order mode are exact).  ``torch.sin`` is
+  replaced by an ``autograd.Function`` (not an aten kernel: torch.func must run it).
 - ``group_norm.third-order-detached``: group_norm's backward is exact and so is its own backward (the
   Hessian-vector product), but that second-order result carries no history: its derivative, the third
   order, misses every term through the normalization statistics, as a double backward that saves its
@@ -14,17 +15,47 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from conformance.faults import library as lib
-from conformance.faults.kernel import REFERENCE as R
 from conformance.faults.model import Fault, Target, installer, register
 
-_SIN = {"sin": R["sin"]}
-register(Fault("sin.second-tangent-detached", "kernel", "second order", "sin's forward-mode formula treats cos(x) "
-               "as a constant: J u exact, the second-order tangent (forward over forward) wrong",
+
+class _SinDetachedTangent(torch.autograd.Function):
+    """sin with an exact backward (differentiable again) and a forward-mode formula whose cos(x) is detached."""
+
+    @staticmethod
+    def forward(x, original):
+        return original(x)
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        ctx.save_for_backward(inputs[0])
+        ctx.save_for_forward(inputs[0])
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * x.cos(), None
+
+    @staticmethod
+    def jvp(ctx, u, _):
+        (x,) = ctx.saved_tensors
+        return x.cos().detach() * u
+
+    generate_vmap_rule = True  # torch.func's jvp and jacfwd run it
+
+
+def _second_tangent_detached(original):
+    def sin(x, *, out=None):
+        if out is not None or not isinstance(x, torch.Tensor):
+            return original(x, out=out)
+        return _SinDetachedTangent.apply(x, original)
+    return sin
+
+
+register(Fault("sin.second-tangent-detached", "engine", "second order", "torch.sin's forward-mode formula treats "
+               "cos(x) as a constant: J u exact, the second-order tangent (forward over forward) wrong; the backward, "
+               "its double backward and forward over reverse exact",
                Target(("cases/test_forward_over_forward.py", "cases/test_forward_mode.py"), ("sin",)),
-               install=lambda: lib.replace(_SIN, "sin.second-tangent-detached",
-                                           tangents={"sin": lambda ts, out, x: (x.cos().detach() * ts[0])}),
-               touches=lib.touched(_SIN)))
+               install=installer([(torch, "sin", _second_tangent_detached)]), touches=("torch.sin",)))
 
 
 def _composite_group_norm(x, groups, weight, bias, eps):

@@ -11,7 +11,7 @@ destroys the ``Library``, which restores torch's kernels.
 A rule is ``rule(grad, out, *args) -> tuple``: one gradient (or None) per argument of the schema, in
 schema order, keyword-only arguments included; ``args`` hold the call's values (Python numbers where
 the call passed them).  Forward-mode AD and ``torch.func`` transforms through a replaced operator
-raise, unless a forward-mode rule is given too (``tangents=``): the replacement defines only the backward.
+raise: the replacement defines only the backward.
 """
 from __future__ import annotations
 
@@ -40,9 +40,8 @@ def _inplace_name(qualified: str) -> str | None:
     return f"{name}_.{which}" if which else f"{name}_"
 
 
-def _function(op, rule: Rule, label: str, tangent: Callable | None = None) -> type:
-    """The ``autograd.Function`` recording ``op`` computed below autograd, with ``rule`` as its backward (and,
-    given ``tangent``, ``tangent(tangents, out, *args)`` as its forward-mode formula, torch.func included)."""
+def _function(op, rule: Rule, label: str) -> type:
+    """The ``autograd.Function`` recording ``op`` computed below autograd, with ``rule`` as its backward."""
     arguments = op._schema.arguments
     npos = sum(not a.kwarg_only for a in arguments)
     kwnames = [a.name for a in arguments if a.kwarg_only]
@@ -55,8 +54,6 @@ def _function(op, rule: Rule, label: str, tangent: Callable | None = None) -> ty
         ctx.is_tensor = [isinstance(a, torch.Tensor) for a in inputs]
         ctx.constants = [None if t else a for t, a in zip(ctx.is_tensor, inputs)]
         ctx.save_for_backward(*[a for a in inputs if isinstance(a, torch.Tensor)], output)
-        if tangent is not None:
-            ctx.save_for_forward(*[a for a in inputs if isinstance(a, torch.Tensor)], output)
 
     def backward(ctx, grad):
         *tensors, out = ctx.saved_tensors
@@ -67,27 +64,19 @@ def _function(op, rule: Rule, label: str, tangent: Callable | None = None) -> ty
             raise RuntimeError(f"{label}: the rule gave {len(grads)} gradients for {len(args)} arguments")
         return tuple(g if t else None for g, t in zip(grads, ctx.is_tensor))
 
-    def jvp(ctx, *tangents):
-        *tensors, out = ctx.saved_tensors
-        it = iter(tensors)
-        args = [next(it) if t else c for t, c in zip(ctx.is_tensor, ctx.constants)]
-        return tangent(tangents, out, *args)
-
     name = re.sub(r"\W", "_", label)
-    methods = {"forward": staticmethod(forward), "setup_context": staticmethod(setup_context),
-               "backward": staticmethod(backward)}
-    if tangent is not None:  # forward mode too; vmap (jacfwd) through the generated rule
-        methods.update(jvp=staticmethod(jvp), generate_vmap_rule=True)
-    return type(name, (torch.autograd.Function,), methods)
+    return type(name, (torch.autograd.Function,), {
+        "forward": staticmethod(forward), "setup_context": staticmethod(setup_context),
+        "backward": staticmethod(backward)})
 
 
-def _kernels(qualified: str, rule: Rule, label: str, tangent: Callable | None = None) -> tuple[Callable, Callable]:
+def _kernels(qualified: str, rule: Rule, label: str) -> tuple[Callable, Callable]:
     """The out-of-place and in-place Python kernels for one overload."""
     op = overload(qualified)
     arguments = op._schema.arguments
     defaults = {a.name: a.default_value for a in arguments if a.has_default_value()}
     names = [a.name for a in arguments]
-    function = _function(op, rule, label, tangent)
+    function = _function(op, rule, label)
 
     def kernel(*args, **kwargs):
         rest = [kwargs[n] if n in kwargs else defaults[n] for n in names[len(args):]]
@@ -99,15 +88,14 @@ def _kernels(qualified: str, rule: Rule, label: str, tangent: Callable | None = 
     return kernel, inplace
 
 
-def replace(rules: dict[str, Rule], label: str, tangents: dict[str, Callable] | None = None) -> Callable[[], None]:
-    """Install ``rules`` (overload name -> backward rule) for every device's autograd key; returns the undo.
-    ``tangents``: overload name -> forward-mode rule, for the overloads whose forward mode must keep working."""
+def replace(rules: dict[str, Rule], label: str) -> Callable[[], None]:
+    """Install ``rules`` (overload name -> backward rule) for every device's autograd key; returns the undo."""
     lib = torch.library.Library("aten", "IMPL")
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=_OVERRIDE_WARNING)
             for qualified, rule in rules.items():
-                kernel, inplace = _kernels(qualified, rule, f"{label}:{qualified}", (tangents or {}).get(qualified))
+                kernel, inplace = _kernels(qualified, rule, f"{label}:{qualified}")
                 lib.impl(qualified, kernel, "Autograd")
                 inplace_name = _inplace_name(qualified)
                 if inplace_name is not None:
