@@ -19,8 +19,8 @@ FIRST_ORDER_REVERSE = ("test_vjp", "test_accumulation", "test_zeroing", "test_de
                        "test_jacrev",
                        "test_vmap_vjp", "test_is_grads_batched", "test_resized_vjp", "test_large_vjp",
                        "test_compile_vjp", "test_compile_accumulation", "test_complex_vjp", "test_complex_accumulation")
-REVERSE = FIRST_ORDER_REVERSE + ("test_hvp", "test_hvp_backward", "test_third_order", "test_hessian",
-                                 "test_forward_over_reverse")
+REVERSE = FIRST_ORDER_REVERSE + ("test_hvp", "test_hvp_backward", "test_third_order", "test_forward_over_hvp",
+                                 "test_hessian", "test_forward_over_reverse")
 
 
 def in_properties(properties, status) -> dict:
@@ -200,6 +200,18 @@ BCE_LOGITS_JACFWD2 = {"test_jacfwd_jacfwd": Contract(
     "ZeroTensors are immutable", strict=True)}
 
 NORM_HIGHER_ORDER = NORM_THIRD_ORDER | NORM_SECOND_TANGENT
+
+# Verified by hand (torch 2.13.0, CPU, float64): the same three grads of log(cumsum(exp(x))) are finite and
+# agree with the native op's everywhere but the last element; forward over reverse over reverse is right.
+LOGCUMSUMEXP_THIRD_ORDER = {"test_third_order": Always(
+    "torch.logcumsumexp's third derivative is NaN at the last element (the composite log(cumsum(exp(x))) and the "
+    "exact value are finite): x = torch.tensor([0.3, -1.2, 2.0, 0.7, -0.4], dtype=torch.float64, "
+    "requires_grad=True); torch.manual_seed(0); v, u, w = (torch.randn(5, dtype=torch.float64) for _ in range(3)); "
+    "g, = torch.autograd.grad(torch.logcumsumexp(x, 0), x, v, create_graph=True); h, = torch.autograd.grad(g, x, "
+    "u, create_graph=True); torch.autograd.grad(h, x, w)[0][4] is nan, the composite gives -0.0455")}
+I0_THIRD_ORDER = ("the third derivative of i0 through torch's i0 backward (i1, i1e) is off by 6% at |x| ~ 8 in float32 "
+                  "(61440 for 57991.6) and 5e-11 relative in float64, 1.4e4 to 3e4 plain bounds: not yet analysed "
+                  "(an accuracy loss of torch's Bessel functions or a cancellation the model misses)")
 LINALG_HIGHER_ORDER = FORWARD_OVER_REVERSE_LINALG | LINALG_SECOND_TANGENT
 
 # The gradient at a NaN input depends on the tensor's length on CPU: the scalar loop (short tensors, the

@@ -304,7 +304,8 @@ ENTRIES = [
           f"F.binary_cross_entropy_with_logits(x, y, pos_weight=torch.tensor({list(POS_W)}, dtype=x.dtype, "
           "device=x.device))",
           lambda x, y: s.mean(_bce_logits(x, y, POS_W)), x=Real(-6.0, 6.0).of(2, 3), y=UNIT.of(2, 3),
-          deviations=limits.BCE_LOGITS_JACFWD2),
+          deviations=limits.BCE_LOGITS_JACFWD2,
+          widened=limits.widened("third_order", limits.UNCLASSIFIED_SECOND_ORDER, 2.61, 7)),
     entry("nn.functional.soft_margin_loss",
           f"F.soft_margin_loss(x, torch.tensor({Y6}, dtype=x.dtype, device=x.device))",
           lambda x: s.mean(s.log(1 + s.exp(-np.array(Y6) * x))), x=Real(-6.0, 6.0),
