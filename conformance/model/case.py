@@ -283,8 +283,7 @@ class Case:
         # a property of one torch.compile backend reads ``test_compile_mutation[inductor]``: its own keys, and
         # the property's keys for every backend
         plain = prop.split("[")[0] if prop else None
-        props = [*dict.fromkeys([plain, prop]), f"{plain}:{dtype}", *([f"{prop}:{dtype}"] if prop != plain else [])] \
-            if prop else []
+        props = list(dict.fromkeys([plain, prop, f"{plain}:{dtype}", f"{prop}:{dtype}"])) if prop else []
         return [dtype, *features, *(f"{f}:{dtype}" for f in features), *props]
 
     @property
