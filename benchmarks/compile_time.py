@@ -20,7 +20,7 @@ from conformance.exact.oracle import Oracle
 from conformance.model.domain import Index
 
 NEEDS = {"vjp": (), "jvp": ("forward_ad",), "jvp2": ("forward_over_forward",), "hvp": ("double_backward",),
-         "third": ("double_backward",)}
+         "third": ("third_order",)}
 
 
 class _Capped(Exception):
