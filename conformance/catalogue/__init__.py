@@ -7,20 +7,27 @@ from __future__ import annotations
 
 from conformance.catalogue import (
     activations,
+    attention,
     binary,
     composite,
+    decompositions,
     elementwise,
+    fft,
     layers,
     linalg,
     losses,
+    masked,
     reductions,
     resampling,
     shape,
     special,
+    variants,
+    volumes,
 )
 from conformance.model.case import Case, CatalogueError
 
-FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, resampling, composite)
+FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, resampling, composite,
+            fft, decompositions, masked, variants, attention, volumes)
 
 
 def _collect() -> dict[str, Case]:
