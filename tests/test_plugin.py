@@ -277,3 +277,14 @@ def test_compile_properties_guard_by_default_and_switch_off():
     off = _kit_run("cases/test_compile.py", "--compile-backend", "off", "-rs", "--op", "sin", "--dtype", "float64",
                    "-k", "test_compile_vjp")
     assert "1 skipped" in off and "torch.compile properties are off (--compile-backend off)" in off, off
+
+
+def test_shards_keep_whole_entries():
+    """Under pytest-split the items are ordered by entry, so its contiguous chunks hold whole entries."""
+    def entries(group):
+        out = _kit_run("cases/test_vjp.py", "cases/test_accumulation.py", "--collect-only", "-q", "--op",
+                       "sin,cos,tan,exp", "--splits", "2", "--group", group)
+        return [line.split("[")[1].split("-")[0] for line in out.splitlines() if "::" in line]
+    first, second = entries("1"), entries("2")
+    assert set(first) | set(second) == {"sin", "cos", "tan", "exp"} and not set(first) & set(second)
+    assert len(first) == len(second)

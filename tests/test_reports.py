@@ -218,3 +218,28 @@ def test_merges_the_report_of_a_real_run(tmp_path, capsys):
     ratios = [float(cell) for cell in rows[1].strip("| ").split(" | ")[1:]]
     assert len(ratios) == 2 and all(0 <= r <= 1 for r in ratios), rows[1]
     assert run(capsys, "diff", path, path)[0] == 0
+
+
+def test_merge_combines_the_shards_of_one_run_into_one_column(write, capsys):
+    one = write("s1.json", report([item("sin")], shard="1/2", seconds=10.0))
+    two = write("s2.json", report([item("cos", "failed")], shard="2/2", seconds=12.5))
+    other = write("other.json", report([item("sin")], torch="2.15.0+cpu", shard="1/1"))
+    _, out, _ = run(capsys, "merge", one, two, other)
+    lines = out.splitlines()
+    assert "| property | torch 2.13.0+cpu / cpu | torch 2.15.0+cpu / cpu |" in lines
+    env = next(line for line in lines if line.startswith("| torch 2.13.0+cpu / cpu |"))
+    assert "| 2/2 |" in env
+    assert any(line.startswith("| cos |") and "failed" in line for line in lines)
+
+
+def test_a_missing_shard_shows_and_a_repeated_one_is_an_error(write, capsys):
+    one = write("s1.json", report([item("sin")], shard="1/3"))
+    three = write("s3.json", report([item("cos")], shard="3/3"))
+    _, out, _ = run(capsys, "merge", one, three)
+    assert "| 1,3 of 3 |" in out
+    again = write("again.json", report([item("tan")], shard="1/3"))
+    status, _, err = run(capsys, "merge", one, again)
+    assert status == 2 and "shard 1/3 given twice" in err
+    same_id = write("dup.json", report([item("sin")], shard="2/3"))
+    status, _, err = run(capsys, "merge", one, same_id)
+    assert status == 2 and "is also in" in err

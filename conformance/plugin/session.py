@@ -17,7 +17,7 @@ from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
 from conformance.model.case import COMPLEX, DTYPES, Case
 from conformance.model.status import Status, first
-from conformance.plugin import KIT_ITEM, deviations, options, profiles, summary
+from conformance.plugin import KIT_ITEM, deviations, options, profiles, schedule, summary
 from conformance.run import record
 from conformance.run.failure import KnownDeviation, dtype_name
 
@@ -160,6 +160,7 @@ def modify_items(config, items):
     deviations.warn_stale(config, items)
     _quick(config, items)
     _low_in_ci(config, items)
+    schedule.group_for_shards(config, items)
 
 
 def outside_quick(filename: str) -> bool:

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from conformance.reports import label, load, ratio_key, ratio_text
+from conformance.reports import label, load, ratio_key, ratio_text, shards
 from conformance.tools.tables import table
 
 DTYPES = ("float32", "float64", "complex64", "complex128")
 FAILING = frozenset({"failed", "error"})
 ABSENT = "—"
-ENVIRONMENT = ("torch", "build", "device", "python", "profile", "seed", "date", "fault")
+ENVIRONMENT = ("torch", "build", "device", "python", "profile", "seed", "shard", "date", "fault")
 NOTES = 20  # item lines a cell's notes keep
 COUNTED = ("passed", "failed", "xfailed", "skipped")  # what a property's counts count
 
@@ -36,9 +36,10 @@ class Source:
 def sources(paths: list[str | Path]) -> list[Source]:
     """Each report loaded (a ReportError names the first bad file), labelled uniquely.
 
-    Reports sharing a ``torch / device`` label get their file name appended, then a running number.
+    The shards of one run (pytest-split) are combined first (``conformance.reports.shards``).  Reports sharing a
+    ``torch / device`` label get their file name appended, then a running number.
     """
-    loaded = [(Path(p), load(p)) for p in paths]
+    loaded = shards.combine([(Path(p), load(p)) for p in paths])
     labels = [label(data) for _, data in loaded]
     if len(set(labels)) < len(labels):
         labels = [f"{lbl} ({path.stem})" if labels.count(lbl) > 1 else lbl for lbl, (path, _) in zip(labels, loaded)]
@@ -55,7 +56,8 @@ def environment(source: Source) -> dict[str, str]:
     profile = env.get("profile") and f"{env['profile']}" + (f" ({env['max_examples']} examples)"
                                                               if env.get("max_examples") is not None else "")
     values = {"torch": env.get("torch"), "build": build, "device": env.get("device"), "python": env.get("python"),
-              "profile": profile, "seed": env.get("seed"), "date": _date(env.get("started")), "fault": env.get("fault")}
+              "profile": profile, "seed": env.get("seed"), "shard": env.get("shard"),
+              "date": _date(env.get("started")), "fault": env.get("fault")}
     return {k: ABSENT if values[k] in (None, "") else str(values[k]) for k in ENVIRONMENT}
 
 

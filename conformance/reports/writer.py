@@ -80,7 +80,12 @@ class ReportWriter:
             "max_examples": profile.max_examples, "seed": self.config.getoption("hypothesis_seed", default=None),
             "dtypes": list(self.config._conformance_dtypes), "fault": active.fault.name if active else None,
             "started": self.started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - self.t0, 3),
-            "args": list(self.config.invocation_params.args), "executable": sys.executable}
+            "args": list(self.config.invocation_params.args), "executable": sys.executable, "shard": self._shard()}
+
+    def _shard(self) -> str | None:
+        """``I/N`` when pytest-split runs one group of N (``--splits N --group I``), else None."""
+        splits = getattr(self.config.option, "splits", None)
+        return f"{self.config.option.group}/{splits}" if splits else None
 
     def pytest_sessionfinish(self, session, exitstatus):
         items = list(self.items.values())
