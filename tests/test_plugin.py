@@ -270,10 +270,15 @@ def _kit_run(*args: str) -> str:
 
 def test_compile_properties_guard_by_default_and_switch_off():
     from conformance.catalogue import guards
-    by_default = _kit_run("cases/test_compile.py", "--collect-only", "-q", "--dtype", "float64", "-k",
+    by_default = _kit_run("cases/test_compile.py", "--collect-only", "-q", "--dtype", "float32,float64", "-k",
                           "test_compile_vjp")
     ids = {line.split("[")[1].rstrip("]") for line in by_default.splitlines() if "::test_compile_vjp[" in line}
-    assert ids == {f"{e}-{b}-float64" for e in guards.COMPILE for b in ("aot_eager", "inductor")}
+    assert ids == {f"{e}-{b}-{d}" for e in guards.COMPILE for b in ("aot_eager", "inductor")
+                   for d in guards.COMPILE_DTYPES.get(b, ("float32", "float64"))}
+    assert {f"sin-aot_eager-{d}" for d in ("float32", "float64")} | {"sin-inductor-float32"} <= ids
+    named = _kit_run("cases/test_compile.py", "--collect-only", "-q", "--compile-backend", "inductor", "--op", "sin",
+                     "-k", "test_compile_vjp")
+    assert "test_compile_vjp[sin-inductor-float64]" in named
     off = _kit_run("cases/test_compile.py", "--compile-backend", "off", "-rs", "--op", "sin", "--dtype", "float64",
                    "-k", "test_compile_vjp")
     assert "1 skipped" in off and "torch.compile properties are off (--compile-backend off)" in off, off

@@ -160,6 +160,7 @@ def modify_items(config, items):
     deviations.warn_stale(config, items)
     _quick(config, items)
     _low_in_ci(config, items)
+    _compile_guard_dtypes(config, items)
     schedule.group_for_shards(config, items)
 
 
@@ -201,6 +202,18 @@ def _low_in_ci(config, items) -> None:
     elif not (config.getoption("--dtype")
               and any(n in profiles.LOW_PRECISION for n in options.selected_dtypes(config))):
         _deselect(config, items, lambda i: kit_low(i) and summary.property_of(i.nodeid) in profiles.LOW_UNVERIFIED)
+
+
+def _compile_guard_dtypes(config, items) -> None:
+    """The default compile guard runs each backend in its ``guards.COMPILE_DTYPES`` only (``--compile-backend``
+    runs every selected dtype)."""
+    def outside(i) -> bool:
+        params = getattr(getattr(i, "callspec", None), "params", {})
+        backend, dtype = params.get("compile_backend"), params.get("dtype")
+        return (backend in guards.COMPILE_DTYPES and isinstance(dtype, torch.dtype)
+                and dtype_name(dtype) not in guards.COMPILE_DTYPES[backend])
+    if config._conformance_compile_guarded:
+        _deselect(config, items, outside)
 
 
 def _describe(item, callspec) -> None:
