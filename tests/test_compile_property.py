@@ -116,3 +116,31 @@ def test_one_compilation_serves_every_example_with_its_own_inputs(cpu):
         t.check(t.expected(vs))
         assert f"cf = torch.compile(f, backend={counting!r})" in t.script
     assert len(graphs) == 1
+
+
+def test_a_wrapped_exception_reports_its_cause():
+    """torch.compile wraps what its traced backward raises (BackendCompilerFailed, ``inner_exception``): the failure
+    text names the cause, so a contract's symptom (an eager backward's error) is seen under compile too."""
+    from conformance.run.trial import Script
+
+    class Wrapper(Exception):
+        def __init__(self, inner):
+            super().__init__("backend='aot_eager' raised:")
+            self.inner_exception = inner
+
+    class Probe(Script):
+        def __init__(self):
+            self.lines, self.ns, self.titles = [], {"Wrapper": Wrapper}, []
+
+        def fail(self, title, *args, **kwargs):
+            self.titles.append(title)
+
+    probe = Probe()
+    probe.run("raise Wrapper(RuntimeError('modified by an inplace operation'))")
+    probe.run("raise ValueError('plain') from KeyError('why')")
+    probe.run("raise ValueError('alone')")
+    assert probe.titles == [
+        "`raise Wrapper(RuntimeError('modified by an inplace operation'))` raised Wrapper: backend='aot_eager' "
+        "raised: (from RuntimeError: modified by an inplace operation)",
+        "`raise ValueError('plain') from KeyError('why')` raised ValueError: plain (from KeyError: 'why')",
+        "`raise ValueError('alone')` raised ValueError: alone"]

@@ -21,11 +21,11 @@ COMPILE_BACKENDS = ("aot_eager", "inductor")
 # float32 (the dtype users compile), aot_eager in every selected dtype; --compile-backend (as the nightly
 # workflow gives it) runs every selected dtype
 COMPILE_DTYPES = {"inductor": ("float32",)}
-# entries with a compile deviation (the catalogue's, or a line of a per-version file); vander and
-# scatter_src_wider, whose eager backward raises, are left out: under aot_eager and inductor their compiled
-# forward hits Dynamo's recompile limit (an open question of the kit, not a torch deviation yet)
+# entries with a compile deviation (the catalogue's, or a line of a per-version file), and vander and
+# scatter_src_wider, whose eager backward raises: under aot_eager and inductor the traced backward raises the
+# same error when the function is compiled (BackendCompilerFailed names it as its cause)
 COMPILE_DEVIATIONS = ("ldexp_int", "scatter_reduce_amax_src_wider", "scatter_reduce_amax_exclude_self",
-                      "nn.functional.multilabel_margin_loss")
+                      "nn.functional.multilabel_margin_loss", "vander", "scatter_src_wider")
 # the mutation-under-compile property: the matmul family, einsum and a few elementwise functions, whose
 # backwards save inputs (or outputs) that an in-place write can change
 MUTATION = ("mm", "matmul_batched", "bmm", "addmm", "einsum_bmm", "nn.functional.linear", "sin", "exp", "mul",

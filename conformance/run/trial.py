@@ -71,7 +71,8 @@ class Script:
             lacks = lacks_kernel(exc, getattr(self, "dtype", None))
             if lacks:
                 pytest.skip(lacks)
-            self.fail(f"`{line}` raised {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            cause = getattr(exc, "inner_exception", None) or exc.__cause__
+            self.fail(f"`{line}` raised {_first_line(exc)}" + (f" (from {_first_line(cause)})" if cause else ""))
 
     def raise_failure(self, msg: str, expected_lines=(), numeric: bool = False, header=(),
                       relative: float | None = None) -> None:
@@ -87,6 +88,12 @@ class Script:
         exc = ConformanceFailure(msg)
         exc.add_note(repro_note([*header, *self.lines], list(expected_lines)))
         raise exc
+
+
+def _first_line(exc: BaseException) -> str:
+    """``Type: first line of the message`` (a wrapper's cause, as torch.compile's BackendCompilerFailed wraps what
+    the traced backward raised, is reported after it)."""
+    return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
 class Trial(Script):
