@@ -18,6 +18,8 @@ from conformance.tools import coverage
     ("torch.max(x, dim=1).values", {"max"}),
     ("x[1:] @ y.mT", {"__getitem__", "matmul", "mT"}),
     ("-x ** 2", {"neg", "pow"}),
+    ("torch.ops.aten._safe_softmax.default(x, 0)", {"_safe_softmax", "torch.ops.aten._safe_softmax.default"}),
+    ("torch.ops.aten.slice(x, 0, 1)", {"slice", "torch.ops.aten.slice"}),
 ])
 def test_referenced_reads_the_call(call, names):
     assert coverage.referenced(entry("probe", call, s.sin, x=Real(), y=Real(), a=Real())) == names

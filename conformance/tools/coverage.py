@@ -12,7 +12,9 @@ function of ``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.specia
 (``torch.overrides.get_testing_overrides``), differentiable or not, and the report says so.
 
 Which torch functions an entry covers is read from its call: ``torch.linalg.det(a)`` covers
-``linalg.det``, ``F.relu(x)`` covers ``nn.functional.relu``, ``x.sin()`` and ``x.sin_()`` cover ``sin``,
+``linalg.det``, ``F.relu(x)`` covers ``nn.functional.relu``, ``torch.ops.aten.slice.Tensor(x, ...)`` covers
+``slice`` (and ``torch.ops.aten.slice.Tensor``, as OpInfo names some aten operators), ``x.sin()`` and
+``x.sin_()`` cover ``sin``,
 ``x * y`` covers ``mul`` (``2 * x`` covers ``__rmul__`` too), ``x[1:]`` covers ``__getitem__``.
 """
 from __future__ import annotations
@@ -53,7 +55,9 @@ def referenced(case: Case) -> set[str]:
     for node in ast.walk(ast.parse(case.call, mode="eval")):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             chain = _dotted(node.func)
-            if chain and chain[0] == "torch":
+            if chain and chain[:3] == ["torch", "ops", "aten"] and len(chain) > 3:  # an aten operator
+                names |= {chain[3], "torch.ops.aten." + ".".join(chain[3:])}  # OpInfo spells some either way
+            elif chain and chain[0] == "torch":
                 names.add(".".join(chain[1:]))
             elif chain and chain[0] == "F":
                 names.add("nn.functional." + ".".join(chain[1:]))
