@@ -1,5 +1,7 @@
 """One Status for every expectation, decided in one place: each declaration maps to its kind, a fixed
 release retires it, and the plugin's marks follow the kind."""
+import math
+
 import pytest
 
 from conformance.catalogue import CATALOGUE, get
@@ -134,3 +136,16 @@ def test_property_keys_name_properties_and_narrow_a_deviation():
     assert accuracy.status("float64", ("accumulation",), "t", exact=False).kind == "contract"
     with pytest.raises(Exception, match="neither dtypes"):
         _sin(deviations={"tst_hessian": "a typo"})
+
+
+def test_an_overflow_covers_only_its_non_finite_symptom():
+    """Overflow covers ±inf (nan=True: NaN) for a finite exact value, never a finite wrong value or the other one."""
+    from conformance.model.status import Overflow
+    inf, nan = Overflow("inf in float16"), Overflow("nan in float16", nan=True)
+    got_inf = "worst element x[0]: got inf, exact 1.5, |error| +inf = inf x bound"
+    got_nan = "worst element x[0]: got nan, exact 0.0, |error| +inf = inf x bound"
+    finite = "worst element x[0]: got -1.5, exact 1.5, |error| 3.0 = 40 x bound"
+    assert inf.covers(True, math.inf, got_inf) and not inf.covers(True, math.inf, got_nan)
+    assert nan.covers(True, math.inf, got_nan) and not nan.covers(True, math.inf, got_inf)
+    assert not inf.covers(True, 2.0, finite) and not nan.covers(True, 2.0, finite)
+    assert nan.sometimes and not nan.strict

@@ -120,7 +120,7 @@ ENTRIES = [
     # torch.* spellings of special functions
     entry("erfinv", "torch.erfinv(x)", erfinv, x=ERFINV),
     entry("polygamma_1", "torch.polygamma(1, x)", polygamma(1), x=GAMMA),
-    entry("polygamma_2", "torch.polygamma(2, x)", polygamma(2), x=GAMMA),
+    entry("polygamma_2", "torch.polygamma(2, x)", polygamma(2), x=GAMMA, deviations=limits.POLYGAMMA_F16),
     entry("mvlgamma", "torch.mvlgamma(x, p=2)", lambda x: mvlgamma(x, 2), x=Real(0.75, 6.0),
           deviations=limits.TRIGAMMA_SECOND_ORDER),
     entry("sinc", "torch.sinc(x)", sinc, x=Real(-4.0, 4.0, avoid=(0.0,))),
@@ -161,7 +161,8 @@ ENTRIES = [
     entry("special.psi", "torch.special.psi(x)", s.digamma, x=POS, deviations={"float64": TRIGAMMA_BACKWARD}),
     entry("special.digamma", "torch.special.digamma(x)", s.digamma, x=POS, deviations={"float64": TRIGAMMA_BACKWARD}),
     entry("special.gammaln", "torch.special.gammaln(x)", s.lgamma, x=POS, deviations=limits.TRIGAMMA_SECOND_ORDER),
-    entry("special.polygamma", "torch.special.polygamma(2, x)", polygamma(2), x=GAMMA),
+    entry("special.polygamma", "torch.special.polygamma(2, x)", polygamma(2), x=GAMMA,
+          deviations=limits.POLYGAMMA_F16),
     entry("special.multigammaln", "torch.special.multigammaln(x, 3)", lambda x: mvlgamma(x, 3), x=Real(1.2, 6.0),
           deviations=limits.TRIGAMMA_SECOND_ORDER),
     entry("special.round", "torch.special.round(x)", round_, x=Real(-4.0, 4.0, avoid=HALVES)),

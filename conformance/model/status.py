@@ -137,13 +137,16 @@ def Deviation(reason: str, relative: float, sometimes: bool = False, strict: boo
 
 
 OVERFLOW_SYMPTOM = "inf, exact"  # how a check's worst element reads when torch gave ±inf for a finite exact value
+NAN_SYMPTOM = "got nan, exact"  # ... and when torch gave NaN (an overflowed intermediate times 0, or inf - inf)
 
 
-def Overflow(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
+def Overflow(reason: str, nan: bool = False) -> Status:  # noqa: N802 - reads as the declaration it is
     """A documented intermediate overflow of torch's formula in a reduced-precision dtype, at some draws: it
-    covers a failure whose worst element is ±inf where the exact value is finite, and nothing else (a finite
-    wrong value, a wrong sign or a NaN still fails)."""
-    return Status("deviation", reason, envelope=math.inf, sometimes=True, symptom=OVERFLOW_SYMPTOM)
+    covers a failure whose worst element is ±inf where the exact value is finite (``nan=True``: NaN, the
+    overflowed intermediate times a zero or less an infinity), and nothing else (a finite wrong value or a
+    wrong sign still fails)."""
+    return Status("deviation", reason, envelope=math.inf, sometimes=True,
+                  symptom=NAN_SYMPTOM if nan else OVERFLOW_SYMPTOM)
 
 
 def Sometimes(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is

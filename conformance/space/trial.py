@@ -182,6 +182,9 @@ class SizedTrial(ArrayScript):
                 ratio = np.where(np.isfinite(got), np.abs(got - g).astype(np.float64) / bound, np.inf)
             ratio = np.where(np.isnan(ratio), np.inf, ratio)
             ratio[np.isnan(g)] = 0.0  # outside the sample (see ``sample``): not checked
+            if self.dtype in (torch.bfloat16, torch.float16):  # past half the dtype's largest: not computable there
+                ratio[np.abs(g) > float(torch.finfo(self.dtype).max) / 2] = 0.0
+                g = np.where(np.abs(g) > float(torch.finfo(self.dtype).max) / 2, np.nan, g)
             if self.exclude.size:
                 ratio.reshape(-1)[self.exclude] = 0.0
             checked = ~np.isnan(g)
