@@ -13,7 +13,7 @@ from __future__ import annotations
 
 FAMILY_REPRESENTATIVES = ("sin", "erfinv", "mul", "sum", "softmax", "mm", "reshape", "nn.functional.relu",
                           "nn.functional.mse_loss", "nn.functional.layer_norm", "nn.functional.interpolate_bilinear",
-                          "tanh_mlp")
+                          "tanh_mlp", "masked.sum")
 
 # -- torch.compile ------------------------------------------------------------------------------------------
 COMPILE_BACKENDS = ("aot_eager", "inductor")

@@ -206,7 +206,8 @@ NORM_HIGHER_ORDER = NORM_THIRD_ORDER | NORM_SECOND_TANGENT
 # (pytorch/pytorch#186779): verified with torch 2.15.0 on the CPU; forward over reverse over reverse still
 # computes the wrong value.
 BATCH_NORM_THIRD_ORDER_REFUSED = {"test_third_order": replace(Contract(
-    "torch refuses batch_norm's third order from 2.14 on (2.14.1 and 2.15.0 measured; the fix of pytorch/pytorch#186256 raises rather than "
+    "torch refuses batch_norm's third order from 2.14 on (2.14.1 and 2.15.0 measured; the fix of "
+    "pytorch/pytorch#186256 raises rather than "
     "differentiate the saved statistics as constants): x = torch.randn(3, 2, dtype=torch.float64, "
     "requires_grad=True); g, = torch.autograd.grad(F.batch_norm(x, None, None, training=True).pow(3).sum(), x, "
     "create_graph=True); h, = torch.autograd.grad(g.sum(), x, create_graph=True); torch.autograd.grad(h[0, 0], x) "

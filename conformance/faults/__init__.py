@@ -21,6 +21,7 @@ from conformance.faults import (
            conventions,  # noqa: F401 - faults at the conventions table's departures and undefined points
            engine,  # noqa: F401
            envelopes,  # noqa: F401 - faults hidden behind a known deviation
+           families,  # noqa: F401 - the newer catalogue families: a gradient of the wrong variant
            higher,  # noqa: F401 - wrong only in forward over forward, or only at third order
            lowprecision,  # noqa: F401 - wrong only in bfloat16 or float16
            space,  # noqa: F401 - input-space faults (sizes, layouts, operands, lanes)
