@@ -293,3 +293,9 @@ def test_shards_keep_whole_entries():
     first, second = entries("1"), entries("2")
     assert set(first) | set(second) == {"sin", "cos", "tan", "exp"} and not set(first) & set(second)
     assert len(first) == len(second)
+
+
+def test_an_argument_too_long_for_a_path_does_not_stop_the_plugin(tmp_path):
+    from conformance.plugin import requested
+    assert requested(["-k", "x" * 5000, "cases"], tmp_path) is False
+    assert requested(["--op", "sin"], tmp_path) is True

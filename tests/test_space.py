@@ -98,3 +98,16 @@ def test_resizable_spec_matches_torch_forward_at_redrawn_sizes(name):
     got = np.concatenate([t.detach().reshape(-1).double().numpy() for t in outs])
     exact = np.array([float(v) for v in oracle.forward(values)])
     assert np.allclose(got, exact, rtol=1e-9, atol=1e-12)
+
+
+def test_large_sizes_keep_the_output_within_its_budget():
+    """diagflat's trace has a node per diagonal element but its output is the square of its input's size: the
+    large sizes are bounded by the output too (at the nightly 257 x 257 it asked for 66,049² elements)."""
+    from conformance.catalogue import get
+    from conformance.space import large
+    case = get("diagflat")
+    for profile in ("ci", "nightly"):
+        for n in large.dimensions(case):
+            for size in large.feasible(case, n, large.BUDGET[profile]):
+                assert (size * size) ** 2 <= large.OUTPUT_BUDGET
+    assert large.feasible(get("sum"), 3, large.BUDGET["ci"])[-1] >= 2049  # a reduction's output is small

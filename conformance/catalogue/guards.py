@@ -13,7 +13,8 @@ from __future__ import annotations
 
 FAMILY_REPRESENTATIVES = ("sin", "erfinv", "mul", "sum", "softmax", "mm", "reshape", "nn.functional.relu",
                           "nn.functional.mse_loss", "nn.functional.layer_norm", "nn.functional.interpolate_bilinear",
-                          "tanh_mlp", "masked.sum")
+                          "tanh_mlp", "masked.sum", "fft.rfft", "view_copy", "linalg.qr",
+                          "nn.functional.scaled_dot_product_attention_causal", "nn.functional.max_pool3d")
 
 # -- torch.compile ------------------------------------------------------------------------------------------
 COMPILE_BACKENDS = ("aot_eager", "inductor")

@@ -95,7 +95,8 @@ class Case:
     normwise: torch computes the entry's derivatives as products of whole matrices (decompositions,
       inverses, solves), so the rounding of every element of a higher-order or forward-mode result
       follows the magnitudes of its whole matrix: each element is allowed the largest bound of its
-      matrix (the last two dimensions; see the tolerance policy).
+      matrix (the last two dimensions; see the tolerance policy).  ``normwise="always"`` extends the rule
+      to first-order VJPs, for backwards that mix the whole matrix at first order (LU's triangular solves).
     deviations: dtype name, feature name, property name (its test function, ``test_hessian``), or
       "feature:dtype" / "property:dtype" -> reason and repro of a known torch deviation; a failure of a
       property of that (entry, dtype), requiring that feature, or that property (in that dtype), is then an
@@ -135,7 +136,7 @@ class Case:
     unsupported: dict = field(default_factory=dict, compare=False, repr=False)
     unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
     widened: dict = field(default_factory=dict, compare=False, repr=False)
-    normwise: bool = field(default=False, compare=False, repr=False)
+    normwise: bool | str = field(default=False, compare=False, repr=False)
     removed_in: str | None = field(default=None, compare=False, repr=False)
     fixed_in: str | None = field(default=None, compare=False, repr=False)
     family: str | None = field(default=None, compare=False, repr=False)
@@ -172,6 +173,9 @@ class Case:
                                  "of that dtype, so each needs its measured envelope: Deviation(reason, relative=...)"
                                  " (or a feature key that names the property it covers)")
         self._check_widened()
+        if self.normwise not in (False, True, "always"):
+            raise CatalogueError(f"catalogue entry {self.name!r}: normwise must be False, True or \"always\", "
+                                 f"not {self.normwise!r}")
         for kind in ("unsupported", "unmodelled"):
             declared = getattr(self, kind)
             unknown = set(declared) - set(FEATURES)
@@ -333,7 +337,7 @@ def missing(call: str, removed_in: str | None = None) -> str | None:
 def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = REAL, helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
-          unmodelled: dict[str, str] | None = None, widened: dict | None = None, normwise: bool = False,
+          unmodelled: dict[str, str] | None = None, widened: dict | None = None, normwise: bool | str = False,
           removed_in: str | None = None,
           fixed_in: str | None = None, family: str | None = None, contraction: str | None = None,
           sequential: bool = False, **args: Real | Index) -> Case:

@@ -60,10 +60,18 @@ def requested(args: list[str], invocation: Path, testpaths=(), pyargs: bool = Fa
     if pyargs or "--pyargs" in args:
         if any(p == "conformance" or p.startswith("conformance.cases") for p in paths):
             return True
-    existing = [invocation / p for p in paths if (invocation / p).exists()]
+    existing = [invocation / p for p in paths if _exists(invocation / p)]
     if not existing:
         existing = [invocation / p for p in testpaths] or [invocation]
     return any(_names_kit(p) for p in existing)
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; an argument that cannot be a path (a long ``-k`` expression's value) does not."""
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _named(args: list[str]) -> bool:

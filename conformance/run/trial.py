@@ -252,7 +252,8 @@ class Trial(Script):
     def expected(self, vs: list[str], case: Case | None = None) -> Expected:
         """The exact vᵀJ for the weights named ``vs`` (one per output), of this case or another over the same inputs."""
         oracle = self.oracle if case is None else oracle_for(case)
-        return Expected.of(oracle.vjp(self.point, self._values(vs)))
+        expected = Expected.of(oracle.vjp(self.point, self._values(vs)))
+        return expected.matrixwise() if (case or self.case).normwise == "always" else expected
 
     def expected_jvp(self, us: list[str]) -> Expected:
         """The exact J u per output (keys ``out0``...), for tangents named ``us`` (one per differentiable input)."""

@@ -27,8 +27,10 @@ from conformance.space.resize import dimensions, resized
 SIZES = (17, 31, 33, 63, 65, 127, 129, 255, 257, 511, 513, 1023, 1025, 2047, 2049, 4095, 4097, 8191, 8193,
          32767, 32769)
 BUDGET = {"ci": 20_000, "nightly": 200_000}
+OUTPUT_BUDGET = 20_000_000  # output elements, in every profile: their weights and exact values are held at once
 
 _NODES: dict[tuple, int] = {}
+_OUTPUTS: dict[tuple, int] = {}  # the output's elements, each a weight and an exact value held at once
 
 
 def cost(case: Case) -> int:
@@ -40,7 +42,9 @@ def cost(case: Case) -> int:
         if values is None:
             raise CatalogueError(f"catalogue entry {case.name!r}: no uniform point at shapes {key[1]}")
         try:
-            _NODES[key] = TapeOracle(case, values).tape.cost
+            oracle = TapeOracle(case, values)
+            _NODES[key] = oracle.tape.cost
+            _OUTPUTS[key] = sum(math.prod(shape) for shape in oracle.output_shapes)
         except Untraceable as exc:
             raise CatalogueError(f"catalogue entry {case.name!r}: its spec cannot be traced ({exc}); declare "
                                  "unmodelled={'large': why}") from exc
@@ -53,17 +57,22 @@ def grown(case: Case, n: int, size: int) -> dict[int, int]:
     return {m: m + size - n for m in dimensions(case) if m >= n}
 
 
-def estimate(case: Case, n: int, size: int) -> float:
-    """Extrapolated node count with dimension ``n`` grown to ``size``: N(n) (size / n) ** p, p measured
-    from the traces at n and 2n (at least 1)."""
-    base, doubled = cost(case), cost(resized(case, grown(case, n, 2 * n)))
+def estimate(case: Case, n: int, size: int, of: dict = _NODES) -> float:
+    """Extrapolated node count (``of=_OUTPUTS``: output elements) with dimension ``n`` grown to ``size``:
+    N(n) (size / n) ** p, p measured from the traces at n and 2n (at least 1)."""
+    bigger = resized(case, grown(case, n, 2 * n))
+    cost(case), cost(bigger)
+    base, doubled = (of[(c.name, tuple(a.shape for a in c.args))] for c in (case, bigger))
     p = max(1.0, math.log2(max(doubled, 1) / max(base, 1)))
     return base * (size / n) ** p
 
 
 def feasible(case: Case, n: int, budget: int) -> tuple[int, ...]:
-    """The sizes of ``SIZES`` above ``n`` whose trace fits ``budget``."""
-    return tuple(s for s in SIZES if s > n and estimate(case, n, s) <= budget)
+    """The sizes of ``SIZES`` above ``n`` whose trace fits ``budget`` and whose output fits ``OUTPUT_BUDGET``
+    (diagflat's output is the square of its input's size, with a node per diagonal element only: at 32,769
+    elements it would not fit in memory)."""
+    return tuple(s for s in SIZES if s > n and estimate(case, n, s) <= budget
+                 and estimate(case, n, s, _OUTPUTS) <= OUTPUT_BUDGET)
 
 
 @st.composite

@@ -1,6 +1,6 @@
 """Op coverage: which of the installed torch's differentiable functions the catalogue checks.
 
-    python -m conformance.tools.coverage            # covered / total, then the uncovered ops
+    python -m conformance.tools.coverage            # covered / total, then the uncovered ops and why
     python -m conformance.tools.coverage --all      # every op, covered or not, with the entries covering it
     python -m conformance.tools.coverage --list     # the catalogue entries and their calls
     python -m conformance.tools.coverage --markdown # the summary as a Markdown table (for the README)
@@ -27,6 +27,7 @@ import torch
 
 from conformance.catalogue import CATALOGUE, FAMILIES
 from conformance.model.case import Case
+from conformance.tools import uncovered
 
 # Python operator -> (torch function, reflected dunder when the left operand is a number)
 _OPERATORS = {ast.Add: ("add", "__radd__"), ast.Sub: ("sub", "__rsub__"), ast.Mult: ("mul", "__rmul__"),
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.all:
             print(f"{'+' if entries else '-'} {op:45} {', '.join(entries)}")
         elif not entries:
-            print(f"- {op}")
+            print(f"- {op:45} {uncovered.reason(op)}")
     return 0
 
 
