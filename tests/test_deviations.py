@@ -135,6 +135,21 @@ def test_forward_over_reverse_implies_forward_ad_and_double_backward():
     assert no_forward.deviation("float32", True, ("forward_over_reverse",)) is None
 
 
+def test_several_contracts_of_one_property_cover_each_symptom_and_nothing_else():
+    """A property needing two features torch lacks (forward AD and double backward) fails with whichever raises
+    first: each Contract's message is covered, another exception or a wrong value is not."""
+    both = entry("two_contracts_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
+                 deviations={"forward_ad": Contract("no forward AD, for this test", "no forward formula"),
+                             "double_backward": Contract("no double backward, for this test", "no double formula")})
+    status = both.status("float64", ("third_order", "forward_over_reverse"), "test_forward_over_hvp")
+    assert status.kind == "contract" and status.symptoms == ("no double formula", "no forward formula")
+    assert status.covers(numeric=False, message="`out = ...` raised NotImplementedError: no forward formula")
+    assert status.covers(numeric=False, message="`h = ...` raised RuntimeError: no double formula")
+    assert not status.covers(numeric=False, message="`h = ...` raised RuntimeError: something else")
+    assert not status.covers(numeric=True, relative=2.0, message="third-order derivative off its bound")
+    assert both.status("float64", ("forward_ad",), "test_jvp").symptoms == ("no forward formula",)
+
+
 def test_a_deviation_keyed_to_one_compile_backend_covers_that_backend_only():
     from conformance.catalogue import CATALOGUE
     mm = CATALOGUE["mm"]

@@ -19,23 +19,24 @@ from conformance.model.case import entry
 from conformance.model.family import declare
 from conformance.model.status import Contract
 
-# From torch 2.15 the CPU runs causal SDPA through its flash kernel, which has no forward-mode formula and no
+# From torch 2.14 the CPU runs causal SDPA through its flash kernel, which has no forward-mode formula and no
 # double backward (2.13 takes the math path, whose forward AD and double backward are checked): measured on
-# torch 2.15.0 CPU; each Contract covers only its error message, so a wrong value still fails
-CAUSAL_FLASH_2_15 = {"forward_ad": replace(Contract(
-    "torch 2.15 routes causal scaled_dot_product_attention on the CPU to a kernel without forward AD: "
+# torch 2.14.1 and 2.15.0 CPU; each Contract covers only its error message, so a wrong value still fails
+CAUSAL_FLASH_2_14 = {"forward_ad": replace(Contract(
+    "from torch 2.14, torch routes causal scaled_dot_product_attention on the CPU to a kernel without forward AD: "
     "q = k = v = torch.rand(1, 2, 2, dtype=torch.float64); torch.func.jvp(lambda q: F.scaled_dot_product_attention("
     "q, k, v, is_causal=True), (q,), (torch.ones_like(q),)) raises NotImplementedError: Trying to use forward AD "
     "with _scaled_dot_product_flash_attention_for_cpu",
-    "Trying to use forward AD with _scaled_dot_product_flash_attention_for_cpu", strict=True), since="2.15"),
+    "Trying to use forward AD with _scaled_dot_product_flash_attention_for_cpu", strict=True), since="2.14"),
     "double_backward": replace(Contract(
-        "torch 2.15 routes causal scaled_dot_product_attention on the CPU to a kernel without double backward: "
+        "from torch 2.14, torch routes causal scaled_dot_product_attention on the CPU to a kernel without double "
+        "backward: "
         "q = torch.rand(1, 2, 2, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad("
         "F.scaled_dot_product_attention(q, q, q, is_causal=True).sum(), q, create_graph=True); "
         "torch.autograd.grad(g.sum(), q) raises RuntimeError: derivative for "
         "aten::_scaled_dot_product_flash_attention_for_cpu_backward is not implemented",
-        "_scaled_dot_product_flash_attention_for_cpu_backward is not implemented", strict=True), since="2.15")}
-CAUSAL_FLASH_2_15["third_order"] = CAUSAL_FLASH_2_15["double_backward"]
+        "_scaled_dot_product_flash_attention_for_cpu_backward is not implemented", strict=True), since="2.14")}
+CAUSAL_FLASH_2_14["third_order"] = CAUSAL_FLASH_2_14["double_backward"]
 
 BOOL_MASK = [[True, False, True], [True, True, False]]
 FLOAT_MASK = [[0.0, -1.0, 0.5], [-0.5, 0.25, 0.0]]
@@ -91,7 +92,7 @@ ENTRIES = [
     entry("nn.functional.scaled_dot_product_attention_causal",
           "F.scaled_dot_product_attention(q, k, v, is_causal=True)",
           lambda q, k, v: _sdpa(q, k, v, keep=CAUSAL), q=U.of(1, 2, 2), k=U.of(1, 2, 2), v=U.of(1, 2, 2),
-          deviations=CAUSAL_FLASH_2_15),
+          deviations=CAUSAL_FLASH_2_14),
     entry("nn.functional.scaled_dot_product_attention_bool_mask",
           f"F.scaled_dot_product_attention(q, k, v, attn_mask=torch.tensor({BOOL_MASK}, device=q.device))",
           lambda q, k, v: _sdpa(q, k, v, keep=BOOL_MASK), q=U.of(1, 2, 2), k=U.of(1, 3, 2), v=U.of(1, 3, 1)),

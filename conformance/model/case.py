@@ -277,8 +277,12 @@ class Case:
         if not keys:
             return widening
         known = [self.deviations[k] for k in keys]
-        contract = next((k for k in known if k.kind == "contract"), None)
-        kind, symptom = ("contract", contract.symptom) if contract else ("deviation", known[0].symptom)
+        contracts = list(dict.fromkeys(k for k in known if k.kind == "contract"))
+        if len(contracts) > 1:  # several features lack (forward AD and double backward): whichever raises first
+            return replace(contracts[0], reason="; or: ".join(dict.fromkeys(c.reason for c in contracts)),
+                           symptom=tuple(dict.fromkeys(t for c in contracts for t in c.symptoms)),
+                           widen=widening.widen if widening else 1.0)
+        kind, symptom = ("contract", contracts[0].symptom) if contracts else ("deviation", known[0].symptom)
         return replace(known[0], kind=kind, symptom=symptom, widen=widening.widen if widening else 1.0)
 
     @staticmethod

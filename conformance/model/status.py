@@ -51,7 +51,8 @@ class Status:
     widen: float = 1.0        # the factor on the item's bounds (a measured widening of the kit's error model)
     sometimes: bool = False   # shows at some draws only (a special value, an accuracy loss at some inputs):
                               # an xpass is the draw missing it, explained in the summary
-    symptom: str | None = None  # text the failure must show (an exception's message, torch's pinned value)
+    symptom: str | tuple[str, ...] | None = None  # text the failure must show (an exception's message, torch's
+                                                   # pinned value); a tuple: any one of them (several contracts)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -63,7 +64,7 @@ class Status:
                              f"{self.envelope!r}")
         if not (isinstance(self.widen, (int, float)) and 1 <= self.widen < float("inf")):
             raise ValueError(f"a {self.kind} status's widening must be a finite factor >= 1, not {self.widen!r}")
-        if self.kind == "contract" and not (isinstance(self.symptom, str) and self.symptom.strip()):
+        if self.kind == "contract" and not all(isinstance(t, str) and t.strip() for t in self.symptoms or ("",)):
             raise ValueError(f"a contract status needs its symptom, the text its failure shows (an exception's "
                              f"message): {self.reason[:80]!r}")
         if self.kind == "widened" and self.widen == 1:
@@ -71,6 +72,11 @@ class Status:
 
     def __str__(self) -> str:
         return self.reason
+
+    @property
+    def symptoms(self) -> tuple[str, ...]:
+        """The texts of which a covered failure shows one (none: any failure of the kind)."""
+        return () if self.symptom is None else (self.symptom,) if isinstance(self.symptom, str) else self.symptom
 
     def holds(self, version: str | None = None) -> bool:
         """Whether the Status applies to this torch version (default: the installed one)."""
@@ -89,7 +95,7 @@ class Status:
         shows it (a contract's exception; a deviation's pinned value): another exception or value fails."""
         if self.kind == "listed":
             return True
-        shows = self.symptom is None or (message is not None and self.symptom in message)
+        shows = self.symptom is None or (message is not None and any(t in message for t in self.symptoms))
         if self.kind == "contract" and not numeric:
             return shows
         if self.kind not in ("deviation", "contract") or not numeric or (self.kind == "deviation" and not shows):
