@@ -98,8 +98,10 @@ def _renorm_rows(x, maxnorm):
 
 
 def _row_gaps(x):
-    """Pairwise differences within each row (mode counts equal values)."""
-    return np.concatenate([[a - b for a, b in itertools.combinations(row, 2)] for row in x])
+    """The gaps between neighbours of each sorted row (mode counts equal values: a tie is a zero gap).  The
+    smallest pairwise difference of a row is one of them: O(n log n), where all pairs of a row grown to 32,769
+    elements (the large property) are 5·10⁸."""
+    return np.diff(np.sort(np.asarray(x, dtype=np.float64), axis=-1), axis=-1)
 
 
 def _exponent(x):
