@@ -2,7 +2,8 @@
 side by side with torch.autograd.gradcheck (slow and fast mode, its default tolerances) at the same point.
 
 Run by hand from the repository root:  python benchmarks/sensitivity.py
-For each e in 1e-1, 5e-2, 2e-2, 1e-2 ... 1e-16 the backward of torch.<fn> is scaled by (1 + e)
+For each e in 1e-1, 5e-2, 2e-2, 1e-2 ... 1e-16 (bfloat16, float16: 64, 48 ... 2, 1 times their u) the
+backward of torch.<fn> is scaled by (1 + e)
 (conformance.faults) and one check runs at a fixed grid point; the table gives the smallest e caught
 ("false alarm" where a check already fails without any fault, "not caught at 1e-1" where even 1e-1
 passes), in float32, float64, bfloat16 and float16, with the dtype's unit roundoff u for the low ones and
@@ -69,21 +70,27 @@ STEPS = [m * 10.0**-k for k in range(1, 17) for m in ((1.0,) if k == 1 else (5.0
 LOW = (torch.bfloat16, torch.float16)
 
 
-def smallest(check) -> str:
+# the low dtypes' steps, in units of their u (a decade grid is too coarse there: 5e-3 to 2e-3 is 10 u to 4 u)
+LOW_STEPS_U = (64, 48, 32, 24, 16, 12, 10, 8, 7, 6, 5, 4, 3, 2, 1)
+
+
+def smallest(check, steps=STEPS) -> str:
     if check(0.0):
         return "false alarm"
     found = None
-    for rel in STEPS:
+    for rel in steps:
         if not check(rel):
             break
         found = rel
-    return f"{found:.0e}" if found else "not caught at 1e-1"
+    if not found:
+        return f"not caught at {steps[0]:.1e}"
+    return f"{found:.0e}" if steps is STEPS else f"{found:.6e}"
 
 
 def in_units(text: str, dtype) -> str:
-    """A low dtype's figure with its size in units of the dtype's roundoff u."""
+    """A low dtype's figure in units of the dtype's roundoff u, with its size."""
     try:
-        return f"{text} ({float(text) / unit_roundoff(dtype):.1f} u)"
+        return f"{float(text) / unit_roundoff(dtype):.0f} u ({float(text):.1e})"
     except ValueError:
         return text
 
@@ -94,7 +101,8 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, fn in TARGETS:
         kit = [smallest(lambda rel, d=dtype: caught(name, fn, d, rel)) for dtype in (torch.float32, torch.float64)]
-        kit += [in_units(smallest(lambda rel, d=dtype: caught(name, fn, d, rel)), dtype) for dtype in LOW]
+        kit += [in_units(smallest(lambda rel, d=dtype: caught(name, fn, d, rel),
+                                  [k * unit_roundoff(dtype) for k in LOW_STEPS_U]), dtype) for dtype in LOW]
         gc = {d: " / ".join(smallest(lambda rel, d=d, fast=fast: gradcheck_caught(name, fn, d, rel, fast))
                             for fast in (False, True)) for d in (torch.float64, torch.float32)}
         print(f"| {name} | {' | '.join(kit)} | {gc[torch.float64]} | {gc[torch.float32]} |")

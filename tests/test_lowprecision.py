@@ -7,7 +7,7 @@ import torch
 from conformance.catalogue import get
 from conformance.run.strategies import representable
 from conformance.run.trial import Trial, lacks_kernel
-from conformance.tolerance import CLAIM, unit_roundoff
+from conformance.tolerance import CLAIM, K, scale, unit_roundoff
 
 LOW = [torch.bfloat16, torch.float16]
 
@@ -25,6 +25,12 @@ def test_drawn_values_are_exact_in_the_dtype(dtype):
 def test_unit_roundoff_and_claim_of_the_low_dtypes():
     assert unit_roundoff(torch.bfloat16) == 2.0**-8 and unit_roundoff(torch.float16) == 2.0**-11
     assert CLAIM[torch.bfloat16] == 8 * 2.0**-8 and CLAIM[torch.float16] == 8 * 2.0**-11
+
+
+def test_one_safety_factor_per_dtype():
+    """float32 and float64 keep K; bfloat16 and float16, whose CPU kernels round once from float32, use 3."""
+    assert scale(torch.float32) == K * 2.0**-24 and scale(torch.float64) == K * 2.0**-53
+    assert scale(torch.bfloat16) == 3 * 2.0**-8 and scale(torch.float16) == 3 * 2.0**-11
 
 
 def test_a_missing_kernel_is_torchs_reason_in_low_precision_only():
@@ -80,9 +86,11 @@ def _collected(*args):
     return {line.split("::")[1] for line in done.stdout.splitlines() if "::" in line and "16]" in line}
 
 
-def test_low_precision_runs_where_it_is_verified_everywhere_on_request_and_in_two_properties_under_ci():
+def test_low_precision_runs_in_every_property_by_default_and_in_the_ci_properties_under_ci():
     by_default = _collected()
     assert "test_vjp[sin-bfloat16]" in by_default and "test_zeroing[sin-float16]" in by_default
-    assert not any(i.startswith(("test_jvp", "test_forward_over_reverse")) for i in by_default)  # not verified yet
+    assert {"test_jvp[sin-bfloat16]", "test_forward_over_reverse[sin-float16]"} <= by_default
     assert "test_jvp[sin-bfloat16]" in _collected("--dtype", "bfloat16")
-    assert _collected("--hypothesis-profile", "ci") == {"test_vjp[sin-bfloat16]", "test_vjp[sin-float16]"}
+    assert _collected("--hypothesis-profile", "ci") == {
+        f"{prop}[sin-{dtype}]" for prop in ("test_vjp", "test_jvp", "test_forward_over_reverse")
+        for dtype in ("bfloat16", "float16")}

@@ -157,7 +157,7 @@ NORM_HESSIAN_FUNC = {"test_hessian": Always(
 # Verified by hand (torch 2.13.0, CPU): second order agrees with a composite of
 # elementary ops and with the exact value; the third directional derivative of the native op disagrees with
 # the composite's and with central differences (step 1e-5, float64) of torch's own second order, which agree.
-NORM_THIRD_ORDER = {"third_order": Always(
+NORM_THIRD_ORDER_REASON = (
     "torch differentiates the normalization's double backward with the saved mean and invstd as constants "
     "(they carry no history), so every third-order derivative through the statistics is wrong (layer_norm: "
     "https://github.com/pytorch/pytorch/issues/175754 ; batch_norm in training mode, instance_norm through it: "
@@ -166,7 +166,11 @@ NORM_THIRD_ORDER = {"third_order": Always(
     "create_graph=True); h, = torch.autograd.grad(g.sum(), x, create_graph=True); torch.autograd.grad(h[0, 0], x) "
     "gives [[0.2589, 0.2589, 0.2589], [0, 0, 0]], exact 0 (layer_norm is invariant under x + c, so g.sum() is "
     "identically 0; the composite (x - m) * torch.rsqrt(((x - m) ** 2).mean(-1, keepdim=True) + 1e-5), m = "
-    "x.mean(-1, keepdim=True), gives 0)")}
+    "x.mean(-1, keepdim=True), gives 0)")
+# Strict in float32 and float64; in bfloat16 and float16 the third order's bound can cover it at some draws
+# (batch_norm's forward over the HVP passed in bfloat16, dev profile, seed 1).
+NORM_THIRD_ORDER = {f"third_order:{dtype}": (Always if dtype in ("float32", "float64") else Sometimes)(
+    NORM_THIRD_ORDER_REASON) for dtype in ("float32", "float64", "bfloat16", "float16")}
 # Verified by hand (torch 2.13.0, CPU): nested torch.func.jvp of the native op against the same of a composite of
 # elementary ops, and against central differences (step 1e-5, float64) of torch's own first-order tangent, which
 # agree with each other to 1e-8; group_norm and rms_norm agree everywhere.

@@ -41,10 +41,12 @@ def directory() -> Path | None:
 
 
 # The code generation: the sources that decide the generated program (paths in the package).  Of the
-# oracle only its code-generation section counts (from "# -- symbolic derivatives" to "# -- evaluation"):
-# how programs are evaluated does not change what they are.
+# oracle only its code-generation section counts (from "# -- symbolic derivatives" to "# -- evaluation"), of
+# the tolerance policy only its running-error expressions: how programs are evaluated and how their bounds are
+# scaled (K, u per dtype) do not change what they are.
 SOURCES = ("exact/spec.py", "exact/oracle.py", "exact/complex.py", "tolerance.py")
-SECTIONS = {"exact/oracle.py": ("# -- symbolic derivatives", "# -- evaluation")}
+SECTIONS = {"exact/oracle.py": ("# -- symbolic derivatives", "# -- evaluation"),
+            "tolerance.py": ("# -- running-error expressions", "# -- bounds")}
 
 
 def _part(name: str, text: str) -> str:

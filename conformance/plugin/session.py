@@ -193,7 +193,8 @@ def _low_dtype(item) -> bool:
 
 def _low_in_ci(config, items) -> None:
     """The kit's own properties (``cases/``) run reduced precision in ``profiles.LOW_CI_PROPERTIES`` under ci;
-    elsewhere in all but ``LOW_UNVERIFIED``, or in every one where ``--dtype`` names a reduced-precision dtype."""
+    elsewhere in all but ``LOW_UNVERIFIED`` (none now), or in every one where ``--dtype`` names a reduced-precision
+    dtype."""
     def kit_low(i) -> bool:
         return _low_dtype(i) and i.nodeid.startswith("cases/")
     if settings.get_current_profile_name().startswith("ci"):

@@ -33,7 +33,7 @@ from conformance.run.failure import (
 from conformance.run.strategies import component
 from conformance.run.strategies import inputs as input_strategy
 from conformance.run.strategies import weights as weight_strategy
-from conformance.tolerance import K, unit_roundoff
+from conformance.tolerance import scale, unit_roundoff
 
 LOW_PRECISION = tuple(getattr(torch, name) for name in LOW)  # the reduced-precision dtypes (conformance.model.dtypes)
 # torch's messages where a kernel lacks a dtype (CPU linalg, some special functions in bfloat16/float16)
@@ -372,7 +372,7 @@ class Trial(Script):
                       f"expected shape {tuple(shape)}, dtype {dtype}, device {self.device}")
 
     def _expected_lines(self, src: str, exact, errors, compute=None, rounded=None) -> list[str]:
-        u = K * unit_roundoff(compute or component(self.dtype)) * record.widening()
+        u = scale(compute or component(self.dtype)) * record.widening()
         if self.dtype.is_complex:  # real and imaginary parts have their own bounds
             ex = np.vectorize(complex, otypes=[complex])(np.asarray(exact, dtype=object))
             bound = np.vectorize(lambda e: complex(u * e), otypes=[complex])(np.asarray(errors, dtype=object))

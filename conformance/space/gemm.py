@@ -105,7 +105,7 @@ class GemmTrial(ArrayScript):
         """Every sampled element of every ``.grad`` within its bound; returns the worst ratio."""
         __tracebackhide__ = True
         worst, terms = 0.0, math.prod(self.point.sizes[c] for c in self.sig.output)
-        u, tiny = tolerance.K * tolerance.unit_roundoff(self.dtype), tolerance.tiny(self.dtype)
+        u, tiny = tolerance.scale(self.dtype), tolerance.tiny(self.dtype)
         for k, name in enumerate(self.names):
             if k == 1 and self.point.constant:
                 continue

@@ -176,7 +176,7 @@ class SizedTrial(ArrayScript):
                 self.fail(f"{name}.grad has shape {tuple(grad.shape)}, dtype {grad.dtype}; expected {g.shape}, "
                           f"{self.dtype}")
             got = grad.detach().to("cpu", torch.float64).clone().numpy().astype(g.dtype)  # clone: a ZeroTensor
-            bound = (tolerance.K * tolerance.unit_roundoff(self.dtype) * e + (terms + 1) * tolerance.tiny(self.dtype)
+            bound = (tolerance.scale(self.dtype) * e + (terms + 1) * tolerance.tiny(self.dtype)
                      + margin)
             with np.errstate(all="ignore"):
                 ratio = np.where(np.isfinite(got), np.abs(got - g).astype(np.float64) / bound, np.inf)
@@ -226,7 +226,7 @@ class SizedTrial(ArrayScript):
         if len(positions) > EXACT_SUM:  # too many terms to sum in mpmath: the vectorized sum and its margin
             g, e, margin, _, _ = self.expected_cache[name]
             return mpmath.mpf(str(g[idx])), mpmath.mpf(float(e[idx])) + mpmath.mpf(float(margin[idx])) / (
-                tolerance.K * tolerance.unit_roundoff(self.dtype))
+                tolerance.scale(self.dtype))
         total, error, parts = mpmath.mpf(0), mpmath.mpf(0), []
         with mpmath.workdps(50):
             for pos in positions:
