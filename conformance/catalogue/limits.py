@@ -174,7 +174,7 @@ NORM_THIRD_ORDER = {f"third_order:{dtype}": (Always if dtype in ("float32", "flo
 # Verified by hand (torch 2.13.0, CPU): nested torch.func.jvp of the native op against the same of a composite of
 # elementary ops, and against central differences (step 1e-5, float64) of torch's own first-order tangent, which
 # agree with each other to 1e-8; group_norm and rms_norm agree everywhere.
-NORM_SECOND_TANGENT = {"forward_over_forward": Always(
+NORM_SECOND_TANGENT_REASON = (
     "differentiating the normalization's forward-mode formula again (nested jvp, jacfwd of jacfwd) drops the "
     "tangent of the saved statistics, so the second-order tangent is wrong: "
     "https://github.com/pytorch/pytorch/issues/196700 ; f = lambda t: F.layer_norm(torch.stack((t, "
@@ -182,7 +182,11 @@ NORM_SECOND_TANGENT = {"forward_over_forward": Always(
     "dtype=torch.float64), eps=0.25).sum(); t = torch.tensor(0.7, dtype=torch.float64); "
     "torch.func.jvp(lambda t: torch.func.jvp(f, (t,), (torch.ones_like(t),))[1], (t,), (torch.ones_like(t),))[1] "
     "gives -0.3849, exact 0.7749 (f = -t / sqrt(1 + t**2)); batch_norm, instance_norm and layer_norm over 2 dims "
-    "the same")}
+    "the same")
+# Strict in float32 and float64; in bfloat16 and float16 the bound can cover it at some draws (layer_norm's
+# nested jvp passed in bfloat16, dev profile, seed 1).
+NORM_SECOND_TANGENT = {f"forward_over_forward:{dtype}": (Always if dtype in ("float32", "float64") else Sometimes)(
+    NORM_SECOND_TANGENT_REASON) for dtype in ("float32", "float64", "bfloat16", "float16")}
 
 # Verified by hand (torch 2.13.0, CPU): <v, jvp(jvp)> against double backward's <∇<v, J u>, w> at random points
 # (double backward agrees with the exact value in test_hvp; linalg.inv agrees in both as a control): det, slogdet,
