@@ -18,44 +18,47 @@ import torch.nn.functional as F
 from conformance.faults.model import Fault, Target, installer, register
 
 
-class _SinDetachedTangent(torch.autograd.Function):
-    """sin with an exact backward (differentiable again) and a forward-mode formula whose cos(x) is detached."""
+def sin_with_tangent(tangent, applies=lambda x: True):
+    """The maker of a ``torch.sin`` whose backward is exact (differentiable again) and whose forward-mode formula
+    is ``tangent(x, u)``, where ``applies(x)`` (torch's own sin elsewhere).  An ``autograd.Function``, not an
+    aten kernel: torch.func must run it."""
+    class Sin(torch.autograd.Function):
+        @staticmethod
+        def forward(x, original):
+            return original(x)
 
-    @staticmethod
-    def forward(x, original):
-        return original(x)
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+            ctx.save_for_forward(inputs[0])
 
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(inputs[0])
-        ctx.save_for_forward(inputs[0])
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return g * x.cos(), None
 
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * x.cos(), None
+        @staticmethod
+        def jvp(ctx, u, _):
+            (x,) = ctx.saved_tensors
+            return tangent(x, u)
 
-    @staticmethod
-    def jvp(ctx, u, _):
-        (x,) = ctx.saved_tensors
-        return x.cos().detach() * u
+        generate_vmap_rule = True  # torch.func's jvp and jacfwd run it
 
-    generate_vmap_rule = True  # torch.func's jvp and jacfwd run it
-
-
-def _second_tangent_detached(original):
-    def sin(x, *, out=None):
-        if out is not None or not isinstance(x, torch.Tensor):
-            return original(x, out=out)
-        return _SinDetachedTangent.apply(x, original)
-    return sin
+    def make(original):
+        def sin(x, *, out=None):
+            if out is not None or not isinstance(x, torch.Tensor) or not applies(x):
+                return original(x, out=out)
+            return Sin.apply(x, original)
+        return sin
+    return make
 
 
 register(Fault("sin.second-tangent-detached", "engine", "second order", "torch.sin's forward-mode formula treats "
                "cos(x) as a constant: J u exact, the second-order tangent (forward over forward) wrong; the backward, "
                "its double backward and forward over reverse exact",
                Target(("cases/test_forward_over_forward.py", "cases/test_forward_mode.py"), ("sin",)),
-               install=installer([(torch, "sin", _second_tangent_detached)]), touches=("torch.sin",)))
+               install=installer([(torch, "sin", sin_with_tangent(lambda x, u: x.cos().detach() * u))]),
+               touches=("torch.sin",)))
 
 
 def _composite_group_norm(x, groups, weight, bias, eps):

@@ -12,6 +12,7 @@ import torch
 
 from conformance.faults import engine
 from conformance.faults import library as lib
+from conformance.faults.higher import sin_with_tangent
 from conformance.faults.kernel import REFERENCE as R
 from conformance.faults.model import Fault, Target, installer, register
 
@@ -49,40 +50,9 @@ engine._fault("engine.low-precision-accumulate-overwrite", "reduced precision", 
                   lambda grad: grad.dtype in (torch.bfloat16, torch.float16))))])
 
 
-class _SinLowTangent(torch.autograd.Function):
-    """sin with an exact backward and a forward-mode formula ×1.1 (installed for bfloat16 inputs only)."""
-
-    @staticmethod
-    def forward(x, original):
-        return original(x)
-
-    @staticmethod
-    def setup_context(ctx, inputs, output):
-        ctx.save_for_backward(inputs[0])
-        ctx.save_for_forward(inputs[0])
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * x.cos(), None
-
-    @staticmethod
-    def jvp(ctx, u, _):
-        (x,) = ctx.saved_tensors
-        return x.cos() * u * 1.1
-
-    generate_vmap_rule = True  # torch.func's jvp and jacfwd run it
-
-
-def _low_tangent(original):
-    def sin(x, *, out=None):  # torch's own sin in every other dtype (nested forward mode included)
-        if out is not None or not isinstance(x, torch.Tensor) or x.dtype != torch.bfloat16:
-            return original(x, out=out)
-        return _SinLowTangent.apply(x, original)
-    return sin
-
-
 register(Fault("sin.bfloat16-tangent-scale-1e-1", "engine", "reduced precision", "torch.sin's forward-mode formula "
                "×1.1 in bfloat16 only: its backward and every float32, float64 and float16 mode exact",
                Target(("cases/test_forward_mode.py",), ("sin",), "bfloat16"),
-               install=installer([(torch, "sin", _low_tangent)]), touches=("torch.sin",)))
+               install=installer([(torch, "sin", sin_with_tangent(
+                   lambda x, u: x.cos() * u * 1.1, applies=lambda x: x.dtype == torch.bfloat16))]),
+               touches=("torch.sin",)))
