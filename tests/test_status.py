@@ -149,3 +149,8 @@ def test_an_overflow_covers_only_its_non_finite_symptom():
     assert nan.covers(True, math.inf, got_nan) and not nan.covers(True, math.inf, got_inf)
     assert not inf.covers(True, 2.0, finite) and not nan.covers(True, 2.0, finite)
     assert nan.sometimes and not nan.strict
+    both = Overflow("inf or nan in float16", nan=True, inf=True)  # torch.prod's result / input in float16
+    assert both.covers(True, math.inf, got_inf) and both.covers(True, math.inf, got_nan)
+    assert not both.covers(True, 2.0, finite)
+    with pytest.raises(ValueError, match="not neither"):
+        Overflow("covers nothing", nan=False, inf=False)

@@ -302,6 +302,13 @@ GAUSSIAN_NLL_F16 = {"forward_over_reverse:float16": Overflow(
     "forward_ad.dual_level(): var = make_dual(var0, torch.tensor([[0.0], [13.2]], dtype=torch.float16)); g, = "
     "torch.autograd.grad(F.gaussian_nll_loss(x, y, var, reduction='sum'), var); unpack_dual(g).tangent is "
     "[0, inf], float32 [0, 102817.08]" + _F16)}
+PROD_F16 = {"test_large_vjp:float16": Overflow(
+    "torch.prod's backward, grad * (result / input), forms result / input in float16, past float16's range "
+    "where the other factors' product exceeds 65504 though the product itself does not (a small factor in a "
+    "long product): inf where the exact gradient is modest, NaN where its weight is 0: x = torch.full((12,), "
+    "3.0, dtype=torch.float16); x[0] = 0.125; x.requires_grad_(); torch.prod(x).backward(torch.tensor(2**-6, "
+    "dtype=torch.float16)); x.grad[0] is inf, exact 2767.92 (3**11 / 64; float32 gives it, and cumprod's "
+    "float16 backward 2768); torch.prod(x, dim) and Tensor.prod the same" + _F16, nan=True, inf=True)}
 TANH_MLP_F16 = {"third_order:float16": Overflow(
     "the third derivative of torch.tanh(x @ w).sum(0) in float16 is NaN in w's column 1 where the exact values "
     "are 2.02, -7.26, -12.27: x = torch.tensor([[0.82178, -1.3809, -2.7539], [-2.9004, 1.8799, 2.4766]]), w = "

@@ -225,7 +225,8 @@ ENTRIES = [
     entry("sum_dim", "torch.sum(x, dim=1)", lambda x: s.sum(x, axis=1), x=R.of(2, 3)),
     entry("mean", "torch.mean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2), dtypes=REAL_AND_COMPLEX),
     entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5), dtypes=REAL_AND_COMPLEX,
-          unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER), normwise=True),
+          unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER), normwise=True,
+          deviations=limits.PROD_F16),
     entry("logsumexp", "torch.logsumexp(x, dim=-1)", lambda x: s.logsumexp(x, axis=-1), x=R.of(2, 4)),
     entry("softmax", "torch.softmax(x, dim=-1)", lambda x: s.softmax(x, axis=-1), x=R.of(2, 3)),
     entry("log_softmax", "torch.log_softmax(x, dim=0)", lambda x: s.log_softmax(x, axis=0), x=R.of(3, 2)),
@@ -247,17 +248,19 @@ ENTRIES = [
     # products (zeros are drawn often: the spec is a polynomial, exact at zeros)
     entry("prod_dim", "torch.prod(x, dim=1, keepdim=True)", lambda x: s.prod(x, axis=1, keepdims=True),
           x=NONZERO.of(2, 3), widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.35, 5),
-          normwise=True, unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER)),
+          normwise=True, unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER),
+          deviations=limits.PROD_F16),
     entry("prod_zeros", "torch.prod(x)", lambda x: s.prod(x), x=SMALL.of(5),
           widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.19, 4), normwise=True,
           unmodelled=limits.unmodelled("forward_over_reverse", limits.PROD_ZEROS_FORWARD_OVER_REVERSE)
-          | limits.unmodelled("third_order", limits.PROD_THIRD_ORDER)),
+          | limits.unmodelled("third_order", limits.PROD_THIRD_ORDER), deviations=limits.PROD_F16),
     entry("prod_dim_zeros", "torch.prod(x, dim=0)", lambda x: s.prod(x, axis=0), x=SMALL.of(3, 2),
           widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 7.56, 20), normwise=True,
-          unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER)),
+          unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER), deviations=limits.PROD_F16),
     entry("Tensor.prod", "x.prod(-1)", lambda x: s.prod(x, axis=-1), x=NONZERO.of(2, 3),
           widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 1.35, 5),
-          normwise=True, unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER)),
+          normwise=True, unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER),
+          deviations=limits.PROD_F16),
 
     # max/min (away from ties of the extreme)
     entry("amax", "torch.amax(x, dim=1)", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [-1])),

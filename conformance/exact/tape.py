@@ -295,7 +295,7 @@ def node_array(tape: Tape, values: np.ndarray) -> np.ndarray:
 class TapeOracle:
     """The exact vᵀJ of ``case`` at the given input values (any shapes), by one trace and one reverse pass.
 
-    Offers what a first-order trial asks of an oracle: ``output_shapes`` and ``vjp``."""
+    Offers what a first-order trial asks of an oracle: ``output_shapes``, ``forward`` and ``vjp``."""
 
     def __init__(self, case: Case, values: dict[str, np.ndarray]):
         self.case, self.tape = case, Tape()
@@ -311,6 +311,11 @@ class TapeOracle:
         self.outputs = outputs
         self.output_shapes = [o.shape for o in outputs]
         self.terms = sum(o.size for o in outputs)
+
+    def forward(self, values) -> list:
+        """Exact forward values, flattened over the outputs (the traced ones: ``values`` as for ``vjp``)."""
+        del values
+        return [_value(node) for out in self.outputs for node in out.reshape(-1)]
 
     def vjp(self, values, weights: list[np.ndarray]) -> Exact:
         """Exact vᵀJ per differentiable input (``values`` are the traced ones), with running-error bounds."""

@@ -146,13 +146,17 @@ OVERFLOW_SYMPTOM = "inf, exact"  # how a check's worst element reads when torch 
 NAN_SYMPTOM = "got nan, exact"  # ... and when torch gave NaN (an overflowed intermediate times 0, or inf - inf)
 
 
-def Overflow(reason: str, nan: bool = False) -> Status:  # noqa: N802 - reads as the declaration it is
+def Overflow(reason: str, nan: bool = False, inf: bool | None = None) -> Status:  # noqa: N802 - a declaration
     """A documented intermediate overflow of torch's formula in a reduced-precision dtype, at some draws: it
     covers a failure whose worst element is ±inf where the exact value is finite (``nan=True``: NaN, the
-    overflowed intermediate times a zero or less an infinity), and nothing else (a finite wrong value or a
-    wrong sign still fails)."""
+    overflowed intermediate times a zero or less an infinity, instead; with ``inf=True`` as well, either),
+    and nothing else (a finite wrong value or a wrong sign still fails)."""
+    inf = not nan if inf is None else inf
+    symptoms = (NAN_SYMPTOM,) * nan + (OVERFLOW_SYMPTOM,) * inf
+    if not symptoms:
+        raise ValueError(f"an Overflow covers ±inf, NaN or both, not neither: {reason[:80]!r}")
     return Status("deviation", reason, envelope=math.inf, sometimes=True,
-                  symptom=NAN_SYMPTOM if nan else OVERFLOW_SYMPTOM)
+                  symptom=symptoms[0] if len(symptoms) == 1 else symptoms)
 
 
 def Sometimes(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
