@@ -92,6 +92,26 @@ def test_an_output_past_float16s_range_is_skipped_not_failed(oracle, cpu):
     t.check(t.expected(vs))
 
 
+def test_logaddexps_float16_zero_past_exps_range_fails_and_its_declaration_covers_it(cpu):
+    """exp(y - x) overflows float16 for y - x > 11.1 and torch divides by it: x.grad is 0 where the exact value,
+    16 / (1 + e^11.2) = 2.19e-4, passes float16's absolute floor at one output (2 tiny): a failure, of the
+    declared symptom only (the input-space checks bound each element by its own terms)."""
+    from conformance.catalogue.limits import LOGADDEXP_FIRST_F16
+    from conformance.run.failure import ConformanceFailure
+    from conformance.space.resize import resized
+    case = get("logaddexp")
+    case = resized(case, dict.fromkeys(case.args[0].shape, 1))
+    shape = case.args[0].shape
+    t = Trial(case, torch.float16, cpu, None, "vjp", values={"x": np.zeros(shape), "y": np.full(shape, 11.1875)})
+    out = t.forward()
+    vs = t.weights(values=[np.full(shape, 16.0)])
+    t.backward(out, vs)
+    with pytest.raises(ConformanceFailure) as failure:
+        t.check(t.expected(vs))
+    assert "got 0.0, exact" in str(failure.value) or "got -0.0, exact" in str(failure.value)
+    assert LOGADDEXP_FIRST_F16["test_sized_vjp_grain:float16"].covers(True, 1.0, str(failure.value))
+
+
 def _collected(*args):
     import os
     import subprocess

@@ -152,5 +152,9 @@ def test_an_overflow_covers_only_its_non_finite_symptom():
     both = Overflow("inf or nan in float16", nan=True, inf=True)  # torch.prod's result / input in float16
     assert both.covers(True, math.inf, got_inf) and both.covers(True, math.inf, got_nan)
     assert not both.covers(True, 2.0, finite)
-    with pytest.raises(ValueError, match="not neither"):
+    zero = Overflow("0 in float16", zero=True)  # logaddexp's overflowed exp(y - x) as a divisor
+    got_zero = "worst element x[0]: got -0.0, exact -0.000122, |error| 1.22e-4 = 36 x bound"
+    assert zero.covers(True, 1.0, got_zero) and not zero.covers(True, math.inf, got_inf)
+    assert not zero.covers(True, 2.0, finite) and not inf.covers(True, 1.0, got_zero)
+    with pytest.raises(ValueError, match="not none"):
         Overflow("covers nothing", nan=False, inf=False)

@@ -302,6 +302,15 @@ GAUSSIAN_NLL_F16 = {"forward_over_reverse:float16": Overflow(
     "forward_ad.dual_level(): var = make_dual(var0, torch.tensor([[0.0], [13.2]], dtype=torch.float16)); g, = "
     "torch.autograd.grad(F.gaussian_nll_loss(x, y, var, reduction='sum'), var); unpack_dual(g).tangent is "
     "[0, inf], float32 [0, 102817.08]" + _F16)}
+SIZED = ("test_sized_vjp_small", "test_sized_vjp_vector", "test_sized_vjp_grain")
+LOGADDEXP_FIRST_F16 = {f"{p}:float16": Overflow(
+    "torch.logaddexp's backward in float16 forms exp(y - x), infinite for y - x > 11.1, and divides by it: 0 "
+    "where the exact gradient is up to |weight| / 65505 (2.4e-4 at a weight of 16), above float16's smallest "
+    "normal: x = torch.zeros(1, dtype=torch.float16, requires_grad=True); y = torch.full((1,), 11.2, "
+    "dtype=torch.float16); torch.logaddexp(x, y).backward(torch.full((1,), 16.0, dtype=torch.float16)); x.grad "
+    "is 0, exact 16 / (1 + e^11.2) = 2.19e-4 (shows at some draws only: a weight above 8 at y - x just past "
+    "11.1, where the exact value passes float16's absolute floor, 2 · 6.1e-5; at the declared shape the floor "
+    "counts every output, 7 · 6.1e-5, and covers it)" + _F16, zero=True) for p in SIZED}
 PROD_F16 = {"test_large_vjp:float16": Overflow(
     "torch.prod's backward, grad * (result / input), forms result / input in float16, past float16's range "
     "where the other factors' product exceeds 65504 though the product itself does not (a small factor in a "

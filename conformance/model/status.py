@@ -146,15 +146,19 @@ OVERFLOW_SYMPTOM = "inf, exact"  # how a check's worst element reads when torch 
 NAN_SYMPTOM = "got nan, exact"  # ... and when torch gave NaN (an overflowed intermediate times 0, or inf - inf)
 
 
-def Overflow(reason: str, nan: bool = False, inf: bool | None = None) -> Status:  # noqa: N802 - a declaration
+ZERO_SYMPTOMS = ("got 0.0, exact", "got -0.0, exact")  # ... and when torch gave ±0 (a divisor that overflowed)
+
+
+def Overflow(reason: str, nan: bool = False, inf: bool | None = None, zero: bool = False) -> Status:  # noqa: N802
     """A documented intermediate overflow of torch's formula in a reduced-precision dtype, at some draws: it
     covers a failure whose worst element is ±inf where the exact value is finite (``nan=True``: NaN, the
-    overflowed intermediate times a zero or less an infinity, instead; with ``inf=True`` as well, either),
-    and nothing else (a finite wrong value or a wrong sign still fails)."""
-    inf = not nan if inf is None else inf
-    symptoms = (NAN_SYMPTOM,) * nan + (OVERFLOW_SYMPTOM,) * inf
+    overflowed intermediate times a zero or less an infinity, instead; with ``inf=True`` as well, either;
+    ``zero=True``: ±0, the overflowed intermediate as a divisor), and nothing else (another finite wrong value
+    or a wrong sign still fails)."""
+    inf = not (nan or zero) if inf is None else inf
+    symptoms = (NAN_SYMPTOM,) * nan + (OVERFLOW_SYMPTOM,) * inf + ZERO_SYMPTOMS * zero
     if not symptoms:
-        raise ValueError(f"an Overflow covers ±inf, NaN or both, not neither: {reason[:80]!r}")
+        raise ValueError(f"an Overflow covers ±inf, NaN, ±0 or several, not none: {reason[:80]!r}")
     return Status("deviation", reason, envelope=math.inf, sometimes=True,
                   symptom=symptoms[0] if len(symptoms) == 1 else symptoms)
 
