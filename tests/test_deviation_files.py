@@ -105,3 +105,16 @@ def test_an_entry_for_a_compile_backend_not_selected_is_not_stale(suite):
     suite.path.joinpath("devs.txt").write_text(LISTED + "test_user.py::test_other[f-inductor-float32] | r | l\n")
     result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt")
     assert "match no collected test" not in result.stdout.str()
+
+
+def test_a_sometimes_line_explains_its_pass_and_a_plain_line_does_not(suite, tmp_path):
+    path = tmp_path / "d.txt"
+    path.write_text("a.py::t | sometimes: shows at some draws | l\nb.py::u | always | l\n")
+    assert [e.sometimes for e in parse(path)] == [True, False]
+    suite.path.joinpath("devs.txt").write_text("test_user.py::test_other | sometimes: at some draws only | repro\n")
+    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt", "-rX")
+    result.assert_outcomes(failed=1, xpassed=1)
+    result.stdout.fnmatch_lines(["*xpassed: 1, 1 explained*"])
+    suite.path.joinpath("devs.txt").write_text("test_user.py::test_other | at every draw | repro\n")
+    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt", "-rX")
+    result.stdout.fnmatch_lines(["*1 unexplained: test_other*"])

@@ -4,7 +4,9 @@
     cases/test_vjp.py::test_vjp[sin-float32] | what torch does wrong | https://github.com/pytorch/pytorch/issues/N
 
 Each line holds three fields separated by `` | ``: the exact pytest node id, the reason, and a link or
-a plain-torch repro (the last field may itself contain ``|``).  The plugin reads the file named for the
+a plain-torch repro (the last field may itself contain ``|``).  A reason that begins ``sometimes:`` is a
+deviation that shows at some draws only: a pass of that test is the draw missing it, explained in the
+summary like a catalogue entry's ``Sometimes``.  The plugin reads the file named for the
 installed torch (``--conformance-deviations auto``, the default: ``deviations/torch-2.13.txt`` under
 the rootdir for torch 2.13.x if the project has one, else the kit's own ``conformance/deviations/``), or
 the file given; each listed test gets the Status ``listed`` (a non-strict expected failure, or a skip
@@ -35,10 +37,16 @@ class Deviation:
     reference: str  # a link or a repro
     where: str  # file:line
 
+    @property
+    def sometimes(self) -> bool:
+        """The reason begins ``sometimes:``: the deviation shows at some draws only."""
+        return self.reason.startswith(SOMETIMES)
+
     def describe(self, version: str) -> str:
         return f"known deviation of torch {version} ({self.where}): {self.reason} [{self.reference}]"
 
 
+SOMETIMES = "sometimes:"
 KIT_FILES = Path(__file__).resolve().parents[1] / "deviations"  # the kit's own, shipped in the package
 
 
@@ -100,7 +108,7 @@ def by_id(config) -> dict:
     """Test id -> the Status ``listed`` of each entry of the deviations file in force."""
     from conformance.model.status import Status
     _, entries = config._conformance_deviations
-    return {e.test_id: Status("listed", e.describe(torch.__version__)) for e in entries}
+    return {e.test_id: Status("listed", e.describe(torch.__version__), sometimes=e.sometimes) for e in entries}
 
 
 def warn_stale(config, items) -> None:
