@@ -16,8 +16,8 @@ from conformance import tolerance
 from conformance.exact import spec
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
-from conformance.model.case import LOW, Case, CatalogueError
-from conformance.run import record
+from conformance.model.case import Case, CatalogueError
+from conformance.run import ranges, record
 from conformance.run.expected import Expected, hessian, jacobian
 from conformance.run.failure import (
     ConformanceFailure,
@@ -30,12 +30,12 @@ from conformance.run.failure import (
     repro_note,
     tensor_source,
 )
+from conformance.run.ranges import LOW_PRECISION
 from conformance.run.strategies import component
 from conformance.run.strategies import inputs as input_strategy
 from conformance.run.strategies import weights as weight_strategy
 from conformance.tolerance import scale, unit_roundoff
 
-LOW_PRECISION = tuple(getattr(torch, name) for name in LOW)  # the reduced-precision dtypes (conformance.model.dtypes)
 # torch's messages where a kernel lacks a dtype (CPU linalg, some special functions in bfloat16/float16)
 _LACKS = ("not implemented for 'BFloat16'", "not implemented for 'Half'", "Low precision dtypes not supported",
           "does not support bfloat16", "does not support float16", "not supported for BFloat16",
@@ -194,27 +194,8 @@ class Trial(Script):
             raise CatalogueError(f"catalogue entry {self.case.name!r}: torch output shapes {shapes} differ from "
                                  f"the spec's {[tuple(s) for s in self.oracle.output_shapes]}")
         if not all(bool(torch.isfinite(t).all()) for t in got if t.is_floating_point()):
-            self._output_within_range()
+            ranges.output_within_range(self.oracle, self.point, self.dtype, self._data)
         return y
-
-    def _output_within_range(self) -> None:
-        """torch's output has an infinity or NaN: where the exact output is past the dtype's largest value
-        (float16's product of twelve 3s, 531441), the point is not one the dtype can compute at, and a gradient
-        through the rounded infinity (0·inf, inf/x) says nothing of torch's derivative: the example is
-        rejected (a fixed point is skipped), never failed.  Where the exact output is within range, or itself
-        infinite (a convention's singular point), the gradients are checked as everywhere (an overflow inside
-        the kernel is torch's)."""
-        if self.dtype.is_complex:
-            return
-        limit = float(torch.finfo(self.dtype).max)
-        try:
-            exact = self.oracle.forward(self.point)
-        except (TypeError, ValueError, ZeroDivisionError):  # no finite value to compare: checked as everywhere
-            return
-        if any(mpmath.isfinite(v) and mpmath.fabs(v) > limit for v in exact):
-            if self._data is None:
-                pytest.skip(f"the exact output exceeds {limit:g}, past {self.dtype}'s range")
-            reject()
 
     def weights(self, prefix: str = "gy", values: list[np.ndarray] | None = None,
                 dtypes: list | None = None) -> list[str]:
@@ -334,7 +315,7 @@ class Trial(Script):
         worst, worst_at, over, total, relative = 0.0, None, 0, 0, 0.0
         widen = record.widening()  # a measured widening of this (entry, mode), else 1
         blind = claim = 0
-        self._within_range(expected, part_dtype)
+        ranges.gradients_within_range(expected, part_dtype, self._data)
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
@@ -373,18 +354,6 @@ class Trial(Script):
             self.fail(f"{src} deviates from the exact {what} by {worst:.3g} x its bound", detail,
                       self._expected_lines(src, expected.grads[name], expected.errors[name], part_dtype,
                                            rounded.get(name)), numeric=True, relative=relative)
-
-    def _within_range(self, expected: Expected, dtype: torch.dtype) -> None:
-        """In a reduced-precision dtype, an exact value past half the dtype's largest (float16: 65504) is not a
-        point the dtype can compute at: the example is rejected (a fixed point is skipped), never failed."""
-        if dtype not in LOW_PRECISION:
-            return
-        limit = float(torch.finfo(dtype).max) / 2
-        for name, exact in expected.grads.items():
-            if any(abs(e) > limit for e in np.asarray(exact, dtype=object).reshape(-1)):
-                if self._data is None:
-                    pytest.skip(f"the exact gradient of {name} exceeds {limit:g}, past {dtype}'s range")
-                reject()
 
     def _check_layout(self, src: str, got: torch.Tensor, shape: tuple, dtype: torch.dtype) -> None:
         __tracebackhide__ = True
