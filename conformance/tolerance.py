@@ -155,7 +155,7 @@ def error_expr(expr: sp.Expr, _memo: dict | None = None) -> sp.Expr:
         else:
             out = sp.Add(*(error_expr(a, memo) for a in expr.args))
     elif isinstance(expr, sp.Piecewise):
-        out = sp.Piecewise(*((error_expr(e, memo), c) for e, c in expr.args))
+        out = expr.func(*((error_expr(e, memo), c) for e, c in expr.args))
     elif isinstance(expr, sp.Function):
         charge = PRIMITIVE_ROUNDINGS.get(expr.func, PRIMITIVE_ROUNDINGS.get(expr.func.__name__, 1))
         out = charge * _abs(expr)

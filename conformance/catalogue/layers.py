@@ -186,7 +186,7 @@ def window_max(vals):
     if s.traced(*vals):  # the tape selects by value
         return s.largest(*vals)
     pieces = [(a, sp.And(*(a > b for b in vals[i + 1:]))) for i, a in enumerate(vals[:-1])]
-    return sp.Piecewise(*pieces, (vals[-1], True))
+    return s.Piecewise(*pieces, (vals[-1], True))
 
 
 def runner_up_gap(vals):

@@ -66,6 +66,13 @@ class Exact:
     terms: int                     # number of weighted terms summed per element (for the floor)
 
 
+def _cse(exprs):
+    """Common subexpressions in the order they are met: sympy's default canonical ordering of every
+    subexpression costs more than the rest of the oracle for a large spec (attention), and changes nothing
+    the generated program computes."""
+    return sp.cse(exprs, order="none")
+
+
 class Oracle:
     """The exact derivatives of one case at its shapes (and integer inputs), compiled on first use.
 
@@ -136,7 +143,8 @@ class Oracle:
                 errors = [error_expr(e, memo) for e in values]
                 if kind != "vjp":  # torch evaluates these through other formulas: one final rounding each
                     errors = [e + result_rounding(v) for e, v in zip(errors, values)]
-                fn = sp.lambdify(symbols, values + errors, modules=namespace(), cse=True)
+                fn = sp.lambdify(symbols, values + errors, modules=namespace(), cse=_cse, use_imps=False,
+                                 docstring_limit=0)
                 disk_cache.store(self._flat_out, symbols, fn, kind)
             self._programs[kind] = Program(fn, lambda: _source(fn), disk_cache.namespace_of(namespace()))
             if kind != "vjp":

@@ -188,6 +188,17 @@ def softplus(x):
     return log(1 + exp(x))
 
 
+class Piecewise(sp.Piecewise):
+    """``sympy.Piecewise`` that keeps its pieces as written, for a spec whose pieces are already disjoint and
+    ordered (a max over a window, a nearest tap).  sympy canonicalizes every condition of each new Piecewise,
+    the derivative's and the error bound's included, which grows exponentially with the conditions' terms:
+    one 2 x 2 x 2 max-pool window took minutes.  Named as sympy's, so the printers and the cache treat it as one."""
+
+    @classmethod
+    def eval(cls, *args):
+        return None
+
+
 def traced(*values) -> bool:
     """Whether any of ``values`` is one of the tape oracle's recording scalars (a spec may then select by
     value: the tape evaluates eagerly, away from ties, where domains keep inputs)."""
