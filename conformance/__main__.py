@@ -6,6 +6,7 @@
     python -m conformance soak ...               # repeated random runs (python -m conformance soak --help)
     python -m conformance reports merge|diff ... # JSON reports: the version matrix, regressions
     python -m conformance faults ...             # injected faults the suite must kill
+    python -m conformance bugreport REPORT.json [ITEM_ID ...]  # a failed item as a bug report for PyTorch
 
 ``run`` and ``quick`` need no checkout: they collect the properties shipped in the package
 (``conformance.cases``) with the kit's own pytest settings, and take every pytest and kit option
@@ -17,7 +18,8 @@ import sys
 from pathlib import Path
 
 TOOLS = {"coverage": "conformance.tools.coverage", "soak": "conformance.tools.soak",
-         "reports": "conformance.reports.__main__", "faults": "conformance.faults.__main__"}
+         "reports": "conformance.reports.__main__", "faults": "conformance.faults.__main__",
+         "bugreport": "conformance.tools.bugreport"}
 USAGE = __doc__.split("\n\n")[1]
 
 

@@ -83,6 +83,27 @@ def test_command_prints_table_and_kill_rate(capsys):
     assert status == 0
 
 
+def test_a_selection_that_runs_no_test_is_an_error_not_a_survivor(runner):
+    """A target that names no file, or whose every test skips, broke: its fault was not measured."""
+    missing, skipped = runner.run([("relu.grad-1-at-0", pytest_args(["cases/no_such_file.py"])),
+                                   ("relu.grad-1-at-0", pytest_args(["cases/test_cross_device.py", "--op", "sin",
+                                                                     "-k", "test_cross_device_vjp"]))])
+    assert missing.status == "error", missing.describe()
+    assert missing.message == ("the selection collected no test (pytest exit code 4 (USAGE_ERROR): "
+                               "file or directory not found: cases/no_such_file.py)")
+    assert skipped.status == "error" and skipped.counts.get("skipped"), skipped.describe()
+    assert skipped.message == f"the selection ran no test: all {skipped.counts['skipped']} it collected were skipped"
+
+
+def test_command_says_a_run_broke_instead_of_a_kill_rate(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the suite is found from any directory
+    assert main(["--fault", "relu.grad-1-at-0", "--all", "--", "cases/no_such_file.py"]) == 2
+    captured = capsys.readouterr()
+    assert "ERROR: the selection collected no test" in captured.out
+    assert "killed 0 of 1 faults (0.0%); 1 run(s) broke, their faults not measured (below)" in captured.out
+    assert "file or directory not found: cases/no_such_file.py" in captured.err
+
+
 def test_command_lists_faults_and_refuses_unknown_names(capsys):
     assert main(["--list", "--level", "engine"]) == 0
     out = capsys.readouterr().out

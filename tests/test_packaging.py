@@ -1,6 +1,7 @@
 """The kit installs and runs without a checkout: the properties, deviations and settings ship in the
 wheel, and ``python -m conformance run|quick`` runs them against the installed torch from anywhere."""
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -49,6 +50,26 @@ def test_the_installed_suite_runs_from_anywhere(installed, tmp_path):
     assert "cases/test_vjp.py::test_vjp[sin-float32] PASSED" in result.stdout
     assert "cases/test_accumulation.py::test_accumulation[sin-float32] PASSED" in result.stdout
     assert "hypothesis profile quick" in result.stdout
+
+
+def test_faults_and_soak_run_from_anywhere(installed, tmp_path):
+    """The fault runner and the soak find the installed suite (their targets are named as in a checkout)."""
+    _, site = installed
+    env = {**os.environ, "PYTHONPATH": str(site), "CONFORMANCE_ORACLE_CACHE": "off"}
+
+    def command(*args):
+        return subprocess.run([sys.executable, "-m", "conformance", *args], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=600)
+
+    faults = command("faults", "--fault", "relu.grad-1-at-0", "-v")
+    assert faults.returncode == 0, faults.stdout[-2000:] + faults.stderr[-2000:]
+    assert "killed by cases/test_conventions.py::test_convention[relu-at-0-float32]" in faults.stdout
+    assert f"{site}/conformance/cases/test_conventions.py" in faults.stdout and "killed 1 of 1" in faults.stdout
+    soak = command("soak", "--seeds", "1", "-n", "0", "--profile", "ci", "--",
+                   "cases/test_conventions.py", "-k", "relu-at-0", "--dtype", "float32")
+    assert soak.returncode == 0, soak.stdout[-2000:] + soak.stderr[-2000:]
+    assert re.search(r"1 run\(s\), [1-9]\d* test outcomes, 0 failing test\(s\), 0 broken run\(s\)", soak.stdout)
+    assert not list(tmp_path.iterdir())  # nothing written where it ran
 
 
 def test_the_quick_profile_runs_every_entry_under_vjp_and_accumulation(pytester_quick):

@@ -61,6 +61,13 @@ def test_a_broken_run_is_reported_not_hidden(suite, capsys, monkeypatch):
     assert status == 1 and "1 broken run(s)" in capsys.readouterr().out
 
 
+def test_a_run_that_tests_nothing_is_broken(suite, capsys, monkeypatch):
+    monkeypatch.chdir(suite)
+    status = soak.main(["--seeds", "1", "-n", "0", "--", "test_tiny.py", "-k", "skipped"])
+    out = capsys.readouterr().out
+    assert status == 1 and "no test ran: all 1 collected were skipped" in out and "1 broken run(s)" in out
+
+
 def test_an_interpreter_without_torch_is_a_clear_error(tmp_path):
     with pytest.raises(SystemExit, match="cannot import torch"):
         soak.torch_version("/bin/false")
@@ -75,7 +82,7 @@ def test_option_values_after_the_separator_are_not_taken_for_paths(tmp_path):
     import argparse
     options = argparse.Namespace(profile="nightly", workers=0, examples=None)
     narrowed = soak.pytest_command("python", 1, tmp_path / "j.xml", options, ["--op", "sin"])
-    assert "cases" in narrowed and narrowed[-2:] == ["--op", "sin"]
+    assert narrowed[:4] == ["python", "-m", "conformance", "run"] and narrowed[-2:] == ["--op", "sin"]
     (tmp_path / "test_mine.py").write_text("")
     own = soak.pytest_command("python", 1, tmp_path / "j.xml", options, [str(tmp_path / "test_mine.py")])
-    assert "cases" not in own
+    assert own[:3] == ["python", "-m", "pytest"] and own[-1] == str(tmp_path / "test_mine.py")

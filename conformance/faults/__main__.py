@@ -7,17 +7,18 @@
     python -m conformance.faults --list                # the catalogue of faults and their targets
 
 Arguments after ``--`` go to every run's pytest (``--device cuda``, ``--dtype float64``...).  Each run
-gets ``-x -q -p no:cacheprovider`` and ``--hypothesis-profile ci`` unless another profile is given.
-The exit status is 0 when every fault was killed.
+gets ``-x -q -p no:cacheprovider`` and ``--hypothesis-profile ci`` unless another profile is given.  The
+targets name the suite's files as in a checkout (``cases/test_vjp.py``); they run from any directory with
+the installed kit.  The exit status is 0 when every fault was killed, 1 when one survived, 2 when a run
+broke (a usage error, a selection that ran no test, a crash, a timeout).
 """
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from conformance.faults import FAULTS, UnknownFault, select
-from conformance.faults.runner import Runner, pytest_args, suite_root
+from conformance.faults.runner import Runner, pytest_args
 from conformance.tools.tables import table as _table
 
 
@@ -38,10 +39,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _selection(fault, extra: list[str], suite: bool) -> list[str]:
-    if not suite:
-        return pytest_args(fault.target.args(), extra)
-    paths = [a for a in extra if not a.startswith("-") and os.path.exists(os.path.join(suite_root(), a.split("::")[0]))]
-    return pytest_args([] if paths else ["cases"], extra)
+    """The fault's target, or with ``--all`` the paths after ``--`` (none: the whole suite)."""
+    return pytest_args([] if suite else fault.target.args(), extra)
 
 
 def _result(outcome) -> str:
@@ -67,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
                  str(f.target)] for f in faults]
         print(_table(rows, ["fault", "level", "category", "what it does", "target"], args.markdown))
         return 0
-    runner = Runner(suite_root(), jobs=args.jobs, timeout=args.timeout)
+    runner = Runner(jobs=args.jobs, timeout=args.timeout)
     if args.baseline:
         selections = list(dict.fromkeys(tuple(_selection(f, extra, args.all)) for f in faults))
         bad = [o for o in runner.run([(None, list(s)) for s in selections]) if not o.passed]
@@ -84,11 +83,12 @@ def main(argv: list[str] | None = None) -> int:
     rows = [[f.name, f.level, f.category, _result(o)] for f, o in zip(faults, outcomes)]
     print(_table(rows, ["fault", "level", "category", "result"], args.markdown))
     killed = sum(o.status == "killed" for o in outcomes)
-    print(f"\nkilled {killed} of {len(outcomes)} faults ({100.0 * killed / max(1, len(outcomes)):.1f}%)")
-    for o in outcomes:
-        if o.status in ("error", "timeout"):
-            print("\n" + o.describe(), file=sys.stderr)
-    return 0 if killed == len(outcomes) else 1
+    broken = [o for o in outcomes if o.status in ("error", "timeout")]
+    print(f"\nkilled {killed} of {len(outcomes)} faults ({100.0 * killed / max(1, len(outcomes)):.1f}%)"
+          + (f"; {len(broken)} run(s) broke, their faults not measured (below)" if broken else ""))
+    for o in broken:
+        print("\n" + o.describe(), file=sys.stderr)
+    return 2 if broken else 0 if killed == len(outcomes) else 1
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ LEVELS = ("kernel", "engine")
 
 @dataclass(frozen=True)
 class Target:
-    """The part of the conformance suite aimed at a fault: property files (relative to the repository
-    root), catalogue entry globs (``--op``) and a ``-k`` expression; a run per fault stays short."""
+    """The part of the conformance suite aimed at a fault: property files (named as in a checkout,
+    ``cases/test_vjp.py``; ``runner.pytest_args`` finds them in the installed kit), catalogue entry globs
+    (``--op``) and a ``-k`` expression; a run per fault stays short."""
 
     files: tuple[str, ...]
     ops: tuple[str, ...] = ()

@@ -28,28 +28,29 @@ import torch
 from hypothesis import Phase, settings
 
 import conformance.plugin  # noqa: F401 - imported once in the fork server, not once per run
+from conformance.__main__ import suite_args
+from conformance.tools.selection import own_paths
 
 BASE_ARGS = ["-x", "-q", "-p", "no:cacheprovider"]
 PROFILE_ARGS = ["--hypothesis-profile", "ci"]
-ROOT = Path(__file__).resolve().parents[2]  # the checkout holding cases/
-
-
-def suite_root() -> Path:
-    """Where the runs start: the current directory if it holds ``cases/``, else the kit's own checkout."""
-    return Path.cwd() if (Path.cwd() / "cases").is_dir() else ROOT
 
 
 def pytest_args(selection: list[str], extra: list[str] = ()) -> list[str]:
-    """The arguments of one run: the selection, ``-x``, no cache, the ``ci`` profile unless ``extra`` names one."""
+    """The arguments of one run: the selection, ``-x``, no cache, the ``ci`` profile unless ``extra`` names one.
+
+    The shipped suite (a selection such as ``cases/test_vjp.py``, or none: all of it) runs with the kit's
+    settings wherever the kit is installed (``suite_args``); test files of one's own run as they are."""
     extra = list(extra)
     profile = [] if any(a.startswith("--hypothesis-profile") for a in extra) else PROFILE_ARGS
-    return list(selection) + BASE_ARGS + profile + extra
+    args = list(selection) + BASE_ARGS + profile + extra
+    return args if own_paths(args) else suite_args(args)
 
 
 @dataclass
 class Outcome:
     """The result of one run: ``killed`` (a test failed: ``test`` is the first), ``survived`` (tests ran,
-    none failed), ``error`` (the run itself broke: usage error, nothing selected, a crash) or ``timeout``."""
+    none failed), ``error`` (the run itself broke: a usage error, a selection that collected no test or
+    whose tests were all skipped, a crash) or ``timeout``."""
 
     fault: str | None
     args: list[str]
@@ -155,13 +156,20 @@ def _outcome(fault, args, result_path: Path, log_path: Path, seconds: float, exi
                        seconds=seconds, log=log[-6000:])
     data = json.loads(result_path.read_text())
     rc, counts = data["rc"], data["counts"]
+    code = f"pytest exit code {rc} ({pytest.ExitCode(rc).name})"
     if rc == pytest.ExitCode.TESTS_FAILED and data["test"]:
         status = "killed"
-    elif rc == pytest.ExitCode.OK and any(counts.values()):
+    elif not any(n for k, n in counts.items() if k != "skipped"):  # nothing ran: never a fault that survived
+        status = "error"
+        said = [ln.removeprefix("ERROR: ").strip() for ln in log.splitlines() if ln.startswith("ERROR: ")]
+        data["message"] = (f"the selection ran no test: all {counts['skipped']} it collected were skipped"
+                           if counts.get("skipped") else
+                           f"the selection collected no test ({code}{': ' + said[-1] if said else ''})")
+    elif rc == pytest.ExitCode.OK:
         status = "survived"
     else:
         status = "error"
-        data["message"] = data["message"] or f"pytest exit code {rc} ({pytest.ExitCode(rc).name})"
+        data["message"] = data["message"] or code
     return Outcome(fault, args, status, data["test"], data["message"], counts, seconds, log[-6000:])
 
 
@@ -169,7 +177,8 @@ class Runner:
     """Runs selections, each with or without a fault, in child processes (``jobs`` at a time)."""
 
     def __init__(self, root: str | Path | None = None, jobs: int = 1, timeout: float = 600.0):
-        self.root, self.jobs, self.timeout = str(root or suite_root()), max(1, jobs), timeout
+        """``root``: the directory each run starts in (default: the current one)."""
+        self.root, self.jobs, self.timeout = str(root or Path.cwd()), max(1, jobs), timeout
         self._ctx = _context()
 
     def run(self, runs: list[tuple[str | None, list[str]]], progress=None) -> list[Outcome]:

@@ -7,9 +7,8 @@
 
 The reference list is PyTorch's own OpInfo database (``op_db`` entries with ``supports_autograd``),
 which imports only where ``torch.testing._internal`` can (it needs the ``expecttest`` package:
-``pip install expecttest``).  Where it cannot, the fallback reference is every public overridable
-function of ``torch``, ``torch.nn.functional``, ``torch.linalg``, ``torch.special`` and ``Tensor``
-(``torch.overrides.get_testing_overrides``), differentiable or not, and the report says so.
+``pip install expecttest``, or the kit's ``[coverage]`` extra).  Where it cannot, the report gives no
+figure: it says what is missing and how to get it, and exits 1 (``--list`` needs no reference).
 
 Which torch functions an entry covers is read from its call: ``torch.linalg.det(a)`` covers
 ``linalg.det``, ``F.relu(x)`` covers ``nn.functional.relu``, ``torch.ops.aten.slice.Tensor(x, ...)`` covers
@@ -21,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import sys
 from collections import defaultdict
 
 import torch
@@ -85,37 +85,33 @@ def distinct_functions(catalogue: dict[str, Case] = CATALOGUE) -> set[str]:
     return set().union(*(referenced(c) for c in catalogue.values())) if catalogue else set()
 
 
+class NoReference(RuntimeError):
+    """torch's OpInfo database, the report's reference list, does not import here; the message says why
+    and how to get it."""
+
+
+def _missing(exc: Exception) -> str:
+    where = "torch's OpInfo database (torch.testing._internal.common_methods_invocations)"
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "expecttest":
+        return (f"op coverage needs {where}, which needs the expecttest package, not installed here: "
+                f"pip install expecttest (or the kit's extra: pip install 'autograd-conformance[coverage]')")
+    if isinstance(exc, ModuleNotFoundError) and exc.name:
+        return f"op coverage needs {where}, which needs the module {exc.name!r}, not installed here"
+    return f"op coverage needs {where}, which does not import with torch {torch.__version__}: {exc!r}"
+
+
 def reference_ops() -> tuple[str, dict[str, set[str]]]:
-    """(description of the source, op name -> names that cover it: the op and its aliases)."""
+    """(description of the source, op name -> names that cover it: the op and its aliases); NoReference
+    where torch's OpInfo database does not import."""
     try:
         from torch.testing._internal.common_methods_invocations import op_db
-    except Exception as exc:  # noqa: BLE001 - any import failure selects the documented fallback
-        return _fallback(f"{type(exc).__name__}: {exc}")
+    except Exception as exc:  # any import failure (re-raised): no reference, and the error says why
+        raise NoReference(_missing(exc)) from exc
     ops: dict[str, set[str]] = defaultdict(set)
     for op in op_db:
         if op.supports_autograd:
             ops[op.name] |= {op.name, *(a.name for a in op.aliases)}
     return f"OpInfo op_db of torch {torch.__version__} (entries with supports_autograd)", dict(ops)
-
-
-def _fallback(reason: str) -> tuple[str, dict[str, set[str]]]:
-    overridable = torch.overrides.get_testing_overrides()
-    prefixes = {torch: "", torch.nn.functional: "nn.functional.", torch.linalg: "linalg.",
-                torch.special: "special.", torch.Tensor: ""}
-    ops: dict[str, set[str]] = {}
-    for module, prefix in prefixes.items():
-        for attr in dir(module):
-            if attr.startswith("_"):
-                continue
-            fn = getattr(module, attr, None)
-            try:
-                known = fn in overridable
-            except TypeError:  # unhashable attribute
-                continue
-            if known:
-                ops.setdefault(prefix + attr, {prefix + attr})
-    return (f"public overridable functions of torch {torch.__version__}, differentiable or not "
-            f"(OpInfo op_db unavailable: {reason})", ops)
 
 
 def coverage(catalogue: dict[str, Case] = CATALOGUE) -> tuple[str, dict[str, list[str]]]:
@@ -137,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
             for case in family.ENTRIES:
                 print(f"{family.__name__.rsplit('.', 1)[-1]:12} {case.name:36} {case.call}")
         return 0
-    source, table = coverage()
+    try:
+        source, table = coverage()
+    except NoReference as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     covered = [op for op, entries in table.items() if entries]
     n_fn = len(distinct_functions())
     if args.markdown:

@@ -7,9 +7,12 @@
 
 Each (interpreter, seed) pair is one pytest run in its own process: ``--hypothesis-profile nightly``
 (or ``--profile``), ``--hypothesis-seed`` from ``--first-seed`` on, ``-n`` workers, a JUnit XML file
-read back for the outcome of every test.  The soak prints one row per run and then every failing test
-with the runs that failed it; a failure is either a torch deviation (an expected-failure entry) or a
-kit defect.  The exit status is 0 when no test failed and no run broke.
+read back for the outcome of every test.  The suite is the one installed with each interpreter's kit
+(``python -m conformance run``: no checkout needed; name its files as in a checkout, ``cases/test_vjp.py``);
+test files of one's own after ``--`` run with pytest as they are.  The soak prints one row per run and
+then every failing test with the runs that failed it; a failure is either a torch deviation (an
+expected-failure entry) or a kit defect.  The exit status is 0 when no test failed and no run broke (a
+run that ran no test broke).
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from conformance.tools.selection import own_paths
 from conformance.tools.tables import table
 
 
@@ -76,10 +80,10 @@ def torch_version(python: str) -> str:
 
 
 def pytest_command(python: str, seed: int, junit: Path, options: argparse.Namespace, extra: list[str]) -> list[str]:
-    # the suite (cases/) unless the arguments name paths of their own; an option's value is no path
-    paths = [] if any(Path(a.split("::")[0]).exists() for a in extra if not a.startswith("-")) else ["cases"]
-    cmd = [python, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider", "-p", "conformance.plugin",
-           "--hypothesis-profile", options.profile,
+    """The run's command: the interpreter's installed suite (``python -m conformance run``: from any directory,
+    all of it or the files named as in a checkout, ``cases/test_vjp.py``), or pytest on test files of one's own."""
+    suite = ["pytest", "-p", "conformance.plugin"] if own_paths(extra) else ["conformance", "run"]
+    cmd = [python, "-m", *suite, "-q", "-p", "no:cacheprovider", "--hypothesis-profile", options.profile,
            f"--hypothesis-seed={seed}", f"--junitxml={junit}", "-o", "junit_family=xunit1"]
     if options.workers:
         cmd += ["-n", str(options.workers)]
@@ -107,6 +111,8 @@ def soak_one(python: str, version: str, seed: int, options: argparse.Namespace, 
         if not junit.exists() or proc.returncode not in (0, 1):  # 1: tests failed; anything else: the run broke
             tail = (proc.stdout + proc.stderr).strip().splitlines()[-15:]
             run.error = f"pytest exited {proc.returncode}: " + " | ".join(tail)
+        elif not any(n for k, n in run.counts.items() if k != "skipped"):  # a run that tested nothing broke too
+            run.error = f"no test ran: all {run.counts.get('skipped', 0)} collected were skipped"
     return run
 
 
