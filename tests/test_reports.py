@@ -1,6 +1,7 @@
 """The report tools: ``merge`` into a conformance matrix, ``diff`` two reports, and their handling of bad input.
 
-Reports here are small synthetic dicts written as JSON; one test merges the report of a real run.
+Reports here are small synthetic dicts written as JSON; the others are written by real runs: of the kit's vjp
+property and of a property file whose items end in every outcome (the report counts what the terminal counts).
 Every bad input (missing, empty, truncated, foreign, wrong version, malformed item) must end in one
 line ``error: FILE: ...`` and exit status 2, and an existing output file is never overwritten
 without ``--force``.
@@ -13,11 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from _reports import item, report
+from _reports import OUTCOMES, item, report
 
+from conformance.reports import load
 from conformance.reports.__main__ import main
 from conformance.reports.diff import compare, moved
 from conformance.reports.matrix import Cell, Counts
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,8 +65,8 @@ def test_merge_markdown_shows_properties_and_the_functions_that_fail_or_differ(w
     assert status == 0 and err == ""
     lines = out.splitlines()
     assert "| property | torch 2.13.0+cpu / cpu | torch 2.14.1+cu128 / cuda |" in lines
-    assert "| vjp | 5/0/0/0 · 0.41 | 3/1/1/0 · 2.1e+03 |" in lines
-    assert "| seed | — | 1/0/0/0 |" in lines
+    assert "| vjp | 5/0/0/0/0 · 0.41 | 3/1/1/0/0 · 2.1e+03 |" in lines
+    assert "| seed | — | 1/0/0/0/0 |" in lines
     header = ("| function | torch 2.13.0+cpu / cpu float32 | torch 2.13.0+cpu / cpu float64 | torch 2.14.1+cu128 / "
               "cuda float32 | torch 2.14.1+cu128 / cuda float64 | torch 2.14.1+cu128 / cuda no dtype |")
     assert header in lines
@@ -81,7 +85,7 @@ def test_merge_rows_items_without_case_under_property_then_file(write, capsys):
     status, out, _ = run(capsys, "merge", write("a.json", report(items)), "--full")
     assert status == 0
     assert "| seed | ok |" in out.splitlines() and "| tests/test_x.py | skip |" in out.splitlines()
-    assert "| (other tests) | 0/0/0/1 |" in out.splitlines()
+    assert "| (other tests) | 0/0/0/0/1 |" in out.splitlines()
 
 
 def test_merge_tells_reports_of_one_environment_apart_by_file_name(write, capsys):
@@ -214,7 +218,7 @@ def test_merges_the_report_of_a_real_run(tmp_path, capsys):
     status, out, err = run(capsys, "merge", path, "--full")
     assert status == 0 and err == "", err
     rows = [line for line in out.splitlines() if line.startswith(("| vjp |", "| sin |"))]
-    assert len(rows) == 2 and rows[0].startswith("| vjp | 2/0/0/0 · "), out
+    assert len(rows) == 2 and rows[0].startswith("| vjp | 2/0/0/0/0 · "), out
     ratios = [float(cell) for cell in rows[1].strip("| ").split(" | ")[1:]]
     assert len(ratios) == 2 and all(0 <= r <= 1 for r in ratios), rows[1]
     assert run(capsys, "diff", path, path)[0] == 0
@@ -243,3 +247,39 @@ def test_a_missing_shard_shows_and_a_repeated_one_is_an_error(write, capsys):
     same_id = write("dup.json", report([item("sin")], shard="2/3"))
     status, _, err = run(capsys, "merge", one, same_id)
     assert status == 2 and "is also in" in err
+
+
+def test_property_counts_keep_xpassed_apart_and_out_of_the_worst_ratio(write, capsys):
+    items = [item("sin", worst=0.3), item("cos", "xpassed", 0.9, message="declared"), item("exp", "skipped")]
+    _, out, _ = run(capsys, "merge", write("a.json", report(items)))
+    assert "| vjp | 1/0/0/1/1 · 0.30 |" in out.splitlines()
+
+
+def _kit_run(pytester, path, *args):
+    """An in-process run of the property files in ``pytester`` writing the report ``path``: its outcome counts as
+    the terminal printed them, and the report."""
+    result = pytester.runpytest("-p", "conformance.plugin", "--hypothesis-profile", "ci", "--conformance-report",
+                                str(path), *args)
+    counts = {("error" if k == "errors" else k): n for k, n in result.parseoutcomes().items()
+              if k not in ("warnings", "deselected")}
+    return counts, load(path)
+
+
+def test_a_skip_in_the_test_body_is_a_skip_in_the_report_the_matrix_and_the_diff(pytester, tmp_path, capsys,
+                                                                                 monkeypatch):
+    pytester.makepyfile(test_user_outcomes=OUTCOMES)
+    terminal, data = _kit_run(pytester, tmp_path / "run.json")
+    assert data["counts"] == terminal == {"passed": 5, "failed": 1, "skipped": 2, "xfailed": 1, "xpassed": 1,
+                                          "error": 1}
+    items = {i["id"].split("::")[1]: i for i in data["items"]}
+    assert items["test_kernel[cos-float64]"]["outcome"] == "skipped"
+    assert "no kernel for float64 (in the test body)" in items["test_kernel[cos-float64]"]["message"]
+    _, out, _ = run(capsys, "merge", tmp_path / "run.json", "--full")
+    assert "| user_outcomes | 5/2/1/1/2 |" in out.splitlines()  # passed/failed (with error)/xfailed/xpassed/skipped
+    assert "| cos | ok | skip |" in out.splitlines()
+    monkeypatch.setenv("KERNEL_NOW", "1")  # a later torch with the kernel: the skip turns into a pass
+    _, later = _kit_run(pytester, tmp_path / "later.json")
+    diff = compare(data, later)
+    assert [(c.id.split("::")[1], c.old["outcome"], c.new["outcome"]) for c in diff.other] == [
+        ("test_kernel[cos-float64]", "skipped", "passed")]
+    assert not diff.newly_failing and not diff.newly_passing

@@ -19,11 +19,12 @@ FAILING = frozenset({"failed", "error"})
 ABSENT = "—"
 ENVIRONMENT = ("torch", "build", "device", "python", "profile", "seed", "shard", "date", "fault")
 NOTES = 20  # item lines a cell's notes keep
-COUNTED = ("passed", "failed", "xfailed", "skipped")  # what a property's counts count
+COUNTED = ("passed", "failed", "xfailed", "xpassed", "skipped")  # what a property's counts count
 
+# outcomes whose worst ratio is a measurement of the bound: an expected failure's is the documented deviation,
+# and an unexpected pass's that of a check declared to deviate (it counts apart, not among the passing ones)
+MEASURED = ("passed", "failed", "error")
 
-# outcomes whose worst ratio is a measurement of the bound: an expected failure's is the documented deviation
-MEASURED = ("passed", "xpassed", "failed", "error")
 
 @dataclass
 class Source:
@@ -124,18 +125,20 @@ class Cell:
 
 @dataclass
 class Counts:
-    """Outcomes of one property in one report: passed (with xpassed), failed (with error), xfailed, skipped."""
+    """Outcomes of one property in one report: passed, failed (with error), xfailed, xpassed, skipped; the worst
+    ratio of the passed and failed items."""
     outcomes: Counter = field(default_factory=Counter)
     worst: float | None = None
 
     def add(self, item: dict) -> None:
-        key = {"error": "failed", "xpassed": "passed"}.get(item["outcome"], item["outcome"])
+        key = "failed" if item["outcome"] == "error" else item["outcome"]
         self.outcomes[key] += 1
         if item.get("worst") is not None and item["outcome"] in MEASURED:
             self.worst = item["worst"] if self.worst is None else max(self.worst, item["worst"], key=ratio_key)
 
     def text(self) -> str:
-        """``passed/failed/xfailed/skipped`` and the worst ratio (``210/0/68/0 · 0.20``); ``—`` if none ran."""
+        """``passed/failed/xfailed/xpassed/skipped`` and the worst ratio (``210/0/68/3/0 · 0.20``); ``—`` if none
+        ran."""
         if not self.outcomes:
             return ABSENT
         counts = "/".join(str(self.outcomes[k]) for k in COUNTED)
@@ -189,7 +192,8 @@ def markdown(matrix: Matrix, full: bool = False) -> str:
     notable = [r for r in matrix.rows if matrix.notable(r)]
     parts = ["## Conformance matrix", "", table(envs, ["report", "file", *ENVIRONMENT], markdown=True), "",
              "### Per property", "",
-             "Cells: passed / failed / xfailed / skipped · worst error as a fraction of its bound (≤ 1 passes).", "",
+             "Cells: passed / failed / xfailed / xpassed / skipped · worst error of the passed and failed tests as a "
+             "fraction of its bound (≤ 1 passes).", "",
              table(props, ["property"] + [s.label for s in matrix.sources], markdown=True), "",
              f"### Functions that fail or differ between columns ({len(notable)} of {len(matrix.rows)})", ""]
     parts.append(_function_table(matrix, notable) if notable else
