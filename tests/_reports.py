@@ -57,3 +57,22 @@ def test_marked(case, dtype, device):
 def test_setup_error(case, dtype, device, broken):
     pass
 '''
+
+# A property file whose last item (tanh) runs until the run is stopped; it says it started by writing $STARTED.
+SLEEPER = '''
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.conformance(entries=("sin", "cos", "tanh"), dtypes=("float64",))
+
+
+def test_until_stopped(case, dtype, device):
+    if case.name == "cos":
+        pytest.skip("no kernel (in the test body)")
+    if case.name == "tanh":
+        Path(os.environ["STARTED"]).write_text("started")
+        time.sleep(300)
+'''
