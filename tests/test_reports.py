@@ -1,6 +1,8 @@
 """The report tools: ``merge`` into a conformance matrix, ``diff`` two reports, and their handling of bad input.
 
-Reports here are small synthetic dicts written as JSON; one test merges the report of a real run.
+Reports here are small synthetic dicts written as JSON; the others are written by real runs: of the kit's vjp
+property, of a property file whose items end in every outcome (the report counts what the terminal counts), and
+of one stopped by SIGINT or SIGTERM (summary and report of the tests that ran).
 Every bad input (missing, empty, truncated, foreign, wrong version, malformed item) must end in one
 line ``error: FILE: ...`` and exit status 2, and an existing output file is never overwritten
 without ``--force``.
@@ -8,16 +10,22 @@ without ``--force``.
 import json
 import math
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from _reports import item, report
+from _reports import OUTCOMES, SLEEPER, item, report
 
+from conformance.reports import load
 from conformance.reports.__main__ import main
 from conformance.reports.diff import compare, moved
 from conformance.reports.matrix import Cell, Counts
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,8 +69,8 @@ def test_merge_markdown_shows_properties_and_the_functions_that_fail_or_differ(w
     assert status == 0 and err == ""
     lines = out.splitlines()
     assert "| property | torch 2.13.0+cpu / cpu | torch 2.14.1+cu128 / cuda |" in lines
-    assert "| vjp | 5/0/0/0 · 0.41 | 3/1/1/0 · 2.1e+03 |" in lines
-    assert "| seed | — | 1/0/0/0 |" in lines
+    assert "| vjp | 5/0/0/0/0 · 0.41 | 3/1/1/0/0 · 2.1e+03 |" in lines
+    assert "| seed | — | 1/0/0/0/0 |" in lines
     header = ("| function | torch 2.13.0+cpu / cpu float32 | torch 2.13.0+cpu / cpu float64 | torch 2.14.1+cu128 / "
               "cuda float32 | torch 2.14.1+cu128 / cuda float64 | torch 2.14.1+cu128 / cuda no dtype |")
     assert header in lines
@@ -81,7 +89,7 @@ def test_merge_rows_items_without_case_under_property_then_file(write, capsys):
     status, out, _ = run(capsys, "merge", write("a.json", report(items)), "--full")
     assert status == 0
     assert "| seed | ok |" in out.splitlines() and "| tests/test_x.py | skip |" in out.splitlines()
-    assert "| (other tests) | 0/0/0/1 |" in out.splitlines()
+    assert "| (other tests) | 0/0/0/0/1 |" in out.splitlines()
 
 
 def test_merge_tells_reports_of_one_environment_apart_by_file_name(write, capsys):
@@ -214,7 +222,7 @@ def test_merges_the_report_of_a_real_run(tmp_path, capsys):
     status, out, err = run(capsys, "merge", path, "--full")
     assert status == 0 and err == "", err
     rows = [line for line in out.splitlines() if line.startswith(("| vjp |", "| sin |"))]
-    assert len(rows) == 2 and rows[0].startswith("| vjp | 2/0/0/0 · "), out
+    assert len(rows) == 2 and rows[0].startswith("| vjp | 2/0/0/0/0 · "), out
     ratios = [float(cell) for cell in rows[1].strip("| ").split(" | ")[1:]]
     assert len(ratios) == 2 and all(0 <= r <= 1 for r in ratios), rows[1]
     assert run(capsys, "diff", path, path)[0] == 0
@@ -243,3 +251,107 @@ def test_a_missing_shard_shows_and_a_repeated_one_is_an_error(write, capsys):
     same_id = write("dup.json", report([item("sin")], shard="2/3"))
     status, _, err = run(capsys, "merge", one, same_id)
     assert status == 2 and "is also in" in err
+
+
+def test_property_counts_keep_xpassed_apart_and_out_of_the_worst_ratio(write, capsys):
+    items = [item("sin", worst=0.3), item("cos", "xpassed", 0.9, message="declared"), item("exp", "skipped")]
+    _, out, _ = run(capsys, "merge", write("a.json", report(items)))
+    assert "| vjp | 1/0/0/1/1 · 0.30 |" in out.splitlines()
+
+
+def _kit_run(pytester, path, *args):
+    """An in-process run of the property files in ``pytester`` writing the report ``path``: its outcome counts as
+    the terminal printed them, and the report."""
+    result = pytester.runpytest("-p", "conformance.plugin", "--hypothesis-profile", "ci", "--conformance-report",
+                                str(path), *args)
+    counts = {("error" if k == "errors" else k): n for k, n in result.parseoutcomes().items()
+              if k not in ("warnings", "deselected")}
+    return counts, load(path)
+
+
+def test_a_skip_in_the_test_body_is_a_skip_in_the_report_the_matrix_and_the_diff(pytester, tmp_path, capsys,
+                                                                                 monkeypatch):
+    pytester.makepyfile(test_user_outcomes=OUTCOMES)
+    terminal, data = _kit_run(pytester, tmp_path / "run.json")
+    assert data["counts"] == terminal == {"passed": 5, "failed": 1, "skipped": 2, "xfailed": 1, "xpassed": 1,
+                                          "error": 1}
+    items = {i["id"].split("::")[1]: i for i in data["items"]}
+    assert items["test_kernel[cos-float64]"]["outcome"] == "skipped"
+    assert "no kernel for float64 (in the test body)" in items["test_kernel[cos-float64]"]["message"]
+    assert data["environment"]["interrupted"] is False
+    _, out, _ = run(capsys, "merge", tmp_path / "run.json", "--full")
+    assert "| user_outcomes | 5/2/1/1/2 |" in out.splitlines()  # passed/failed (with error)/xfailed/xpassed/skipped
+    assert "| cos | ok | skip |" in out.splitlines()
+    monkeypatch.setenv("KERNEL_NOW", "1")  # a later torch with the kernel: the skip turns into a pass
+    _, later = _kit_run(pytester, tmp_path / "later.json")
+    diff = compare(data, later)
+    assert [(c.id.split("::")[1], c.old["outcome"], c.new["outcome"]) for c in diff.other] == [
+        ("test_kernel[cos-float64]", "skipped", "passed")]
+    assert not diff.newly_failing and not diff.newly_passing
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+@pytest.mark.parametrize("name, workers", [("SIGINT", 0), ("SIGTERM", 0), ("SIGTERM", 2)],
+                         ids=["SIGINT", "SIGTERM", "SIGTERM-xdist"])
+def test_an_interrupted_run_prints_its_summary_and_writes_its_report(tmp_path, capsys, name, workers):
+    """Ctrl-C and ``timeout`` signal the whole process group once the sin and cos items have reported and tanh
+    sleeps: the summary and the report hold sin and cos, and the report says the run was interrupted."""
+    (tmp_path / "test_user_sleep.py").write_text(SLEEPER)
+    path, started, log = tmp_path / "run.json", tmp_path / "started", tmp_path / "out.txt"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CONFORMANCE_FAULT", "PYTEST_ADDOPTS") and not k.startswith("PYTEST_XDIST")}
+    env.update(STARTED=str(started), PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "pytest", "test_user_sleep.py", "-p", "conformance.plugin", "-v", "-p",
+               "no:cacheprovider", "--hypothesis-profile", "ci", "--conformance-report", str(path)]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(command + (["-n", str(workers)] if workers else []), cwd=tmp_path, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not (started.exists() and len(re.findall(r"\b(PASSED|SKIPPED)\b", log.read_text())) == 2):
+            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.1)
+        os.killpg(proc.pid, getattr(signal, name))
+        status = proc.wait(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = log.read_text()
+    assert status == pytest.ExitCode.INTERRUPTED, text[-3000:]
+    assert "autograd conformance summary" in text and re.search(r"^user_sleep +1 +0 +1 +0 ", text, re.M), text[-3000:]
+    assert "conformance report (interrupted: the tests that ran)" in text
+    data = load(path)
+    assert data["environment"]["interrupted"] is True and data["counts"] == {"passed": 1, "skipped": 1}
+    assert sorted((i["case"], i["outcome"]) for i in data["items"]) == [("cos", "skipped"), ("sin", "passed")]
+    page = tmp_path / "matrix.html"
+    _, out, _ = run(capsys, "merge", path, "--html", page)
+    stopped = (f"Interrupted: torch {data['environment']['torch']} / cpu ({path}) holds only the tests that ran "
+               "before its run stopped.")
+    assert f"**{stopped}**" in out.splitlines() and f'<p class="warn">{stopped}</p>' in page.read_text()
+    assert out.splitlines()[4].endswith(" | yes |")  # the environment table's interrupted column
+    _, out, _ = run(capsys, "diff", path, path)
+    assert f"Note: {path} and {path} are reports of interrupted runs: the tests they lack did not run." in out
+
+
+def test_the_kit_handles_sigterm_in_its_runs_only_and_restores_the_handler(pytester):
+    pytester.makepyfile(test_user_kit="""
+import signal
+import pytest
+
+@pytest.mark.conformance(entries=("sin",), dtypes=("float32",))
+def test_kit(case, dtype):
+    assert signal.getsignal(signal.SIGTERM).__module__ == "conformance.plugin.terminate"
+""", test_theirs="""
+import signal
+
+def test_theirs():
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+""")
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        pytester.runpytest("-p", "conformance.plugin", "test_user_kit.py").assert_outcomes(passed=1)
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # restored at unconfigure
+        pytester.runpytest("test_theirs.py").assert_outcomes(passed=1)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

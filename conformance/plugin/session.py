@@ -17,7 +17,7 @@ from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
 from conformance.model.case import COMPLEX, DTYPES, Case
 from conformance.model.status import Status, first
-from conformance.plugin import KIT_ITEM, deviations, options, profiles, schedule, summary
+from conformance.plugin import KIT_ITEM, deviations, options, profiles, schedule, summary, terminate
 from conformance.run import record
 from conformance.run.failure import KnownDeviation, dtype_name
 
@@ -40,6 +40,7 @@ def setup(config) -> None:
     options.override_examples(config)
     options.activate_fault(config)
     config._conformance_deviations = deviations.load_for(config)
+    terminate.install(config)  # SIGTERM stops the run as Ctrl-C does: summary and report of the tests that ran
     path = config.getoption("--conformance-report")
     if path and not hasattr(config, "workerinput"):  # the controller writes it (xdist workers send it their reports)
         from conformance.reports.writer import ReportWriter

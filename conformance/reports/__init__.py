@@ -7,7 +7,7 @@ A report is one JSON object::
                      "python": "3.11.7", "platform": "Linux-...", "kit": "0.1.0", "profile": "ci",
                      "max_examples": 8, "seed": null, "dtypes": [...], "fault": null,
                      "started": "2026-11-27T10:00:00+00:00", "seconds": 512.3, "args": [...],
-                     "shard": null},
+                     "shard": null, "interrupted": false},
      "counts": {"passed": 19045, "failed": 0, ...},
      "items": [{"id": "cases/test_vjp.py::test_vjp[sin-float32]", "case": "sin", "property": "vjp",
                 "dtype": "float32", "device": "cpu", "outcome": "passed", "worst": 0.21,
@@ -15,13 +15,17 @@ A report is one JSON object::
                 "elements": {"checked": 24, "not_checkable": 0, "meets_claim": 24}, "seconds": 0.02,
                 "message": null, "repro": null}, ...]}
 
-``outcome`` is one of OUTCOMES; ``worst`` is the largest observed error as a fraction of its bound
-(null where the test compares nothing numerically); ``elements`` counts the gradient elements its
-checks compared, those *not checkable at this precision* (the bound reaches half the exact value, so a
-wrong sign or a factor 2 would pass: ``conformance.tolerance.checkable``) and those where a relative error
-of the claimed sensitivity (1e-5 float32, 1e-12 float64) would be caught (null where nothing was compared;
-absent from reports of earlier kit versions); ``message`` is the first line of a failure, or the
-reason of a skip or expected failure; ``repro`` the copy-pasteable snippet of a failure.
+``outcome`` is one of OUTCOMES, as pytest's terminal counts it (``skipped`` also for a ``pytest.skip`` in the
+test body, e.g. where torch has no kernel for a dtype; ``counts`` equals the terminal's, but for a test that passes
+and then errors in teardown, which the terminal counts twice and the report once, as ``error``); ``interrupted``
+is true when the run stopped before its end (Ctrl-C, SIGTERM, ``-x``/``--maxfail``: the items are those that
+ran; absent from reports of earlier kit versions); ``worst`` is the largest observed error as a fraction of its
+bound (null where the test compares nothing numerically); ``elements`` counts the gradient elements its checks
+compared, those *not checkable at this precision* (the bound reaches half the exact value, so a wrong sign or a
+factor 2 would pass: ``conformance.tolerance.checkable``) and those where a relative error of the claimed
+sensitivity (1e-5 float32, 1e-12 float64) would be caught (null where nothing was compared; absent from reports
+of earlier kit versions); ``message`` is the first line of a failure, or the reason of a skip or expected
+failure; ``repro`` the copy-pasteable snippet of a failure.
 """
 from __future__ import annotations
 

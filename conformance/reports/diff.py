@@ -9,6 +9,8 @@ Categories, each test in at most one of the first three:
   bound moved by more than ``factor`` while the larger of the two is at least ``floor`` (so noise among
   tiny ratios is ignored); growth is a regression;
 * only in the old report (a regression under ``fail_on_missing``) / only in the new one.
+
+A report of an interrupted run (``"interrupted": true``) is named in a note: the tests it lacks did not run.
 """
 from __future__ import annotations
 
@@ -43,6 +45,7 @@ class Diff:
     shrank: list[Change] = field(default_factory=list)
     old_only: list[Change] = field(default_factory=list)
     new_only: list[Change] = field(default_factory=list)
+    interrupted: tuple[bool, bool] = (False, False)  # whether the old, the new report's run was interrupted
 
     def regressions(self, fail_on_missing: bool = False) -> int:
         """How many changes are regressions: newly failing, ratio grew, and (if asked) tests gone from the new."""
@@ -66,7 +69,8 @@ def compare(old: dict, new: dict, factor: float = 4.0, floor: float = 0.05) -> D
     """The Diff of two loaded reports; every list in the order of the tests in the report they come from."""
     before = {i["id"]: i for i in old["items"]}
     after = {i["id"]: i for i in new["items"]}
-    diff = Diff(factor, floor)
+    diff = Diff(factor, floor, interrupted=(bool(old["environment"].get("interrupted")),
+                                            bool(new["environment"].get("interrupted"))))
     diff.old_only = [Change(k, i, None) for k, i in before.items() if k not in after]
     diff.new_only = [Change(k, None, i) for k, i in after.items() if k not in before]
     for k, now in after.items():
@@ -119,6 +123,11 @@ def render(diff: Diff, old_name: str, new_name: str, markdown: bool = False, fai
               f"×{diff.factor:g}", "other": "Other outcome changes", "old_only": f"Only in {old_name}",
               "new_only": f"Only in {new_name}"}
     parts = [f"## Conformance diff: {old_name} → {new_name}" if markdown else f"diff {old_name} -> {new_name}"]
+    stopped = [name for name, was in zip((old_name, new_name), diff.interrupted) if was]
+    if stopped:
+        parts += ["", f"Note: {' and '.join(stopped)} {'are reports' if len(stopped) > 1 else 'is the report'} of "
+                      f"{'interrupted runs' if len(stopped) > 1 else 'an interrupted run'}: the tests "
+                      f"{'they lack' if len(stopped) > 1 else 'it lacks'} did not run."]
     for kind, title in titles.items():
         changes = getattr(diff, kind)
         if changes:

@@ -17,13 +17,14 @@ from conformance.tools.tables import table
 DTYPES = ("float32", "float64", "complex64", "complex128")
 FAILING = frozenset({"failed", "error"})
 ABSENT = "—"
-ENVIRONMENT = ("torch", "build", "device", "python", "profile", "seed", "shard", "date", "fault")
+ENVIRONMENT = ("torch", "build", "device", "python", "profile", "seed", "shard", "date", "fault", "interrupted")
 NOTES = 20  # item lines a cell's notes keep
-COUNTED = ("passed", "failed", "xfailed", "skipped")  # what a property's counts count
+COUNTED = ("passed", "failed", "xfailed", "xpassed", "skipped")  # what a property's counts count
 
+# outcomes whose worst ratio is a measurement of the bound: an expected failure's is the documented deviation,
+# and an unexpected pass's that of a check declared to deviate (it counts apart, not among the passing ones)
+MEASURED = ("passed", "failed", "error")
 
-# outcomes whose worst ratio is a measurement of the bound: an expected failure's is the documented deviation
-MEASURED = ("passed", "xpassed", "failed", "error")
 
 @dataclass
 class Source:
@@ -55,9 +56,11 @@ def environment(source: Source) -> dict[str, str]:
                                     env.get("torch_debug") and "debug"]))
     profile = env.get("profile") and f"{env['profile']}" + (f" ({env['max_examples']} examples)"
                                                               if env.get("max_examples") is not None else "")
+    stopped = env.get("interrupted")
     values = {"torch": env.get("torch"), "build": build, "device": env.get("device"), "python": env.get("python"),
               "profile": profile, "seed": env.get("seed"), "shard": env.get("shard"),
-              "date": _date(env.get("started")), "fault": env.get("fault")}
+              "date": _date(env.get("started")), "fault": env.get("fault"),
+              "interrupted": None if stopped is None else ("yes" if stopped else "no")}
     return {k: ABSENT if values[k] in (None, "") else str(values[k]) for k in ENVIRONMENT}
 
 
@@ -124,18 +127,20 @@ class Cell:
 
 @dataclass
 class Counts:
-    """Outcomes of one property in one report: passed (with xpassed), failed (with error), xfailed, skipped."""
+    """Outcomes of one property in one report: passed, failed (with error), xfailed, xpassed, skipped; the worst
+    ratio of the passed and failed items."""
     outcomes: Counter = field(default_factory=Counter)
     worst: float | None = None
 
     def add(self, item: dict) -> None:
-        key = {"error": "failed", "xpassed": "passed"}.get(item["outcome"], item["outcome"])
+        key = "failed" if item["outcome"] == "error" else item["outcome"]
         self.outcomes[key] += 1
         if item.get("worst") is not None and item["outcome"] in MEASURED:
             self.worst = item["worst"] if self.worst is None else max(self.worst, item["worst"], key=ratio_key)
 
     def text(self) -> str:
-        """``passed/failed/xfailed/skipped`` and the worst ratio (``210/0/68/0 · 0.20``); ``—`` if none ran."""
+        """``passed/failed/xfailed/xpassed/skipped`` and the worst ratio (``210/0/68/3/0 · 0.20``); ``—`` if none
+        ran."""
         if not self.outcomes:
             return ABSENT
         counts = "/".join(str(self.outcomes[k]) for k in COUNTED)
@@ -175,6 +180,14 @@ class Matrix:
     def failing_cells(self) -> int:
         return sum(cell.state == "failed" for row in self.cells.values() for cell in row.values())
 
+    def interrupted(self) -> str | None:
+        """A sentence naming the reports of runs that stopped before their end, or None when none did."""
+        stopped = [f"{s.label} ({s.path})" for s in self.sources if s.data["environment"].get("interrupted")]
+        if not stopped:
+            return None
+        return (f"Interrupted: {', '.join(stopped)} hold{'' if len(stopped) > 1 else 's'} only the tests that ran "
+                f"before {'their runs' if len(stopped) > 1 else 'its run'} stopped.")
+
 
 def _function_table(matrix: Matrix, rows: list[str]) -> str:
     cells = [[row] + [(c.text() if (c := matrix.cell(row, col)) else ABSENT) for col in matrix.columns] for row in rows]
@@ -187,9 +200,11 @@ def markdown(matrix: Matrix, full: bool = False) -> str:
     envs = [[s.label, str(s.path)] + list(environment(s).values()) for s in matrix.sources]
     props = [[p] + [c.text() for c in counts] for p, counts in sorted(matrix.summary.items())]
     notable = [r for r in matrix.rows if matrix.notable(r)]
-    parts = ["## Conformance matrix", "", table(envs, ["report", "file", *ENVIRONMENT], markdown=True), "",
+    stopped = [f"**{matrix.interrupted()}**", ""] if matrix.interrupted() else []
+    parts = ["## Conformance matrix", "", table(envs, ["report", "file", *ENVIRONMENT], markdown=True), "", *stopped,
              "### Per property", "",
-             "Cells: passed / failed / xfailed / skipped · worst error as a fraction of its bound (≤ 1 passes).", "",
+             "Cells: passed / failed / xfailed / xpassed / skipped · worst error of the passed and failed tests as a "
+             "fraction of its bound (≤ 1 passes).", "",
              table(props, ["property"] + [s.label for s in matrix.sources], markdown=True), "",
              f"### Functions that fail or differ between columns ({len(notable)} of {len(matrix.rows)})", ""]
     parts.append(_function_table(matrix, notable) if notable else

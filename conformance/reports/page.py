@@ -3,7 +3,8 @@
 The page shows each report's environment, the per-property counts and a heat map of functions ×
 (report, dtype): a passing cell's colour is its worst error as a fraction of its bound on a continuous
 scale (green at 0, yellow at ½, red at 1); a failure is a dark red ✗, an expected failure a grey x, a
-skip or absence blank; every cell's tooltip lists its tests.  A filter box (prefilled from the URL's
+skip or absence blank; every cell's tooltip lists its tests; the reports of interrupted runs are named
+above the tables.  A filter box (prefilled from the URL's
 ``#fragment``) and a "fail or differ only" switch select rows.  All text from the reports is escaped.
 """
 from __future__ import annotations
@@ -33,7 +34,7 @@ td.n{font-variant-numeric:tabular-nums;text-align:right}td.bad{color:#a40000;fon
 .bar{display:inline-block;vertical-align:middle;width:180px;height:14px;border:1px solid #ccc;
   background:linear-gradient(90deg,GRADIENT)}
 .key{display:inline-block;min-width:26px;text-align:center;border:1px solid #ccc;margin-right:5px;padding:0 3px}
-.controls{margin:6px 0 10px}
+.controls{margin:6px 0 10px}p.warn{color:#a40000;font-weight:600;margin:0 0 12px}
 input[type=search]{font:inherit;padding:4px 8px;width:260px;border:1px solid #b8c0cc;border-radius:4px}
 """
 KEYS = (("✓", "ok", "passed, nothing numeric compared"), ("✗", "fail", "failed (hover for tests and messages)"),
@@ -146,9 +147,10 @@ def page(matrix: Matrix, title: str = "Autograd conformance matrix") -> str:
                 _el("label", raw=_el("input", type="checkbox", id="notable") + " fail or differ only",
                     style="margin-left:14px") + _el("span", raw=' — <span id="shown"></span> shown',
                                                     style="margin-left:10px;color:#5b6475"))
-    body = (_el("h1", title) + _el("p", sub, class_="sub") + _el("h2", "Environments") + _environments(matrix) +
-            _el("h2", "Per property") + _summary(matrix) + _el("h2", "Heat map") + _legend() +
-            _el("div", raw=controls, class_="controls") + _heat_map(matrix))
+    stopped = _el("p", matrix.interrupted(), class_="warn") if matrix.interrupted() else ""
+    body = (_el("h1", title) + _el("p", sub, class_="sub") + stopped + _el("h2", "Environments") +
+            _environments(matrix) + _el("h2", "Per property") + _summary(matrix) + _el("h2", "Heat map") +
+            _legend() + _el("div", raw=controls, class_="controls") + _heat_map(matrix))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">" + _el("title", title) +
             "<meta name=\"viewport\" content=\"width=device-width\">" +
             _el("style", raw=STYLE.replace("GRADIENT", gradient)) +

@@ -3,8 +3,9 @@ each report's environment says ``"shard": "I/N"``) become one report before they
 
 Shards belong to one run when their environments agree on the run's identity (``RUN``); the combined
 report holds every shard's items (a test id in two shards is an error), the summed counts, the longest shard's
-seconds, and ``"shard": "N/N"`` when every shard is there, else ``"I,J of N"`` naming the ones present, so a
-missing shard shows in the matrix's environment table instead of passing for a whole run.
+seconds, ``"interrupted": true`` when any shard's run was interrupted, and ``"shard": "N/N"`` when every shard
+is there, else ``"I,J of N"`` naming the ones present, so a missing shard shows in the matrix's environment
+table instead of passing for a whole run.
 """
 from __future__ import annotations
 
@@ -61,6 +62,8 @@ def _joined(parts: list[tuple[Path, dict, tuple[int, int]]]) -> tuple[Path, dict
     env["shard"] = f"{total}/{total}" if indices == list(range(1, total + 1)) else \
         f"{','.join(map(str, indices))} of {total}"
     env["seconds"] = max(data["environment"].get("seconds") or 0 for _, data, _ in parts)
+    stopped = [data["environment"].get("interrupted") for _, data, _ in parts]
+    env["interrupted"] = True if any(stopped) else (None if None in stopped else False)
     data = {**parts[0][1], "environment": env, "items": items,
             "counts": dict(Counter(item["outcome"] for item in items))}
     return parts[0][0], data

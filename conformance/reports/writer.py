@@ -2,6 +2,12 @@
 
 Registered by the plugin on the controlling process only: under pytest-xdist the workers' reports,
 with their ``user_properties`` (case, dtype, property, worst ratio, examples, repro), reach it.
+
+An item's outcome is decided by its phases as pytest's terminal counts them: a skip in any phase (a mark, a
+fixture, or ``pytest.skip`` in the test body, as where torch has no kernel for a dtype) is ``skipped``, a
+failure in the call ``failed`` and in setup or teardown ``error``, a call that passed ``passed``.  A test the
+run was interrupted in (its setup done, its call never reported) is left out, and the environment says
+``"interrupted": true`` when the run stopped before its end (Ctrl-C, SIGTERM, ``-x``/``--maxfail``).
 """
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
 import torch
 from hypothesis import settings
 
@@ -30,6 +37,7 @@ class ReportWriter:
         self.config, self.path = config, path
         self.items: dict[str, dict] = {}
         self.started, self.t0 = datetime.datetime.now(datetime.timezone.utc), time.perf_counter()
+        self.interrupted = False
 
     def _item(self, report) -> dict:
         if report.nodeid not in self.items:
@@ -38,7 +46,7 @@ class ReportWriter:
                 "id": report.nodeid, "case": props.get("conformance_case"),
                 "property": props.get("conformance_property"),
                 "dtype": props.get("conformance_dtype"), "device": str(self.config._conformance_device),
-                "outcome": "passed", "worst": None, "worst_at": None, "examples": None, "elements": None,
+                "outcome": None, "worst": None, "worst_at": None, "examples": None, "elements": None,
                 "seconds": 0.0,
                 "message": None, "repro": None}
         return self.items[report.nodeid]
@@ -59,15 +67,17 @@ class ReportWriter:
             item["message"] = _first_line(report.wasxfail)
             if props.get("conformance_sometimes"):
                 item["sometimes"] = True  # a deviation that shows at some draws only (an xpass is explained)
-        elif report.skipped and report.when == "setup":
+        elif report.skipped and item["outcome"] in (None, "passed"):  # setup, or pytest.skip in the test body
             item["outcome"] = "skipped"
             item["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
         elif report.failed:
-            item["outcome"] = "failed" if report.when == "call" else "error"
+            item["outcome"] = "error" if report.when in ("setup", "teardown") else "failed"  # xdist's crash: "???"
             item["message"] = _first_line(getattr(report.longrepr, "reprcrash", None)
                                           and report.longrepr.reprcrash.message
                                           or report.longreprtext)
             item["repro"] = props.get("conformance_repro")
+        elif report.when == "call" and item["outcome"] is None:
+            item["outcome"] = "passed"
 
     def environment(self) -> dict:
         profile = settings.default
@@ -80,7 +90,8 @@ class ReportWriter:
             "max_examples": profile.max_examples, "seed": self.config.getoption("hypothesis_seed", default=None),
             "dtypes": list(self.config._conformance_dtypes), "fault": active.fault.name if active else None,
             "started": self.started.isoformat(timespec="seconds"), "seconds": round(time.perf_counter() - self.t0, 3),
-            "args": list(self.config.invocation_params.args), "executable": sys.executable, "shard": self._shard()}
+            "args": list(self.config.invocation_params.args), "executable": sys.executable, "shard": self._shard(),
+            "interrupted": self.interrupted}
 
     def _shard(self) -> str | None:
         """``I/N`` when pytest-split runs one group of N (``--splits N --group I``), else None."""
@@ -88,7 +99,9 @@ class ReportWriter:
         return f"{self.config.option.group}/{splits}" if splits else None
 
     def pytest_sessionfinish(self, session, exitstatus):
-        items = list(self.items.values())
+        self.interrupted = (exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldfail)
+                            or bool(session.shouldstop))
+        items = [i for i in self.items.values() if i["outcome"] is not None]  # not those the stop cut short
         data = {"format": FORMAT, "format_version": FORMAT_VERSION, "environment": self.environment(),
                 "counts": dict(Counter(i["outcome"] for i in items)), "items": items}
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -97,4 +110,5 @@ class ReportWriter:
         tmp.replace(self.path)  # never a half-written report
 
     def pytest_terminal_summary(self, terminalreporter):
-        terminalreporter.write_sep("-", f"conformance report: {self.path}")
+        stopped = " (interrupted: the tests that ran)" if self.interrupted else ""
+        terminalreporter.write_sep("-", f"conformance report{stopped}: {self.path}")
