@@ -60,3 +60,9 @@ def test_a_wrong_backward_fails_with_the_suites_message_and_repro():
 def test_bad_arguments_are_named(kwargs, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
         check_grads(my_op, my_spec, x=Real(shape=(2,)), y=Real(shape=(2,)), **kwargs)
+
+
+def test_one_name_checked_against_two_specs_uses_each_spec():
+    x = Real(-3.0, 3.0, shape=(3,))
+    check_vjp(torch.sin, s.sin, x=x, examples=2, name="same")
+    check_vjp(torch.cos, s.cos, x=x, examples=2, name="same")
