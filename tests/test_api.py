@@ -1,5 +1,7 @@
 """The public API: a user's function against a user's sympy spec, with the suite's oracle, bound,
 failure message and repro."""
+import re
+
 import pytest
 import torch
 
@@ -66,3 +68,15 @@ def test_one_name_checked_against_two_specs_uses_each_spec():
     x = Real(-3.0, 3.0, shape=(3,))
     check_vjp(torch.sin, s.sin, x=x, examples=2, name="same")
     check_vjp(torch.cos, s.cos, x=x, examples=2, name="same")
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: Index(0), ValueError, "Index domain needs high >= 1"),
+    (lambda: Index(2.0), TypeError, "Index domain high must be an int"),
+    (lambda: Index(3, shape=(-1,)), ValueError, "Index domain shape must not have negative sizes"),
+    (lambda: Real(shape=3), TypeError, "Real domain shape must be a tuple of ints, got 3"),
+    (lambda: Real(3.0, 1.0), ValueError, "Real domain needs lo < hi"),
+])
+def test_malformed_domains_are_named(make, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        make()
