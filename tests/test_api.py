@@ -7,6 +7,7 @@ import torch
 
 from conformance import ConformanceFailure, Index, Real, check_grads, check_hvp, check_jvp, check_vjp
 from conformance import spec as s
+from conformance.run.failure import REPRO
 
 
 def my_op(x, y):
@@ -15,6 +16,20 @@ def my_op(x, y):
 
 def my_spec(x, y):
     return s.sin(x) * y
+
+
+def _off_sin(x):
+    """sin whose derivative is off by a relative 1e-9 (the value too: only the gradient is checked)."""
+    return torch.sin(x) * (1 + 1e-9)
+
+
+def _sin_op(x: torch.Tensor) -> torch.Tensor:
+    return torch.sin(x)
+
+
+SIN_WRONG = torch.library.custom_op("conformance_tests::sin_wrong", _sin_op, mutates_args=())
+SIN_WRONG.register_autograd(lambda ctx, g: g * torch.cos(ctx.x) * (1 + 1e-9),
+                           setup_context=lambda ctx, inputs, output: setattr(ctx, "x", inputs[0]))
 
 
 class _ScaledSin(torch.autograd.Function):
@@ -51,7 +66,7 @@ def test_a_wrong_backward_fails_with_the_suites_message_and_repro():
     message, notes = str(info.value), "\n".join(info.value.__notes__)
     assert "x.grad deviates from the exact vᵀJ by" in message and "x bound" in message
     assert notes.startswith("Repro (copy-paste into Python):") and "out.backward(gradient=gy0)" in notes
-    assert "fn = ...  # bind to the function under test" in notes
+    assert f"from {__name__} import _ScaledSin\nfn = _ScaledSin.apply\n" in notes
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -80,3 +95,32 @@ def test_one_name_checked_against_two_specs_uses_each_spec():
 def test_malformed_domains_are_named(make, error, message):
     with pytest.raises(error, match=re.escape(message)):
         make()
+
+
+def _repro_deviates(note: str) -> bool:
+    """Run a repro note as printed: x.grad is off its bound from the exact value."""
+    ns = {}
+    exec(note.removeprefix(REPRO), ns)  # noqa: S102
+    return bool(((ns["x"].grad - ns["expected"]).abs() / ns["bound"]).max() > 1)
+
+
+@pytest.mark.parametrize("fn, binding", [
+    (SIN_WRONG, f"import {__name__}  # registers torch.ops.conformance_tests.sin_wrong\n"
+                "fn = torch.ops.conformance_tests.sin_wrong\n"),
+    (_off_sin, f"from {__name__} import _off_sin as fn\n"),
+    (_ScaledSin.apply, f"from {__name__} import _ScaledSin\nfn = _ScaledSin.apply\n"),
+])
+def test_the_repro_binds_the_function_under_test(fn, binding):
+    with pytest.raises(ConformanceFailure) as info:
+        check_vjp(fn, s.sin, x=Real(-3.0, 3.0, shape=(3,)), examples=10)
+    note = info.value.__notes__[0]
+    assert binding in note
+    assert _repro_deviates(note)
+
+
+def test_a_local_function_is_to_be_pasted():
+    with pytest.raises(ConformanceFailure) as info:
+        check_vjp(lambda x: torch.sin(x) * (1 + 1e-9), s.sin, x=Real(-3.0, 3.0, shape=(3,)), examples=10)
+    note = info.value.__notes__[0]
+    assert "\nfn = ...  # the lambda test_a_local_function_is_to_be_pasted.<locals>.<lambda> (" in note
+    assert ") is a local function: paste it here\n" in note
