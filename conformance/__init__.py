@@ -2,13 +2,15 @@
 
 The public API (imported on first use, so that ``import conformance`` and the pytest plugin stay light):
 ``check_grads``, ``check_vjp``, ``check_jvp``, ``check_hvp`` (``conformance.api``), the domains ``Real`` and
-``Index``, the spec vocabulary ``spec`` and the failure type ``ConformanceFailure``.
+``Index``, the spec vocabulary ``spec``, the failure type ``ConformanceFailure``, ``check_grads``'s result type
+``Verdicts`` and its warning ``UnsupportedMode`` (a mode torch lacks for the function).
 """
 __version__ = "0.2.0"
 
 _LAZY = {"check_grads": "conformance.api", "check_vjp": "conformance.api", "check_jvp": "conformance.api",
          "check_hvp": "conformance.api", "Real": "conformance.model.domain", "Index": "conformance.model.domain",
-         "ConformanceFailure": "conformance.run.failure"}
+         "ConformanceFailure": "conformance.run.failure", "UnsupportedMode": "conformance.api",
+         "Verdicts": "conformance.api"}
 __all__ = [*_LAZY, "spec"]
 
 

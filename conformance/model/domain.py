@@ -27,6 +27,7 @@ class Real:
     beyond: tuple[float, float] | None = None
 
     def __post_init__(self):
+        object.__setattr__(self, "shape", _shape("Real", self.shape))
         if not self.lo < self.hi:
             raise ValueError(f"Real domain needs lo < hi, got [{self.lo}, {self.hi}]")
         if self.margin < 0:
@@ -49,11 +50,28 @@ class Index:
     high: int
     shape: tuple[int, ...] = (6,)
 
+    def __post_init__(self):
+        object.__setattr__(self, "shape", _shape("Index", self.shape))
+        if isinstance(self.high, bool) or not isinstance(self.high, (int, np.integer)):
+            raise TypeError(f"Index domain high must be an int, got {type(self.high).__name__} {self.high!r}")
+        if self.high < 1:
+            raise ValueError(f"Index domain needs high >= 1 (its entries lie in [0, high)), got {self.high}")
+
     def of(self, *shape: int) -> "Index":
         return replace(self, shape=tuple(shape))
 
     def contains(self, value: int) -> bool:
         return 0 <= value < self.high
+
+
+def _shape(kind: str, shape) -> tuple[int, ...]:
+    """``shape`` as a tuple of sizes, or a TypeError/ValueError naming what is wrong with it."""
+    if not isinstance(shape, (tuple, list)) or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) for n in shape):
+        raise TypeError(f"{kind} domain shape must be a tuple of ints, got {shape!r}")
+    if any(n < 0 for n in shape):
+        raise ValueError(f"{kind} domain shape must not have negative sizes, got {tuple(shape)}")
+    return tuple(int(n) for n in shape)
 
 
 TIES = 0.0  # the margin of a selection among input values, which torch compares exactly: only a tie is a kink

@@ -10,6 +10,8 @@ import mpmath
 import numpy as np
 import torch
 
+from conformance.run.binding import binding_lines
+
 
 class ConformanceFailure(AssertionError):
     """Torch deviates from the exact result or from autograd's contract."""
@@ -79,19 +81,21 @@ def failure_message(*, title: str, case: str, prop: str, dtype: torch.dtype, dev
     return "\n".join(lines)
 
 
+REPRO = "Repro (copy-paste into Python):"  # how a failure's repro note begins
+
+
 def repro_note(source_lines: list[str], expected_lines: list[str]) -> str:
     body = "\n".join(source_lines + expected_lines)
-    return "Repro (copy-paste into Python):\n" + body
+    return f"{REPRO}\n{body}"
 
 
 def helper_lines(helpers: dict) -> list[str]:
     """How a repro gets the names a call uses beyond torch and F: the kit's helpers are imported, a
-    user's own function (``check_grads``) is named for the reader to bind."""
+    user's own function (``check_grads``) is bound by ``binding_lines``."""
     from conformance.catalogue import helpers as kit
     ours = sorted(n for n, v in helpers.items() if getattr(kit, n, None) is v)
     lines = [f"from conformance.catalogue.helpers import {', '.join(ours)}"] if ours else []
     for n, v in sorted(helpers.items()):
         if n not in ours:
-            where = f"{getattr(v, '__module__', '?')}.{getattr(v, '__qualname__', repr(v))}"
-            lines.append(f"{n} = ...  # bind to the function under test: {where}")
+            lines += binding_lines(n, v)
     return lines
