@@ -273,3 +273,18 @@ def test_messages_name_the_users_function():
 def test_one_name_checked_against_two_specs_uses_each_spec():
     check_vjp(torch.sin, s.sin, x=X, examples=2, name="same")
     check_vjp(torch.cos, s.cos, x=X, examples=2, name="same")
+
+
+def test_a_dtype_torch_has_no_kernel_for_is_unsupported_with_torchs_message():
+    """erfcx has no bfloat16 kernel on the CPU: every mode is unsupported there, with torch's own error."""
+    try:
+        torch.special.erfcx(torch.ones(1, dtype=torch.bfloat16))
+        pytest.skip("this torch has a bfloat16 erfcx")
+    except NotImplementedError as exc:
+        reason = str(exc)
+    with pytest.warns(UnsupportedMode):
+        verdicts = check_grads(torch.special.erfcx, lambda x: s.exp(x * x) * s.erfc(x), modes="vjp",
+                               dtype=torch.bfloat16, examples=2, x=Real(-1.0, 1.0, shape=(3,)))
+    assert list(verdicts) == ["vjp"] and reason in verdicts.unsupported["vjp"]
+    assert check_grads(torch.special.erfcx, lambda x: s.exp(x * x) * s.erfc(x), modes="vjp",
+                       examples=2, x=Real(-1.0, 1.0, shape=(3,))) == {"vjp": "passed"}

@@ -13,7 +13,7 @@ A report is one JSON object::
                 "dtype": "float32", "device": "cpu", "outcome": "passed", "worst": 0.21,
                 "worst_at": "sin-float32", "examples": 8,
                 "elements": {"checked": 24, "not_checkable": 0, "meets_claim": 24}, "seconds": 0.02,
-                "message": null, "repro": null}, ...]}
+                "message": null, "details": null, "repro": null}, ...]}
 
 ``outcome`` is one of OUTCOMES, as pytest's terminal counts it (``skipped`` also for a ``pytest.skip`` in the
 test body, e.g. where torch has no kernel for a dtype; ``counts`` equals the terminal's, but for a test that passes
@@ -25,7 +25,9 @@ compared, those *not checkable at this precision* (the bound reaches half the ex
 factor 2 would pass: ``conformance.tolerance.checkable``) and those where a relative error of the claimed
 sensitivity (1e-5 float32, 1e-12 float64) would be caught (null where nothing was compared; absent from reports
 of earlier kit versions); ``message`` is the first line of a failure, or the reason of a skip or expected
-failure; ``repro`` the copy-pasteable snippet of a failure.
+failure; ``details`` the rest of a failure's message before its repro (the worst element with its exact and got
+values, the elements over their bound, the inputs; null otherwise, absent from reports of earlier kit versions);
+``repro`` the copy-pasteable snippet of a failure.
 """
 from __future__ import annotations
 
@@ -84,7 +86,7 @@ def load(path: str | Path) -> dict:
 
 # Optional item fields the report tools read: (key, accepted types, what to say).
 _ITEM_FIELDS = tuple((key, str, "a string") for key in ("case", "property", "dtype", "device", "worst_at", "message",
-                                                        "repro")) + (
+                                                        "details", "repro")) + (
     ("worst", (int, float), "a number"), ("seconds", (int, float), "a number"), ("examples", int, "an integer"))
 
 

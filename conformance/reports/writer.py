@@ -32,6 +32,12 @@ def _first_line(text) -> str | None:
     return text.splitlines()[0][:500] if text else None
 
 
+def _details(text) -> str | None:
+    """A failure's message up to its repro (worst element, exact and got, elements over, inputs), bounded."""
+    text = str(text or "").split("\nRepro", 1)[0].strip()
+    return text[:4000] if "\n" in text else None
+
+
 class ReportWriter:
     def __init__(self, config, path: Path):
         self.config, self.path = config, path
@@ -48,7 +54,7 @@ class ReportWriter:
                 "dtype": props.get("conformance_dtype"), "device": str(self.config._conformance_device),
                 "outcome": None, "worst": None, "worst_at": None, "examples": None, "elements": None,
                 "seconds": 0.0,
-                "message": None, "repro": None}
+                "message": None, "details": None, "repro": None}
         return self.items[report.nodeid]
 
     def pytest_runtest_logreport(self, report):
@@ -72,9 +78,9 @@ class ReportWriter:
             item["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)
         elif report.failed:
             item["outcome"] = "error" if report.when in ("setup", "teardown") else "failed"  # xdist's crash: "???"
-            item["message"] = _first_line(getattr(report.longrepr, "reprcrash", None)
-                                          and report.longrepr.reprcrash.message
-                                          or report.longreprtext)
+            text = (getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message
+                    or report.longreprtext)
+            item["message"], item["details"] = _first_line(text), _details(text)
             item["repro"] = props.get("conformance_repro")
         elif report.when == "call" and item["outcome"] is None:
             item["outcome"] = "passed"

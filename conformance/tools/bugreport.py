@@ -50,8 +50,9 @@ def _roundoff(dtype: str) -> str:
 def _exact_versus_got(message: str) -> list[str]:
     worst = [ln.strip() for ln in message.splitlines() if ln.strip().startswith("worst element")]
     return ["Exact versus got, at the worst element:", ""] + ([f"    {worst[0]}"] if worst else [
-        "    not in the report (it keeps a failure's first line): the repro's last line prints torch's gradient",
-        "    and its largest error in units of `bound`; `expected` holds the exact values, rounded to float64"])
+        "    not in the report (an earlier kit kept a failure's first line only): the repro's last line prints",
+        "    torch's gradient and its largest error in units of `bound`; `expected` holds the exact values, rounded",
+        "    to float64"])
 
 
 def _repro(item: dict) -> list[str]:
@@ -95,7 +96,7 @@ def bug_report(item: dict, env: dict) -> str:
            f"The {check} of `{case}` in {dtype} on {device} {'is wrong' if numeric else 'fails'}: "
            f"{summary}.", ""]
     if numeric:
-        out += [*_exact_versus_got(item.get("message") or ""), ""]
+        out += [*_exact_versus_got(item.get("details") or item.get("message") or ""), ""]
     out += [*_repro(item), "", _checked(item, numeric), "", *_versions(env, item, device)]
     return "\n".join(out)
 
