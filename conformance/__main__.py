@@ -15,25 +15,11 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 TOOLS = {"coverage": "conformance.tools.coverage", "soak": "conformance.tools.soak",
          "reports": "conformance.reports.__main__", "faults": "conformance.faults.__main__",
          "bugreport": "conformance.tools.bugreport"}
 USAGE = __doc__.split("\n\n")[1]
-
-
-def suite_args(argv: list[str]) -> list[str]:
-    """pytest's arguments for the shipped suite: its folder, the kit's settings file and rootdir, the plugin."""
-    try:
-        import conformance.cases
-        cases = Path(conformance.cases.__file__).resolve().parent
-    except ImportError:  # a checkout that is not pip-installed: the cases folder beside the package
-        cases = Path(__file__).resolve().parents[1] / "cases"
-    settings = Path(__file__).resolve().parent / "suite.ini"
-    paths = [a for a in argv if not a.startswith("-") and (cases.parent / a.split("::")[0]).exists()]
-    return ["-c", str(settings), "--rootdir", str(cases.parent), "-p", "conformance.plugin",
-            *([] if paths else [str(cases)]), *[str(cases.parent / a) if a in paths else a for a in argv]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("run", "quick"):
         import pytest
         profile = ["--hypothesis-profile", "quick"] if command == "quick" else []
+        from conformance.suite import suite_args
         return int(pytest.main(suite_args(profile + rest)))
     if command in TOOLS:
         import importlib

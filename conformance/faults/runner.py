@@ -28,8 +28,7 @@ import torch
 from hypothesis import Phase, settings
 
 import conformance.plugin  # noqa: F401 - imported once in the fork server, not once per run
-from conformance.__main__ import suite_args
-from conformance.tools.selection import own_paths
+from conformance.suite import own_paths, suite_args
 
 BASE_ARGS = ["-x", "-q", "-p", "no:cacheprovider"]
 PROFILE_ARGS = ["--hypothesis-profile", "ci"]

@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from conformance.tools.selection import own_paths
+from conformance.suite import own_paths
 from conformance.tools.tables import table
 
 
