@@ -1,6 +1,6 @@
 """``python -m conformance expectations``: the ledger is the plugin's decisions, item for item (every line an item of
 the suite's collection, with the Status the plugin stashed and marked; the counts per kind those decisions'); its
-filters and formats; ``--torch X.Y``; usage errors."""
+filters and formats; ``--torch X.Y``; usage errors; and docs/deviations.md's generated section is current."""
 import fnmatch
 import json
 import os
@@ -14,6 +14,7 @@ import pytest
 from conformance.model.status import EXPECTED_FAILURES, SKIPS
 from conformance.tools.expectations import main
 from conformance.tools.ledger import installed_release
+from conformance.tools.ledger_doc import COMMAND, RELEASE
 
 ROOT = Path(__file__).resolve().parents[1]
 # entries with every kind of Status on torch 2.13 and 2.14 (cholesky removed in 2.14, batch_norm's third order a
@@ -162,3 +163,14 @@ def test_a_bad_value_is_a_one_line_usage_error(args, error, capsys):
     assert main(args) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.startswith(error) and err.count("\n") == 1
+
+
+def test_the_ledger_section_of_the_deviations_document_is_current():
+    """docs/deviations.md's ledger is the one the kit decides (regenerate: python -m conformance.tools.ledger_doc)."""
+    if installed_release() != RELEASE:
+        pytest.skip(f"the section shows torch {RELEASE}'s ledger, whose absent calls are read from the installed torch "
+                    f"(installed: {installed_release()})")
+    result = subprocess.run([sys.executable, "-m", "conformance.tools.ledger_doc", "--check"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, f"docs/deviations.md's ledger section is stale: run {COMMAND}\n" + \
+        result.stdout[-2000:] + result.stderr[-2000:]
