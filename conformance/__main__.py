@@ -7,6 +7,7 @@
     python -m conformance reports merge|diff ... # JSON reports: the version matrix, regressions
     python -m conformance faults ...             # injected faults the suite must kill
     python -m conformance bugreport REPORT.json [ITEM_ID ...]  # a failed item as a bug report for PyTorch
+    python -m conformance expectations ...       # the expectation ledger: each item expected other than a pass
 
 ``run`` and ``quick`` need no checkout: they collect the properties shipped in the package
 (``conformance.cases``) with the kit's own pytest settings, and take every pytest and kit option
@@ -18,7 +19,7 @@ import sys
 
 TOOLS = {"coverage": "conformance.tools.coverage", "soak": "conformance.tools.soak",
          "reports": "conformance.reports.__main__", "faults": "conformance.faults.__main__",
-         "bugreport": "conformance.tools.bugreport"}
+         "bugreport": "conformance.tools.bugreport", "expectations": "conformance.tools.expectations"}
 USAGE = __doc__.split("\n\n")[1]
 
 
