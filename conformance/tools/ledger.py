@@ -242,8 +242,8 @@ def collect(torch: str | None = None, pytest_args: list[str] = ()) -> Ledger:
     narrowed by ``pytest_args`` (``--op``, ``--dtype``, test ids); raises RuntimeError when the collection fails."""
     import torch as installed
 
-    from conformance.__main__ import suite_args
     from conformance.plugin import deviations
+    from conformance.suite import suite_args
     release = torch or installed_release()
     version = None if release == installed_release() else f"{release}.0"
     args = suite_args(["--collect-only", "-qq", "--hypothesis-profile", "nightly", "--hypothesis-seed=0",
