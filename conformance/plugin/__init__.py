@@ -6,7 +6,8 @@ no catalogue) and changes nothing until the run asks for the kit:
 
 - the plugin is asked for by name (``-p conformance.plugin``, ``PYTEST_PLUGINS``, a conftest's
   ``pytest_plugins``), not only found through its entry point, or
-- a kit option is given (``--device``, ``--op``, ``--dtype``, ``--compile-backend``, ``--conformance-*``), or
+- a kit option is given (``--conformance-*``; the short spellings ``--device``, ``--op``, ``--dtype`` and
+  ``--compile-backend`` where the kit's own conftest declares them: ``conformance.plugin.arguments``), or
 - the run's paths (its arguments, else ``testpaths``) lie in the kit's cases or contain them (not through
   a ``site-packages`` folder), or ``--pyargs`` names ``conformance.cases``, or
 - a collected module lies in the kit's cases, or a test carries ``@pytest.mark.conformance`` (a property
@@ -24,11 +25,11 @@ from pathlib import Path
 
 import pytest
 
-from conformance.model.dtypes import NAMES as DTYPE_NAMES
+from conformance.plugin import arguments, profiles
 
 KIT_ITEM = pytest.StashKey[bool]()
 _REQUESTED = pytest.StashKey[bool]()
-_OPTIONS = ("--device", "--op", "--dtype", "--compile-backend", "--conformance-")
+_OPTIONS = "--conformance-"  # the kit's option names in every run
 _PACKAGE = Path(__file__).resolve().parents[1]
 CASES_DIRS = tuple(p for p in (_PACKAGE / "cases", _PACKAGE.parent / "cases") if (p / "_steps.py").is_file())
 # The kit's profiles, by name: whether each draws new points every run (then the plugin picks a seed).
@@ -88,16 +89,9 @@ def _activate(config) -> None:
     """Load the kit for this run (torch, catalogue, selections); idempotent."""
     if not active(config):
         config.stash[_REQUESTED] = True
-        from conformance.plugin import profiles, session
+        from conformance.plugin import session
         profiles.register()
         session.setup(config)
-
-
-def _options_given(config) -> bool:
-    """Whether a kit option has a value other than its default (an xdist worker gets the controller's)."""
-    defaults = {"device": "cpu", "op": None, "dtype": None, "compile_backend": None, "conformance_report": None,
-                "conformance_fault": os.environ.get("CONFORMANCE_FAULT") or None, "conformance_examples": None}
-    return any(getattr(config.option, name, default) != default for name, default in defaults.items())
 
 
 def _profile_from_args(args: list[str]) -> str:
@@ -109,11 +103,27 @@ def _profile_from_args(args: list[str]) -> str:
     return os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
 
 
+def _parsed(parser, args):
+    """The options as parsed so far (None where a value is malformed: pytest's own parse reports it)."""
+    try:
+        return parser.parse_known_args(list(args))
+    except pytest.UsageError:
+        return None
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    """Random profiles get a seed chosen here, so the header can print it and a run can be replayed."""
+    """Random profiles get a seed chosen here, so the header can print it and a run can be replayed.
+
+    After the initial conftests: their options are declared by then (the kit's short spellings, where the
+    kit's own conftest declares them; a project's own ``--device``, which is not the kit's)."""
+    outcome = yield
+    if outcome.excinfo is not None:
+        return
     testpaths = early_config.getini("testpaths") if early_config.inipath else []
     base = early_config.inipath.parent if early_config.inipath and testpaths else Path.cwd()
-    if not requested(list(args), Path.cwd(), [str(base / p) for p in testpaths]):
+    if not (requested(list(args), Path.cwd(), [str(base / p) for p in testpaths])
+            or arguments.given(_parsed(parser, args))):
         return
     early_config.stash[_REQUESTED] = None  # asked for; loaded at configure
     if any(a.startswith("--hypothesis-seed") for a in args):
@@ -128,34 +138,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("conformance", "autograd conformance")
-    group.addoption("--device", default="cpu",
-                    help="torch device the suite runs on (any torch device string: cpu, cuda, cuda:1, mps, xpu...)")
-    group.addoption("--op", action="append", default=None, metavar="PATTERN",
-                    help="restrict to catalogue entries matching these names or glob patterns "
-                         "(repeatable or comma-separated: --op sin,cos --op 'linalg.*')")
-    group.addoption("--dtype", action="append", default=None, metavar="NAME",
-                    help=f"restrict to these dtypes (repeatable or comma-separated; known: {', '.join(DTYPE_NAMES)})")
-    group.addoption("--conformance-fault", default=os.environ.get("CONFORMANCE_FAULT") or None, metavar="NAME",
-                    help="inject the named fault into torch for the whole run (python -m conformance.faults --list; "
-                         "default: $CONFORMANCE_FAULT)")
-    group.addoption("--conformance-report", default=None, metavar="PATH",
-                    help="write a JSON report of the run (environment, and per test: case, property, dtype, device, "
-                         "outcome, worst error / bound, examples, repro); merge and diff them with python -m "
-                         "conformance.reports")
-    group.addoption("--conformance-deviations", default="auto", metavar="PATH|auto|none",
-                    help="known deviations of this torch version, one test id per line (default auto: "
-                         "deviations/torch-X.Y.txt under the rootdir if present, else the kit's own for this torch)")
-    group.addoption("--conformance-deviations-mode", choices=("xfail", "skip"), default="xfail",
-                    help="listed deviations are non-strict expected failures (default) or skipped")
-    group.addoption("--compile-backend", action="append", default=None, metavar="NAME",
-                    help="run the torch.compile properties (cases/test_compile.py) with these backends (repeatable "
-                         "or comma-separated: eager, aot_eager, inductor); off by default")
-    group.addoption("--conformance-examples", type=int, default=None, metavar="N",
-                    help="override the Hypothesis profile's max_examples (its other settings stay): "
-                         "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
-
-
+    arguments.declare(parser)
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile
@@ -166,11 +149,10 @@ def pytest_configure(config):
     named = [str(a) for a in config.invocation_params.args] + (["-p", "conformance.plugin"] if any(
         getattr(m, "pytest_plugins", None) and "conformance.plugin" in m.pytest_plugins
         for m in config.pluginmanager.get_plugins() if hasattr(m, "__file__")) else [])
-    if _REQUESTED not in config.stash and (_options_given(config) or _named(named) or requested(
+    if _REQUESTED not in config.stash and (arguments.given(config.option) or _named(named) or requested(
             [str(a) for a in config.args], config.invocation_params.dir, pyargs=config.option.pyargs)):
         config.stash[_REQUESTED] = None  # asked for (an xdist worker learns it here); loaded at session start
     if _REQUESTED in config.stash:
-        from conformance.plugin import profiles
         profiles.register()
     name = config.getoption("hypothesis_profile", default=None)
     if name:
@@ -250,7 +232,7 @@ def pytest_report_header(config):
 
 
 def _device_fixture(request):
-    """The torch device under test (``--device``)."""
+    """The torch device under test (``--conformance-device``)."""
     _activate(request.config)
     return request.config._conformance_device
 

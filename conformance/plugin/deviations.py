@@ -116,8 +116,8 @@ def warn_stale(config, items) -> None:
     path, entries = config._conformance_deviations
     if not entries:
         return
-    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("--op") \
-        or config.getoption("--dtype")
+    narrowed = config.getoption("keyword") or config.getoption("markexpr") or config.getoption("conformance_op") \
+        or config.getoption("conformance_dtype")
     first_worker = getattr(config, "workerinput", {}).get("workerid", "gw0") == "gw0"
     stale = unmatched(entries, {i.nodeid for i in items}) if not narrowed and first_worker else []
     # a backend not selected, or the default compile guard (a subset of the entries): its lines are not stale

@@ -17,7 +17,7 @@ from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
 from conformance.model.case import COMPLEX, DTYPES, Case
 from conformance.model.status import Status, first
-from conformance.plugin import KIT_ITEM, deviations, options, profiles, schedule, summary
+from conformance.plugin import KIT_ITEM, arguments, deviations, options, profiles, schedule, summary
 from conformance.run import record
 from conformance.run.failure import KnownDeviation, dtype_name
 
@@ -26,7 +26,7 @@ STATUS = pytest.StashKey[Status]()
 
 def setup(config) -> None:
     """What the kit's options select, checked (each bad value is a one-line usage error)."""
-    config._conformance_dtypes = options.selected_dtypes(config)
+    config._conformance_dtypes = arguments.selected_dtypes(config)
     config._conformance_entries = options.selected_entries(config)
     config._conformance_device = options.resolve_device(config)
     config._conformance_compile, config._conformance_compile_guarded = options.compile_backends(config)
@@ -134,7 +134,7 @@ def generate_tests(metafunc):
 
 def _guarded(config) -> bool:
     """Whether the expensive modes run on their guards: every profile but nightly, when ``--op`` names nothing."""
-    return not settings.get_current_profile_name().startswith("nightly") and not config.getoption("--op")
+    return not settings.get_current_profile_name().startswith("nightly") and not arguments.listed(config, "--op")
 
 
 def modify_items(config, items):
@@ -200,8 +200,8 @@ def _low_in_ci(config, items) -> None:
     if settings.get_current_profile_name().startswith("ci"):
         _deselect(config, items, lambda i: kit_low(i)
                   and summary.property_of(i.nodeid) not in profiles.LOW_CI_PROPERTIES)
-    elif not (config.getoption("--dtype")
-              and any(n in profiles.LOW_PRECISION for n in options.selected_dtypes(config))):
+    elif not (arguments.listed(config, "--dtype")
+              and any(n in profiles.LOW_PRECISION for n in config._conformance_dtypes)):
         _deselect(config, items, lambda i: kit_low(i) and summary.property_of(i.nodeid) in profiles.LOW_UNVERIFIED)
 
 
