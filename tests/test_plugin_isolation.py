@@ -2,6 +2,8 @@
 of the kit, parametrizes nothing, keeps Hypothesis's settings; a bad profile is a one-line usage error."""
 import pytest
 
+from conformance.plugin import profiles
+
 pytest_plugins = ["pytester"]
 
 FOREIGN_CONFTEST = '''
@@ -67,6 +69,8 @@ def test_an_unknown_hypothesis_profile_is_a_usage_error(foreign, where):
     result = foreign.runpytest_subprocess("--hypothesis-profile", "bogus", *args)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--hypothesis-profile: unknown profile 'bogus'; known:" in result.stderr.str()
+    if where == "kit":  # the kit's own, as profiles.py defines them
+        assert f"known: {', '.join(profiles.NAMES)}\n" in result.stderr.str()
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
 
 

@@ -15,7 +15,7 @@ no catalogue) and changes nothing until the run asks for the kit:
 
 Only then does it load torch and the catalogue (``conformance.plugin.session``), and it parametrizes
 only the kit's own cases and tests that carry its marker.  ``--hypothesis-profile`` with an unknown name
-is a usage error naming the known profiles, in every run.
+is a usage error naming the known profiles, in every run (the kit's, in a kit run).
 """
 from __future__ import annotations
 
@@ -32,9 +32,6 @@ _REQUESTED = pytest.StashKey[bool]()
 _OPTIONS = "--conformance-"  # the kit's option names in every run
 _PACKAGE = Path(__file__).resolve().parents[1]
 CASES_DIRS = tuple(p for p in (_PACKAGE / "cases", _PACKAGE.parent / "cases") if (p / "_steps.py").is_file())
-# The kit's profiles, by name: whether each draws new points every run (then the plugin picks a seed).
-RANDOM_PROFILES = {"dev": True, "ci": False, "nightly": True, "quick": False}
-DEFAULT_PROFILE = "dev"
 
 
 def _in_kit(path: Path) -> bool:
@@ -100,7 +97,7 @@ def _profile_from_args(args: list[str]) -> str:
             return args[i + 1]
         if arg.startswith("--hypothesis-profile="):
             return arg.split("=", 1)[1]
-    return os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
+    return os.environ.get("CONFORMANCE_PROFILE", profiles.DEFAULT)
 
 
 def _parsed(parser, args):
@@ -132,7 +129,7 @@ def pytest_load_initial_conftests(early_config, parser, args):
         if "CONFORMANCE_SEED" in os.environ:
             args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
         return
-    if RANDOM_PROFILES.get(_profile_from_args(args)):
+    if profiles.RANDOM.get(_profile_from_args(args)):
         os.environ["CONFORMANCE_SEED"] = str(random.randrange(2**32))
         args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
 
@@ -161,7 +158,7 @@ def pytest_configure(config):
         try:
             settings.get_profile(name)
         except InvalidArgument:
-            known = sorted(getattr(settings, "_profiles", {}))
+            known = profiles.NAMES if _REQUESTED in config.stash else sorted(getattr(settings, "_profiles", {}))
             raise pytest.UsageError(f"--hypothesis-profile: unknown profile {name!r}; "
                                     f"known: {', '.join(known)}") from None
 
