@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from conformance.plugin import profiles
+
 pytest_plugins = ["pytester"]
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,3 +29,23 @@ def test_the_kits_own_runs_take_the_short_spellings(where, tmp_path):
     run = _run("-m", "pytest", "-p", "no:cacheprovider", *args) if where == "checkout" else \
         _run("-m", "conformance", "run", *args, cwd=tmp_path)
     assert _ids(run.stdout) == ["cases/test_vjp.py::test_vjp[sin-float64]"], run.stdout + run.stderr
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "--dtype", "nope"], "--dtype: unknown dtype 'nope'"),
+    (["run", "--hypothesis-profile", "weekly"], f"--hypothesis-profile: unknown profile 'weekly'; known: "
+                                                f"{', '.join(profiles.NAMES)}\n"),
+    (["run", "--hypothesis-seed", "abc"], "--hypothesis-seed: 'abc' is not an integer"),
+    (["run", "--conformance-examples", "0"], "--conformance-examples: must be at least 1 (got 0)"),
+    (["run", "--help"], None),
+])
+def test_usage_errors_and_help_come_before_torch_loads(args, message, tmp_path):
+    """A usage error, and --help, load neither torch nor the catalogue: they come at once."""
+    code = ("import sys; from conformance.__main__ import main; rc = main(sys.argv[1:]); "
+            "print('loaded:', [m for m in ('torch', 'conformance.catalogue') if m in sys.modules]); sys.exit(rc)")
+    run = _run("-c", code, *args, cwd=tmp_path)
+    assert "loaded: []" in run.stdout, run.stdout[-2000:] + run.stderr
+    if message is None:
+        assert run.returncode == 0 and "--conformance-device" in run.stdout
+    else:
+        assert run.returncode == pytest.ExitCode.USAGE_ERROR and message in run.stderr, run.stderr

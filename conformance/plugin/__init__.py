@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -149,18 +150,29 @@ def pytest_configure(config):
     if _REQUESTED not in config.stash and (arguments.given(config.option) or _named(named) or requested(
             [str(a) for a in config.args], config.invocation_params.dir, pyargs=config.option.pyargs)):
         config.stash[_REQUESTED] = None  # asked for (an xdist worker learns it here); loaded at session start
-    if _REQUESTED in config.stash:
-        profiles.register()
+    kit = _REQUESTED in config.stash
+    if kit:
+        arguments.check(config)  # before torch loads: a usage error comes at once
     name = config.getoption("hypothesis_profile", default=None)
-    if name:
-        from hypothesis import settings
-        from hypothesis.errors import InvalidArgument
-        try:
-            settings.get_profile(name)
-        except InvalidArgument:
-            known = profiles.NAMES if _REQUESTED in config.stash else sorted(getattr(settings, "_profiles", {}))
-            raise pytest.UsageError(f"--hypothesis-profile: unknown profile {name!r}; "
-                                    f"known: {', '.join(known)}") from None
+    if name and not _known_profile(name, kit):
+        known = profiles.NAMES if kit else sorted(getattr(sys.modules["hypothesis"].settings, "_profiles", {}))
+        raise pytest.UsageError(f"--hypothesis-profile: unknown profile {name!r}; known: {', '.join(known)}")
+    if kit and (name or not config.option.help):  # --help alone needs no Hypothesis
+        profiles.register()
+
+
+def _known_profile(name: str, kit: bool) -> bool:
+    """Whether Hypothesis knows the profile; in a kit run, one of the kit's, or one a conftest has registered
+    (a conftest that registers one has imported Hypothesis: without it, the lookup is skipped, and its cost)."""
+    if kit and (name in profiles.NAMES or "hypothesis" not in sys.modules):
+        return name in profiles.NAMES
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:
+        return False
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)  # after Hypothesis loaded its profile, before the header and xdist's nodes

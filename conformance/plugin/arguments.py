@@ -1,10 +1,13 @@
-"""The kit's command-line options, declared.
+"""The kit's command-line options: declared, and the values checked that need no torch.
 
 Every run gets the options under the kit's own names (``--conformance-device``, ``--conformance-op``,
 ``--conformance-dtype``, ``--conformance-compile-backend``, ``--conformance-*``), so that a project's own
 ``--device`` or ``--dtype`` stays its own.  The kit's own runs (its ``cases`` folder, the checkout's
 conftest) accept the short spellings ``--device``, ``--op``, ``--dtype`` and ``--compile-backend`` too
 (``short_options``), each where no plugin or conftest of the run has taken the name already.
+
+``check`` reads the values that need no torch (dtype names, seed, profile, example count) when the run asks
+for the kit, before torch and the catalogue load, so that a usage error comes at once.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import os
 import pytest
 
 from conformance.model.dtypes import NAMES as DTYPE_NAMES
+from conformance.plugin import profiles
 
 # the selection options: their short spelling (the kit's own runs) -> addoption keywords
 SELECTIONS = {
@@ -103,3 +107,24 @@ def selected_dtypes(config) -> list[str]:
         raise pytest.UsageError(f"{spelling(config, '--dtype')}: unknown dtype {', '.join(map(repr, unknown))}; "
                                 f"known: {', '.join(DTYPE_NAMES)}")
     return names
+
+
+def profile(config) -> str:
+    """The run's Hypothesis profile: ``--hypothesis-profile``, else ``$CONFORMANCE_PROFILE``, else the default."""
+    return config.getoption("hypothesis_profile", default=None) or os.environ.get("CONFORMANCE_PROFILE",
+                                                                                  profiles.DEFAULT)
+
+
+def check(config) -> None:
+    """The kit's option values that need no torch, each bad one a one-line usage error naming it."""
+    if not config.getoption("hypothesis_profile", default=None) and profile(config) not in profiles.NAMES:
+        raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile(config)!r}; "
+                                f"known: {', '.join(profiles.NAMES)}")
+    seed = config.getoption("hypothesis_seed", default=None)
+    if seed is not None and not str(seed).lstrip("-").isdigit():
+        raise pytest.UsageError(f"--hypothesis-seed: {seed!r} is not an integer (the kit prints the seed and gives "
+                                f"it to every xdist worker as one)")
+    selected_dtypes(config)
+    examples = config.getoption("conformance_examples")
+    if examples is not None and examples < 1:
+        raise pytest.UsageError(f"--conformance-examples: must be at least 1 (got {examples})")

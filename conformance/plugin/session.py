@@ -6,7 +6,6 @@ the report of a known deviation.
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 import pytest
@@ -32,11 +31,7 @@ def setup(config) -> None:
     config._conformance_compile, config._conformance_compile_guarded = options.compile_backends(config)
     config._conformance_lacking = options.lacking_dtypes(config._conformance_device, config._conformance_dtypes)
     if not config.getoption("hypothesis_profile", default=None):
-        profile = os.environ.get("CONFORMANCE_PROFILE", profiles.DEFAULT)
-        if profile not in profiles.NAMES:
-            raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: "
-                                    f"{', '.join(profiles.NAMES)}")
-        settings.load_profile(profile)
+        settings.load_profile(arguments.profile(config))  # a known one: arguments.check
     options.override_examples(config)
     options.activate_fault(config)
     config._conformance_deviations = deviations.load_for(config)
