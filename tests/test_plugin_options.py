@@ -37,6 +37,9 @@ def test_the_kits_own_runs_take_the_short_spellings(where, tmp_path):
                                                 f"{', '.join(profiles.NAMES)}\n"),
     (["run", "--hypothesis-seed", "abc"], "--hypothesis-seed: 'abc' is not an integer"),
     (["run", "--conformance-examples", "0"], "--conformance-examples: must be at least 1 (got 0)"),
+    (["quick", "--dtype", "complex64"], "--dtype: the quick profile checks real dtypes only (its properties, vjp and "
+                                        "accumulation, have no complex form): complex64; check complex dtypes with "
+                                        "another profile (python -m conformance run --dtype complex64)"),
     (["run", "--help"], None),
 ])
 def test_usage_errors_and_help_come_before_torch_loads(args, message, tmp_path):
@@ -49,3 +52,8 @@ def test_usage_errors_and_help_come_before_torch_loads(args, message, tmp_path):
         assert run.returncode == 0 and "--conformance-device" in run.stdout
     else:
         assert run.returncode == pytest.ExitCode.USAGE_ERROR and message in run.stderr, run.stderr
+
+
+def test_the_header_lists_the_dtypes_the_runs_properties_use(tmp_path):
+    quick = _run("-m", "conformance", "quick", "--collect-only", "--op", "sin", cwd=tmp_path)
+    assert ", dtypes float32, float64, bfloat16, float16, hypothesis profile quick" in quick.stdout, quick.stdout

@@ -15,6 +15,7 @@ import os
 
 import pytest
 
+from conformance.model.dtypes import COMPLEX
 from conformance.model.dtypes import NAMES as DTYPE_NAMES
 from conformance.plugin import profiles
 
@@ -115,6 +116,11 @@ def profile(config) -> str:
                                                                                   profiles.DEFAULT)
 
 
+def header_dtypes(config, names: list[str]) -> list[str]:
+    """The selected dtypes the run's properties use: the quick profile's are real ones only."""
+    return [n for n in names if not (profile(config).startswith("quick") and n in COMPLEX)]
+
+
 def check(config) -> None:
     """The kit's option values that need no torch, each bad one a one-line usage error naming it."""
     if not config.getoption("hypothesis_profile", default=None) and profile(config) not in profiles.NAMES:
@@ -124,7 +130,12 @@ def check(config) -> None:
     if seed is not None and not str(seed).lstrip("-").isdigit():
         raise pytest.UsageError(f"--hypothesis-seed: {seed!r} is not an integer (the kit prints the seed and gives "
                                 f"it to every xdist worker as one)")
-    selected_dtypes(config)
+    names = selected_dtypes(config)
+    if profile(config).startswith("quick") and listed(config, "--dtype") and set(names) & set(COMPLEX):
+        raise pytest.UsageError(f"{spelling(config, '--dtype')}: the quick profile checks real dtypes only (its "
+                                f"properties, {' and '.join(profiles.QUICK_PROPERTIES)}, have no complex form): "
+                                f"{', '.join(n for n in names if n in COMPLEX)}; check complex dtypes with another "
+                                f"profile (python -m conformance run --dtype {','.join(names)})")
     examples = config.getoption("conformance_examples")
     if examples is not None and examples < 1:
         raise pytest.UsageError(f"--conformance-examples: must be at least 1 (got {examples})")

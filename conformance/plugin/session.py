@@ -45,7 +45,7 @@ def report_header(config):
     seed = config.getoption("hypothesis_seed", default=None)
     profile = settings.default
     return ([f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
-             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
+             f"dtypes {', '.join(arguments.header_dtypes(config, config._conformance_dtypes))}, hypothesis profile "
              f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
              f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"]
             + _fault_header(config) + deviations.header(config))
