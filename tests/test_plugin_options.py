@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.catalogue import CATALOGUE
 from conformance.plugin import profiles
 
 pytest_plugins = ["pytester"]
@@ -29,6 +30,18 @@ def test_the_kits_own_runs_take_the_short_spellings(where, tmp_path):
     run = _run("-m", "pytest", "-p", "no:cacheprovider", *args) if where == "checkout" else \
         _run("-m", "conformance", "run", *args, cwd=tmp_path)
     assert _ids(run.stdout) == ["cases/test_vjp.py::test_vjp[sin-float64]"], run.stdout + run.stderr
+
+
+def test_op_runs_the_selected_entries_items_only():
+    """A property over a fixed list of entries (or of entries' inner nodes), or over the conventions rows, runs
+    those of the selection; an engine contract on a function of its own still runs."""
+    run = _run("-m", "pytest", "cases", "--collect-only", "-q", "-p", "no:cacheprovider", "--op", "sin")
+    ids = _ids(run.stdout)
+    others = [i for i in ids if "[" in i and any(t in CATALOGUE and t != "sin" for t in i.split("[", 1)[1].split("-"))]
+    assert len(ids) > 50 and others == [], others[:10]
+    rows = {i.split("[")[1].rsplit("-", 1)[0] for i in ids if "::test_convention[" in i}
+    assert rows == {"sin-at-nan"}  # the rows of torch.sin, the function the entry calls
+    assert not [i for i in ids if "NOTSET" in i]  # a property over other entries has no item at all
 
 
 @pytest.mark.parametrize("args, message", [

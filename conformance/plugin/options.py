@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 
 import pytest
@@ -18,6 +19,8 @@ from conformance.catalogue import CATALOGUE
 from conformance.catalogue.guards import COMPILE_BACKENDS
 from conformance.model.case import DTYPES
 from conformance.plugin.arguments import listed, spelling
+
+_CALLED = re.compile(r"\b(?:torch|F)(?:\.\w+)+")
 
 
 def selected_entries(config) -> list[str]:
@@ -30,6 +33,20 @@ def selected_entries(config) -> list[str]:
                                 f"{', '.join(map(repr, unmatched))} "
                                 f"(entries: python -m conformance.tools.coverage --list)")
     return [n for n in CATALOGUE if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
+
+
+def called(call: str) -> str | None:
+    """The torch function a call applies (``torch.linalg.vector_norm(x, 3)``: ``torch.linalg.vector_norm``)."""
+    found = _CALLED.search(call)
+    return found.group(0) if found else None
+
+
+def selected_functions(config) -> set[str] | None:
+    """The torch functions the selected entries call (a conventions row of another function is not theirs);
+    None without ``--op``: every row."""
+    if not listed(config, "--op"):
+        return None
+    return {called(CATALOGUE[n].call) for n in config._conformance_entries} - {None}
 
 
 def resolve_device(config) -> torch.device:

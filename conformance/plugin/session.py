@@ -27,6 +27,7 @@ def setup(config) -> None:
     """What the kit's options select, checked (each bad value is a one-line usage error)."""
     config._conformance_dtypes = arguments.selected_dtypes(config)
     config._conformance_entries = options.selected_entries(config)
+    config._conformance_emptied = set()  # test functions whose entries or dtypes the selection left empty
     config._conformance_device = options.resolve_device(config)
     config._conformance_compile, config._conformance_compile_guarded = options.compile_backends(config)
     config._conformance_lacking = options.lacking_dtypes(config._conformance_device, config._conformance_dtypes)
@@ -113,8 +114,9 @@ def generate_tests(metafunc):
             names = [n for n in names if getattr(CATALOGUE[n], options["declares"]) is not None]
         # complex properties run the entries that declare complex dtypes, the others those with real ones
         names = [n for n in names if any((d in COMPLEX) == bool(options.get("complex")) for d in CATALOGUE[n].dtypes)]
-        params = [pytest.param(CATALOGUE[name], id=name) for name in names]
-        metafunc.parametrize("case", params)
+        if not names:  # pytest makes one skipped item of an empty set; a narrowed run deselects it
+            config._conformance_emptied.add(metafunc.definition.nodeid)
+        metafunc.parametrize("case", [pytest.param(CATALOGUE[name], id=name) for name in names])
     if "compile_backend" in metafunc.fixturenames:
         backends = config._conformance_compile
         metafunc.parametrize("compile_backend", [
@@ -124,6 +126,8 @@ def generate_tests(metafunc):
     if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
         wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))
                   and n in options.get("dtypes", (n,))]
+        if not wanted:
+            config._conformance_emptied.add(metafunc.definition.nodeid)
         metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
 
 
@@ -153,6 +157,7 @@ def modify_items(config, items):
             if found.sometimes:  # an xpass of it is the draw missing the deviation, explained in the summary
                 item.user_properties.append(("conformance_sometimes", True))
     deviations.warn_stale(config, items)
+    _narrowed(config, items)
     _quick(config, items)
     _low_in_ci(config, items)
     _compile_guard_dtypes(config, items)
@@ -173,6 +178,25 @@ def _deselect(config, items, drop) -> None:
         gone = set(map(id, dropped))
         config.hook.pytest_deselected(items=dropped)
         items[:] = [i for i in items if id(i) not in gone]
+
+
+def _narrowed(config, items) -> None:
+    """With ``--op``, the items of the selected entries only: a property over a fixed list of entries (or explicit
+    ones, or an entry's inner nodes) runs those of the selection, the conventions property the rows of the
+    functions the selected entries call (an engine contract on a function of its own, no entry, still runs);
+    with ``--op`` or ``--dtype``, a property the selection left without entries or dtypes has no item."""
+    if not (arguments.listed(config, "--op") or arguments.listed(config, "--dtype")):
+        return
+    selected, functions = set(config._conformance_entries), options.selected_functions(config)
+
+    def outside(item) -> bool:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        entries = [v if isinstance(v, Case) else getattr(v, "case", None) for v in params.values()]  # a Split's too
+        row = params.get("row")
+        return (item.nodeid.split("[", 1)[0] in config._conformance_emptied
+                or any(isinstance(e, Case) and e.name not in selected for e in entries)
+                or functions is not None and hasattr(row, "call") and options.called(row.call) not in functions)
+    _deselect(config, items, outside)
 
 
 def _quick(config, items) -> None:
