@@ -222,6 +222,7 @@ def pytest_generate_tests(metafunc):
     session.generate_tests(metafunc)
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k, -m and pytest-split: the deviations file is judged on every item
 def pytest_collection_modifyitems(config, items):
     if not active(config):
         return

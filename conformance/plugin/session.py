@@ -137,6 +137,7 @@ def _guarded(config) -> bool:
 
 
 def modify_items(config, items):
+    deviations.check(config, items)  # every item of the run, before any selection narrows them
     files = deviations.by_id(config)
     skip_listed = config.getoption("--conformance-deviations-mode") == "skip"
     for item in items:
