@@ -84,3 +84,17 @@ def test_the_end_of_a_run_shows_failures_and_the_summary_not_every_expected_fail
         assert "XFAIL" not in out and any(line.startswith("FAILED") and "[relu-at-0-float64]" in line
                                           for line in out.splitlines())
         assert out.index("autograd conformance summary") > out.index("FAILURES")
+
+
+def test_no_assertion_rewrite_warning_from_an_installed_kit(tmp_path):
+    """Installed (not editable), the kit's distribution lists its modules and pytest marks them all for assertion
+    rewriting; ``python -m conformance`` has imported the package by then.  A stand-in distribution record."""
+    record = tmp_path / "site" / "kit_record-0.dist-info"
+    record.mkdir(parents=True)
+    (record / "METADATA").write_text("Metadata-Version: 2.1\nName: kit-record\nVersion: 0\n")
+    (record / "entry_points.txt").write_text("[pytest11]\nconformance.plugin = conformance.plugin\n")
+    (record / "RECORD").write_text("conformance/__init__.py,,\nconformance/plugin/__init__.py,,\n")
+    run = _run("-m", "conformance", "run", "cases/test_vjp.py", "--op", "sin", "--dtype", "float32",
+               "--collect-only", "-q", cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")})
+    assert "1 test collected" in run.stdout, run.stdout + run.stderr
+    assert "PytestAssertRewriteWarning" not in run.stdout + run.stderr
