@@ -98,3 +98,21 @@ def test_no_assertion_rewrite_warning_from_an_installed_kit(tmp_path):
                "--collect-only", "-q", cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site")})
     assert "1 test collected" in run.stdout, run.stdout + run.stderr
     assert "PytestAssertRewriteWarning" not in run.stdout + run.stderr
+
+
+HUGE_RATIO = '''
+def test_far(device, request):
+    request.node.user_properties.append(("conformance_worst", (2245192583339579.75, "far-float32")))
+
+def test_near(device, request):
+    request.node.user_properties.append(("conformance_worst", (0.01234, "near-float32")))
+'''
+
+
+def test_the_summary_prints_ratios_readably(pytester):
+    pytester.makepyfile(test_ratio=HUGE_RATIO)
+    result = pytester.runpytest("-p", "conformance.plugin")
+    out = result.stdout.str()
+    assert "2245192583339579" not in out
+    result.stdout.fnmatch_lines(["ratio * 2 * 0 * 0 * 0 * -   2.2e+15 (far-float32)",
+                                 "closest to their bound (passing): test_near 0.01"])
