@@ -4,6 +4,10 @@ The public API (imported on first use, so that ``import conformance`` and the py
 ``check_grads``, ``check_vjp``, ``check_jvp``, ``check_hvp`` (``conformance.api``), the domains ``Real`` and
 ``Index``, the spec vocabulary ``spec``, the failure type ``ConformanceFailure``, ``check_grads``'s result type
 ``Verdicts`` and its warning ``UnsupportedMode`` (a mode torch lacks for the function).
+
+PYTEST_DONT_REWRITE: ``python -m conformance run`` imports this package before pytest starts, so pytest,
+which marks every module of a plugin's distribution for assertion rewriting, could not rewrite it (it holds
+no assert); the marker says so.  Its submodules load later and are rewritten.
 """
 __version__ = "0.2.0"
 

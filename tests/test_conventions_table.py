@@ -109,7 +109,7 @@ def run_rows(pytester, monkeypatch):
 
     def run(*rows):
         monkeypatch.setattr(conventions, "TABLE", list(rows))
-        return pytester.runpytest_inprocess("-p", "conformance.plugin", "--dtype", "float32", "-q")
+        return pytester.runpytest_inprocess("-p", "conformance.plugin", "--conformance-dtype", "float32", "-q")
     return run
 
 

@@ -1,4 +1,6 @@
 """Per-version deviation files: parsed strictly, applied as xfail or skip, stale entries warned about."""
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,12 +86,54 @@ def test_auto_picks_the_installed_versions_file_and_none_disables_it(suite):
     suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "none").assert_outcomes(passed=1, failed=1)
 
 
-def test_an_entry_matching_no_test_is_warned_about(suite):
-    suite.path.joinpath("devs.txt").write_text(LISTED + "test_user.py::test_sin_grad_renamed | r | l\n"
-                                               "test_user.py::test_other[gone] | r | l\n")
+USER_PROPERTY = '''
+import pytest
+
+pytestmark = pytest.mark.conformance(entries=("sin",), dtypes=("float32",))
+
+def test_case(case, dtype, device):
+    pass
+
+def test_compiled(case, compile_backend, dtype, device):
+    pass
+'''
+
+
+def test_an_entry_a_test_could_have_but_none_was_collected_is_warned_about(suite):
+    suite.makepyfile(test_property=USER_PROPERTY)
+    suite.path.joinpath("devs.txt").write_text(LISTED + "test_property.py::test_case[cos-float32] | r | l\n")
     result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt")
     result.stdout.fnmatch_lines(["*devs.txt: 1 deviation entry match no collected test"
-                                 "*test_other[[]gone[]] (devs.txt:3)*"])
+                                 "*test_case[[]cos-float32[]] (devs.txt:2)*"])
+
+
+@pytest.mark.parametrize("line, message", [
+    ("test_user.py::test_sin_grad_renamed", "test_user.py defines no test_sin_grad_renamed"),
+    ("test_gone.py::test_sin_grad", "no file test_gone.py"),
+    ("test_user.py::test_other[gone]", "no test of its function takes these parameters (its ids read "
+                                       "test_user.py::test_other)"),
+    ("test_property.py::test_case[sin-float23]", "no test of its function takes these parameters (its ids read "
+                                                 "test_property.py::test_case[{entry}-{dtype}])"),
+    ("test_property.py::test_case[no_such_entry-float32]", "no test of its function takes these parameters"),
+])
+@pytest.mark.parametrize("narrowed", [(), ("--conformance-op", "sin", "-k", "test_other")])
+def test_an_entry_no_test_could_have_is_a_usage_error_naming_file_line_and_id(suite, line, message, narrowed):
+    suite.makepyfile(test_property=USER_PROPERTY)
+    suite.path.joinpath("devs.txt").write_text(LISTED + f"{line} | r | l\n")
+    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt", *narrowed)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert f"--conformance-deviations: devs.txt:2: {line} can match no test: {message}" in result.stderr.str()
+
+
+def test_a_narrow_selection_judges_entries_against_every_id_the_kit_could_give(suite):
+    """sin and float32 only, and -k: an entry for another entry, dtype or backend is still one a test could have."""
+    suite.makepyfile(test_property=USER_PROPERTY)
+    suite.path.joinpath("devs.txt").write_text(
+        LISTED + "test_property.py::test_case[cos-float64] | r | l\n"
+        "test_property.py::test_compiled[nn.functional.multilabel_margin_loss-inductor-bfloat16] | r | l\n")
+    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt",
+                             "--conformance-op", "sin", "--conformance-compile-backend", "aot_eager", "-k", "float32")
+    assert result.ret == pytest.ExitCode.OK, result.stderr.str()
 
 
 def test_a_bad_file_is_a_usage_error(suite):
@@ -102,8 +146,12 @@ def test_a_bad_file_is_a_usage_error(suite):
 
 
 def test_an_entry_for_a_compile_backend_not_selected_is_not_stale(suite):
-    suite.path.joinpath("devs.txt").write_text(LISTED + "test_user.py::test_other[f-inductor-float32] | r | l\n")
-    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt")
+    suite.makepyfile(test_property=USER_PROPERTY)
+    suite.path.joinpath("devs.txt").write_text(LISTED + "test_property.py::test_compiled[sin-inductor-float32] | r | "
+                                               "l\n")
+    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt",
+                             "--conformance-compile-backend", "aot_eager")
+    result.assert_outcomes(passed=3, xfailed=1)
     assert "match no collected test" not in result.stdout.str()
 
 
@@ -118,3 +166,35 @@ def test_a_sometimes_line_explains_its_pass_and_a_plain_line_does_not(suite, tmp
     suite.path.joinpath("devs.txt").write_text("test_user.py::test_other | at every draw | repro\n")
     result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt", "-rX")
     result.stdout.fnmatch_lines(["*1 unexplained: test_other*"])
+
+
+KIT_FILES = sorted((ROOT / "conformance" / "deviations").glob("torch-*.txt"))
+
+
+def _collect(path: Path, *args: str) -> subprocess.CompletedProcess:
+    """A kit run that collects and runs nothing (-k deselects every item after the plugin has judged them)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-k", "no_such_test", "-q", "-p", "no:cacheprovider",
+                           "--conformance-deviations", str(path), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.mark.parametrize("path", KIT_FILES, ids=lambda p: p.name)
+def test_the_kits_files_name_only_tests_the_kit_could_have(path):
+    """Every shipped file, torch 2.14's and 2.15's too, passes the check in a narrow run (other entries, -k)."""
+    modules = sorted({e.test_id.split("::")[0] for e in parse(path)}) or ["cases/test_vjp.py"]
+    run = _collect(path, *modules, "--op", "sin")
+    assert run.returncode == pytest.ExitCode.NO_TESTS_COLLECTED, run.stderr
+
+
+@pytest.mark.parametrize("workers", [(), ("-n", "2")], ids=["one process", "xdist"])
+def test_a_typo_in_a_kit_file_is_an_error_naming_it_even_in_a_narrow_run(tmp_path, workers):
+    lines = (ROOT / "conformance" / "deviations" / "torch-2.13.txt").read_text().splitlines()
+    n = next(i for i, line in enumerate(lines) if "multilabel_margin_loss-aot_eager-float32]" in line)
+    lines[n] = lines[n].replace("multilabel_margin_loss-aot_eager", "multilabel_margin_los-aot_eager")
+    typo = tmp_path / "torch-2.13.txt"
+    typo.write_text("\n".join(lines) + "\n")
+    run = _collect(typo, "cases/test_compile.py", "--op", "sin", *workers)
+    message = (f"--conformance-deviations: {typo}:{n + 1}: cases/test_compile.py::test_compile_vjp"
+               f"[nn.functional.multilabel_margin_los-aot_eager-float32] can match no test")
+    assert run.returncode == (pytest.ExitCode.USAGE_ERROR if not workers else pytest.ExitCode.TESTS_FAILED)
+    assert message in (run.stdout if workers else run.stderr)

@@ -47,23 +47,25 @@ def test_header_names_torch_device_dtypes_profile(suite):
 
 
 def test_op_option_selects_entries_by_name_and_glob(suite):
-    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "sin", "--op", "norm*")
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--conformance-op", "sin",
+                             "--conformance-op", "norm*")
     ids = {line.split("[")[1].split("-")[0] for line in result.stdout.lines if "::test_vjp[" in line}
     assert ids == {"sin"} | {n for n in CATALOGUE if n.startswith("norm")}
     assert {"norm1", "norm2"} <= ids
 
 
 def test_dtype_option_restricts(suite):
-    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--dtype", "float64", "-k", "exp")
+    result = suite.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--conformance-dtype", "float64",
+                             "-k", "exp")
     assert "float32" not in result.stdout.str()
     assert "exp-float64" in result.stdout.str()
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--device", "nosuchdevice"], "--device: 'nosuchdevice' is not a torch device string"),
-    (["--device", "cuda:7"], "--device: 'cuda:7' is not available"),
-    (["--dtype", "float8"], "--dtype: unknown dtype 'float8'"),
-    (["--op", "sin,no_such_op*"], "--op: no catalogue entry matches 'no_such_op*'"),
+    (["--conformance-device", "nosuchdevice"], "--conformance-device: 'nosuchdevice' is not a torch device string"),
+    (["--conformance-device", "cuda:7"], "--conformance-device: 'cuda:7' is not available"),
+    (["--conformance-dtype", "float8"], "--conformance-dtype: unknown dtype 'float8'"),
+    (["--conformance-op", "sin,no_such_op*"], "--conformance-op: no catalogue entry matches 'no_such_op*'"),
     (["--conformance-examples", "0"], "--conformance-examples: must be at least 1"),
 ])
 def test_bad_option_is_a_usage_error_naming_it(suite, args, message):
@@ -165,10 +167,10 @@ def test_conformance_marker_selects_entries_dtypes_and_features(pytester):
                    "test_complex_only[sin-complex64]", "test_complex_only[sin-complex128]",
                    "test_complex_only[mm-complex64]", "test_complex_only[mm-complex128]",
                    "test_per_device_in_float16[mm-float16]"}
-    narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--op", "mul",
-                                  "--dtype", "complex64")
-    # mul is not among the complex test's entries; the real test has no dtype left (pytest skips an empty set)
-    assert [line for line in narrowed.stdout.lines if "::" in line and "NOTSET" not in line] == []
+    narrowed = pytester.runpytest("-p", "conformance.plugin", "--collect-only", "-q", "--conformance-op", "mul",
+                                  "--conformance-dtype", "complex64")
+    # mul is not among the complex test's entries; the real test has no dtype left: no item of either
+    assert [line for line in narrowed.stdout.lines if "::" in line] == []
 
 
 LACKS_FLOAT64 = '''
@@ -186,15 +188,15 @@ def test_a_dtype_the_device_lacks_is_skipped_with_the_devices_reason(suite, monk
     import torch
     monkeypatch.setattr(torch, "ones", torch.ones)  # the in-process run's conftest replaces it: restored at teardown
     suite.makeconftest(LACKS_FLOAT64)
-    result = suite.runpytest("-p", "conformance.plugin", "-k", "sin and not Tensor", "-rs", "--op", "sin",
-                             "--dtype", "float32,float64")
+    result = suite.runpytest("-p", "conformance.plugin", "-k", "sin and not Tensor", "-rs", "--conformance-op", "sin",
+                             "--conformance-dtype", "float32,float64")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*cpu does not support float64: Cannot convert a tensor to float64*"])
 
 
 def test_junitxml_keeps_readable_ids(suite):
-    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py", "--op", "sin", "--dtype", "float32",
-                             "--hypothesis-profile", "ci", "--junitxml", "junit.xml")
+    result = suite.runpytest("-p", "conformance.plugin", "test_user_vjp.py", "--conformance-op", "sin",
+                             "--conformance-dtype", "float32", "--hypothesis-profile", "ci", "--junitxml", "junit.xml")
     result.assert_outcomes(passed=1)
     import xml.etree.ElementTree as ET
     cases = [c.get("name") for c in ET.parse(suite.path / "junit.xml").getroot().iter("testcase")]
@@ -251,7 +253,7 @@ def test_expensive(case, dtype, device, data):
     ((), {"sin", "mul"}),  # every profile but nightly: the guard
     (("--hypothesis-profile", "ci"), {"sin", "mul"}),
     (("--hypothesis-profile", "nightly"), "all"),  # nightly: the whole catalogue
-    (("--op", "exp,sin"), {"exp", "sin"}),  # entries named: those, guarded or not
+    (("--conformance-op", "exp,sin"), {"exp", "sin"}),  # entries named: those, guarded or not
 ])
 def test_guard_narrows_an_expensive_mode_but_under_nightly_or_op(pytester, args, entries):
     pytester.makepyfile(test_user_guard=GUARDED_PROPERTY)
@@ -298,4 +300,5 @@ def test_shards_keep_whole_entries():
 def test_an_argument_too_long_for_a_path_does_not_stop_the_plugin(tmp_path):
     from conformance.plugin import requested
     assert requested(["-k", "x" * 5000, "cases"], tmp_path) is False
-    assert requested(["--op", "sin"], tmp_path) is True
+    assert requested(["--conformance-op", "sin"], tmp_path) is True
+    assert requested(["--op", "sin"], tmp_path) is False  # a project's own option: the kit's is --conformance-op

@@ -19,6 +19,7 @@ def test_the_public_api_example_runs():
 
 def test_the_own_property_file_example_is_a_kit_property(pytester):
     pytester.makepyfile(test_mine=_block("@pytest.mark.conformance"))
-    result = pytester.runpytest_subprocess("--collect-only", "-q", "--op", "sin", "--dtype", "float64")
+    result = pytester.runpytest_subprocess("--collect-only", "-q", "--conformance-op", "sin",
+                                           "--conformance-dtype", "float64")
     assert "test_mine.py::test_vjp[sin-float64]" in result.stdout.str()
 

@@ -21,7 +21,7 @@ __all__ = ["Arg", "Case", "CatalogueError", "Contract", "Deviation", "Widening",
 RESERVED = {"out", "torch", "F", "g", "params", "p", "before", "first", "m", "expected", "bound"}
 
 DTYPES = {name: getattr(torch, name) for name in dtypes.NAMES}
-COMPLEX = ("complex64", "complex128")  # run by the complex properties, for entries that declare them
+COMPLEX = dtypes.COMPLEX  # run by the complex properties, for entries that declare them
 LOW = dtypes.LOW  # bfloat16, float16: every real entry's too (torch's own error skips where it lacks a kernel)
 REAL = ("float32", "float64") + LOW
 REAL_AND_COMPLEX = REAL + COMPLEX  # an entry whose spec holds for complex inputs too

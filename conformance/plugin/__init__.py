@@ -6,7 +6,8 @@ no catalogue) and changes nothing until the run asks for the kit:
 
 - the plugin is asked for by name (``-p conformance.plugin``, ``PYTEST_PLUGINS``, a conftest's
   ``pytest_plugins``), not only found through its entry point, or
-- a kit option is given (``--device``, ``--op``, ``--dtype``, ``--compile-backend``, ``--conformance-*``), or
+- a kit option is given (``--conformance-*``; the short spellings ``--device``, ``--op``, ``--dtype`` and
+  ``--compile-backend`` where the kit's own conftest declares them: ``conformance.plugin.arguments``), or
 - the run's paths (its arguments, else ``testpaths``) lie in the kit's cases or contain them (not through
   a ``site-packages`` folder), or ``--pyargs`` names ``conformance.cases``, or
 - a collected module lies in the kit's cases, or a test carries ``@pytest.mark.conformance`` (a property
@@ -14,26 +15,24 @@ no catalogue) and changes nothing until the run asks for the kit:
 
 Only then does it load torch and the catalogue (``conformance.plugin.session``), and it parametrizes
 only the kit's own cases and tests that carry its marker.  ``--hypothesis-profile`` with an unknown name
-is a usage error naming the known profiles, in every run.
+is a usage error naming the known profiles, in every run (the kit's, in a kit run).
 """
 from __future__ import annotations
 
 import os
 import random
+import sys
 from pathlib import Path
 
 import pytest
 
-from conformance.model.dtypes import NAMES as DTYPE_NAMES
+from conformance.plugin import arguments, profiles
 
 KIT_ITEM = pytest.StashKey[bool]()
 _REQUESTED = pytest.StashKey[bool]()
-_OPTIONS = ("--device", "--op", "--dtype", "--compile-backend", "--conformance-")
+_OPTIONS = "--conformance-"  # the kit's option names in every run
 _PACKAGE = Path(__file__).resolve().parents[1]
 CASES_DIRS = tuple(p for p in (_PACKAGE / "cases", _PACKAGE.parent / "cases") if (p / "_steps.py").is_file())
-# The kit's profiles, by name: whether each draws new points every run (then the plugin picks a seed).
-RANDOM_PROFILES = {"dev": True, "ci": False, "nightly": True, "quick": False}
-DEFAULT_PROFILE = "dev"
 
 
 def _in_kit(path: Path) -> bool:
@@ -88,16 +87,9 @@ def _activate(config) -> None:
     """Load the kit for this run (torch, catalogue, selections); idempotent."""
     if not active(config):
         config.stash[_REQUESTED] = True
-        from conformance.plugin import profiles, session
+        from conformance.plugin import session
         profiles.register()
         session.setup(config)
-
-
-def _options_given(config) -> bool:
-    """Whether a kit option has a value other than its default (an xdist worker gets the controller's)."""
-    defaults = {"device": "cpu", "op": None, "dtype": None, "compile_backend": None, "conformance_report": None,
-                "conformance_fault": os.environ.get("CONFORMANCE_FAULT") or None, "conformance_examples": None}
-    return any(getattr(config.option, name, default) != default for name, default in defaults.items())
 
 
 def _profile_from_args(args: list[str]) -> str:
@@ -106,14 +98,30 @@ def _profile_from_args(args: list[str]) -> str:
             return args[i + 1]
         if arg.startswith("--hypothesis-profile="):
             return arg.split("=", 1)[1]
-    return os.environ.get("CONFORMANCE_PROFILE", DEFAULT_PROFILE)
+    return os.environ.get("CONFORMANCE_PROFILE", profiles.DEFAULT)
 
 
+def _parsed(parser, args):
+    """The options as parsed so far (None where a value is malformed: pytest's own parse reports it)."""
+    try:
+        return parser.parse_known_args(list(args))
+    except pytest.UsageError:
+        return None
+
+
+@pytest.hookimpl(hookwrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    """Random profiles get a seed chosen here, so the header can print it and a run can be replayed."""
+    """Random profiles get a seed chosen here, so the header can print it and a run can be replayed.
+
+    After the initial conftests: their options are declared by then (the kit's short spellings, where the
+    kit's own conftest declares them; a project's own ``--device``, which is not the kit's)."""
+    outcome = yield
+    if outcome.excinfo is not None:
+        return
     testpaths = early_config.getini("testpaths") if early_config.inipath else []
     base = early_config.inipath.parent if early_config.inipath and testpaths else Path.cwd()
-    if not requested(list(args), Path.cwd(), [str(base / p) for p in testpaths]):
+    if not (requested(list(args), Path.cwd(), [str(base / p) for p in testpaths])
+            or arguments.given(_parsed(parser, args))):
         return
     early_config.stash[_REQUESTED] = None  # asked for; loaded at configure
     if any(a.startswith("--hypothesis-seed") for a in args):
@@ -122,40 +130,13 @@ def pytest_load_initial_conftests(early_config, parser, args):
         if "CONFORMANCE_SEED" in os.environ:
             args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
         return
-    if RANDOM_PROFILES.get(_profile_from_args(args)):
+    if profiles.RANDOM.get(_profile_from_args(args)):
         os.environ["CONFORMANCE_SEED"] = str(random.randrange(2**32))
         args.append(f"--hypothesis-seed={os.environ['CONFORMANCE_SEED']}")
 
 
 def pytest_addoption(parser):
-    group = parser.getgroup("conformance", "autograd conformance")
-    group.addoption("--device", default="cpu",
-                    help="torch device the suite runs on (any torch device string: cpu, cuda, cuda:1, mps, xpu...)")
-    group.addoption("--op", action="append", default=None, metavar="PATTERN",
-                    help="restrict to catalogue entries matching these names or glob patterns "
-                         "(repeatable or comma-separated: --op sin,cos --op 'linalg.*')")
-    group.addoption("--dtype", action="append", default=None, metavar="NAME",
-                    help=f"restrict to these dtypes (repeatable or comma-separated; known: {', '.join(DTYPE_NAMES)})")
-    group.addoption("--conformance-fault", default=os.environ.get("CONFORMANCE_FAULT") or None, metavar="NAME",
-                    help="inject the named fault into torch for the whole run (python -m conformance.faults --list; "
-                         "default: $CONFORMANCE_FAULT)")
-    group.addoption("--conformance-report", default=None, metavar="PATH",
-                    help="write a JSON report of the run (environment, and per test: case, property, dtype, device, "
-                         "outcome, worst error / bound, examples, repro); merge and diff them with python -m "
-                         "conformance.reports")
-    group.addoption("--conformance-deviations", default="auto", metavar="PATH|auto|none",
-                    help="known deviations of this torch version, one test id per line (default auto: "
-                         "deviations/torch-X.Y.txt under the rootdir if present, else the kit's own for this torch)")
-    group.addoption("--conformance-deviations-mode", choices=("xfail", "skip"), default="xfail",
-                    help="listed deviations are non-strict expected failures (default) or skipped")
-    group.addoption("--compile-backend", action="append", default=None, metavar="NAME",
-                    help="run the torch.compile properties (cases/test_compile.py) with these backends (repeatable "
-                         "or comma-separated: eager, aot_eager, inductor); off by default")
-    group.addoption("--conformance-examples", type=int, default=None, metavar="N",
-                    help="override the Hypothesis profile's max_examples (its other settings stay): "
-                         "--hypothesis-profile nightly --conformance-examples 20 is a shorter random soak")
-
-
+    arguments.declare(parser)
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile
@@ -166,22 +147,32 @@ def pytest_configure(config):
     named = [str(a) for a in config.invocation_params.args] + (["-p", "conformance.plugin"] if any(
         getattr(m, "pytest_plugins", None) and "conformance.plugin" in m.pytest_plugins
         for m in config.pluginmanager.get_plugins() if hasattr(m, "__file__")) else [])
-    if _REQUESTED not in config.stash and (_options_given(config) or _named(named) or requested(
+    if _REQUESTED not in config.stash and (arguments.given(config.option) or _named(named) or requested(
             [str(a) for a in config.args], config.invocation_params.dir, pyargs=config.option.pyargs)):
         config.stash[_REQUESTED] = None  # asked for (an xdist worker learns it here); loaded at session start
-    if _REQUESTED in config.stash:
-        from conformance.plugin import profiles
-        profiles.register()
+    kit = _REQUESTED in config.stash
+    if kit:
+        arguments.check(config)  # before torch loads: a usage error comes at once
     name = config.getoption("hypothesis_profile", default=None)
-    if name:
-        from hypothesis import settings
-        from hypothesis.errors import InvalidArgument
-        try:
-            settings.get_profile(name)
-        except InvalidArgument:
-            known = sorted(getattr(settings, "_profiles", {}))
-            raise pytest.UsageError(f"--hypothesis-profile: unknown profile {name!r}; "
-                                    f"known: {', '.join(known)}") from None
+    if name and not _known_profile(name, kit):
+        known = profiles.NAMES if kit else sorted(getattr(sys.modules["hypothesis"].settings, "_profiles", {}))
+        raise pytest.UsageError(f"--hypothesis-profile: unknown profile {name!r}; known: {', '.join(known)}")
+    if kit and (name or not config.option.help):  # --help alone needs no Hypothesis
+        profiles.register()
+
+
+def _known_profile(name: str, kit: bool) -> bool:
+    """Whether Hypothesis knows the profile; in a kit run, one of the kit's, or one a conftest has registered
+    (a conftest that registers one has imported Hypothesis: without it, the lookup is skipped, and its cost)."""
+    if kit and (name in profiles.NAMES or "hypothesis" not in sys.modules):
+        return name in profiles.NAMES
+    from hypothesis import settings
+    from hypothesis.errors import InvalidArgument
+    try:
+        settings.get_profile(name)
+    except InvalidArgument:
+        return False
+    return True
 
 
 @pytest.hookimpl(tryfirst=True)  # after Hypothesis loaded its profile, before the header and xdist's nodes
@@ -231,6 +222,7 @@ def pytest_generate_tests(metafunc):
     session.generate_tests(metafunc)
 
 
+@pytest.hookimpl(tryfirst=True)  # before -k, -m and pytest-split: the deviations file is judged on every item
 def pytest_collection_modifyitems(config, items):
     if not active(config):
         return
@@ -250,7 +242,7 @@ def pytest_report_header(config):
 
 
 def _device_fixture(request):
-    """The torch device under test (``--device``)."""
+    """The torch device under test (``--conformance-device``)."""
     _activate(request.config)
     return request.config._conformance_device
 

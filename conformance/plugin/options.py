@@ -1,4 +1,5 @@
-"""The kit's command-line options, checked: selections, device, compile backends, examples, faults.
+"""The kit's command-line options that need torch or the catalogue, checked: entries, device, compile backends,
+examples, faults (the others: ``conformance.plugin.arguments``).
 
 Each function reads one option from the pytest config and returns what the plugin keeps, or raises
 ``pytest.UsageError`` naming the option and what is wrong with its value.
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import shutil
 
 import pytest
@@ -16,39 +18,47 @@ from hypothesis import settings
 from conformance.catalogue import CATALOGUE
 from conformance.catalogue.guards import COMPILE_BACKENDS
 from conformance.model.case import DTYPES
+from conformance.plugin.arguments import listed, spelling
 
-
-def selected_dtypes(config) -> list[str]:
-    raw = config.getoption("--dtype") or list(DTYPES)
-    names = [n.strip() for item in raw for n in item.split(",") if n.strip()]
-    unknown = [n for n in names if n not in DTYPES]
-    if unknown:
-        raise pytest.UsageError(f"--dtype: unknown dtype {', '.join(map(repr, unknown))}; known: {', '.join(DTYPES)}")
-    return list(dict.fromkeys(names))
+_CALLED = re.compile(r"\b(?:torch|F)(?:\.\w+)+")
 
 
 def selected_entries(config) -> list[str]:
-    raw = config.getoption("--op")
-    if not raw:
+    patterns = listed(config, "--op")
+    if not patterns:
         return list(CATALOGUE)
-    patterns = [p.strip() for item in raw for p in item.split(",") if p.strip()]
     unmatched = [p for p in patterns if not fnmatch.filter(CATALOGUE, p)]
     if unmatched:
-        raise pytest.UsageError(f"--op: no catalogue entry matches {', '.join(map(repr, unmatched))} "
+        raise pytest.UsageError(f"{spelling(config, '--op')}: no catalogue entry matches "
+                                f"{', '.join(map(repr, unmatched))} "
                                 f"(entries: python -m conformance.tools.coverage --list)")
     return [n for n in CATALOGUE if any(fnmatch.fnmatchcase(n, p) for p in patterns)]
 
 
+def called(call: str) -> str | None:
+    """The torch function a call applies (``torch.linalg.vector_norm(x, 3)``: ``torch.linalg.vector_norm``)."""
+    found = _CALLED.search(call)
+    return found.group(0) if found else None
+
+
+def selected_functions(config) -> set[str] | None:
+    """The torch functions the selected entries call (a conventions row of another function is not theirs);
+    None without ``--op``: every row."""
+    if not listed(config, "--op"):
+        return None
+    return {called(CATALOGUE[n].call) for n in config._conformance_entries} - {None}
+
+
 def resolve_device(config) -> torch.device:
-    name = config.getoption("--device")
+    name, option = config.getoption("conformance_device"), spelling(config, "--device")
     try:
         device = torch.device(name)
     except (RuntimeError, ValueError) as exc:
-        raise pytest.UsageError(f"--device: {name!r} is not a torch device string ({exc})") from None
+        raise pytest.UsageError(f"{option}: {name!r} is not a torch device string ({exc})") from None
     try:
         torch.empty(1, device=device)
     except Exception as exc:  # noqa: BLE001 - any failure means the device cannot be used
-        raise pytest.UsageError(f"--device: {name!r} is not available in this torch "
+        raise pytest.UsageError(f"{option}: {name!r} is not available in this torch "
                                 f"({torch.__version__}): {str(exc).splitlines()[0]}") from None
     return device
 
@@ -56,7 +66,7 @@ def resolve_device(config) -> torch.device:
 def compile_backends(config) -> tuple[dict[str, str | None], bool]:
     """``--compile-backend``: each backend, with the reason it cannot run here (None: it can), and whether the
     run is the default guard (no option: ``aot_eager`` and ``inductor`` on the guarded entries); ``off``: none."""
-    names = [n.strip() for item in config.getoption("--compile-backend") or [] for n in item.split(",") if n.strip()]
+    names = listed(config, "--compile-backend")
     if names == ["off"]:
         return {}, False
     guarded = not names
@@ -65,7 +75,8 @@ def compile_backends(config) -> tuple[dict[str, str | None], bool]:
     known = set(torch._dynamo.list_backends(exclude_tags=()))
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise pytest.UsageError(f"--compile-backend: unknown backend {', '.join(map(repr, unknown))}; "
+        raise pytest.UsageError(f"{spelling(config, '--compile-backend')}: unknown backend "
+                                f"{', '.join(map(repr, unknown))}; "
                                 f"known: {', '.join(sorted(known))}")
     compiler = os.environ.get("CXX") or next((c for c in ("c++", "g++", "clang++") if shutil.which(c)), None)
     return {n: ("inductor needs a C++ compiler (none found; set CXX)" if n == "inductor" and not compiler else None)
@@ -88,10 +99,8 @@ def lacking_dtypes(device: torch.device, names: list[str]) -> dict[str, str]:
 def override_examples(config) -> None:
     """``--conformance-examples N``: the loaded profile with its ``max_examples`` replaced."""
     examples = config.getoption("--conformance-examples")
-    if examples is None:
+    if examples is None:  # at least 1: arguments.check
         return
-    if examples < 1:
-        raise pytest.UsageError(f"--conformance-examples: must be at least 1 (got {examples})")
     name = settings.get_current_profile_name()
     settings.register_profile(f"{name}:{examples}", parent=settings.get_profile(name), max_examples=examples)
     settings.load_profile(f"{name}:{examples}")

@@ -6,7 +6,6 @@ the report of a known deviation.
 from __future__ import annotations
 
 import contextlib
-import os
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
 from conformance.model.case import COMPLEX, DTYPES, Case
 from conformance.model.status import Status, first
-from conformance.plugin import KIT_ITEM, deviations, options, profiles, schedule, summary, terminate
+from conformance.plugin import KIT_ITEM, arguments, deviations, options, profiles, schedule, summary, terminate
 from conformance.run import record
 from conformance.run.failure import KnownDeviation, dtype_name
 
@@ -26,17 +25,14 @@ STATUS = pytest.StashKey[Status]()
 
 def setup(config) -> None:
     """What the kit's options select, checked (each bad value is a one-line usage error)."""
-    config._conformance_dtypes = options.selected_dtypes(config)
+    config._conformance_dtypes = arguments.selected_dtypes(config)
     config._conformance_entries = options.selected_entries(config)
+    config._conformance_emptied = set()  # test functions whose entries or dtypes the selection left empty
     config._conformance_device = options.resolve_device(config)
     config._conformance_compile, config._conformance_compile_guarded = options.compile_backends(config)
     config._conformance_lacking = options.lacking_dtypes(config._conformance_device, config._conformance_dtypes)
     if not config.getoption("hypothesis_profile", default=None):
-        profile = os.environ.get("CONFORMANCE_PROFILE", profiles.DEFAULT)
-        if profile not in profiles.NAMES:
-            raise pytest.UsageError(f"CONFORMANCE_PROFILE: unknown profile {profile!r}; known: "
-                                    f"{', '.join(profiles.NAMES)}")
-        settings.load_profile(profile)
+        settings.load_profile(arguments.profile(config))  # a known one: arguments.check
     options.override_examples(config)
     options.activate_fault(config)
     config._conformance_deviations = deviations.load_for(config)
@@ -51,7 +47,7 @@ def report_header(config):
     seed = config.getoption("hypothesis_seed", default=None)
     profile = settings.default
     return ([f"autograd-conformance {__version__}: torch {torch.__version__}, device {config._conformance_device}, "
-             f"dtypes {', '.join(config._conformance_dtypes)}, hypothesis profile "
+             f"dtypes {', '.join(arguments.header_dtypes(config, config._conformance_dtypes))}, hypothesis profile "
              f"{settings.get_current_profile_name()}, max_examples {profile.max_examples}, "
              f"seed {'derandomized' if profile.derandomize else seed} (replay: --hypothesis-seed=SEED)"]
             + _fault_header(config) + deviations.header(config))
@@ -119,8 +115,9 @@ def generate_tests(metafunc):
             names = [n for n in names if getattr(CATALOGUE[n], options["declares"]) is not None]
         # complex properties run the entries that declare complex dtypes, the others those with real ones
         names = [n for n in names if any((d in COMPLEX) == bool(options.get("complex")) for d in CATALOGUE[n].dtypes)]
-        params = [pytest.param(CATALOGUE[name], id=name) for name in names]
-        metafunc.parametrize("case", params)
+        if not names:  # pytest makes one skipped item of an empty set; a narrowed run deselects it
+            config._conformance_emptied.add(metafunc.definition.nodeid)
+        metafunc.parametrize("case", [pytest.param(CATALOGUE[name], id=name) for name in names])
     if "compile_backend" in metafunc.fixturenames:
         backends = config._conformance_compile
         metafunc.parametrize("compile_backend", [
@@ -130,15 +127,18 @@ def generate_tests(metafunc):
     if "dtype" in metafunc.fixturenames and not _explicit(metafunc.definition, "dtype"):
         wanted = [n for n in config._conformance_dtypes if (n in COMPLEX) == bool(options.get("complex"))
                   and n in options.get("dtypes", (n,))]
+        if not wanted:
+            config._conformance_emptied.add(metafunc.definition.nodeid)
         metafunc.parametrize("dtype", [DTYPES[n] for n in wanted], ids=wanted)
 
 
 def _guarded(config) -> bool:
     """Whether the expensive modes run on their guards: every profile but nightly, when ``--op`` names nothing."""
-    return not settings.get_current_profile_name().startswith("nightly") and not config.getoption("--op")
+    return not settings.get_current_profile_name().startswith("nightly") and not arguments.listed(config, "--op")
 
 
 def modify_items(config, items):
+    deviations.check(config, items)  # every item of the run, before any selection narrows them
     files = deviations.by_id(config)
     skip_listed = config.getoption("--conformance-deviations-mode") == "skip"
     for item in items:
@@ -159,6 +159,7 @@ def modify_items(config, items):
             if found.sometimes:  # an xpass of it is the draw missing the deviation, explained in the summary
                 item.user_properties.append(("conformance_sometimes", True))
     deviations.warn_stale(config, items)
+    _narrowed(config, items)
     _quick(config, items)
     _low_in_ci(config, items)
     _compile_guard_dtypes(config, items)
@@ -181,6 +182,25 @@ def _deselect(config, items, drop) -> None:
         items[:] = [i for i in items if id(i) not in gone]
 
 
+def _narrowed(config, items) -> None:
+    """With ``--op``, the items of the selected entries only: a property over a fixed list of entries (or explicit
+    ones, or an entry's inner nodes) runs those of the selection, the conventions property the rows of the
+    functions the selected entries call (an engine contract on a function of its own, no entry, still runs);
+    with ``--op`` or ``--dtype``, a property the selection left without entries or dtypes has no item."""
+    if not (arguments.listed(config, "--op") or arguments.listed(config, "--dtype")):
+        return
+    selected, functions = set(config._conformance_entries), options.selected_functions(config)
+
+    def outside(item) -> bool:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        entries = [v if isinstance(v, Case) else getattr(v, "case", None) for v in params.values()]  # a Split's too
+        row = params.get("row")
+        return (item.nodeid.split("[", 1)[0] in config._conformance_emptied
+                or any(isinstance(e, Case) and e.name not in selected for e in entries)
+                or functions is not None and hasattr(row, "call") and options.called(row.call) not in functions)
+    _deselect(config, items, outside)
+
+
 def _quick(config, items) -> None:
     """The quick profile runs the kit's weighted-backward and accumulation properties only."""
     if settings.get_current_profile_name().startswith("quick"):
@@ -201,8 +221,8 @@ def _low_in_ci(config, items) -> None:
     if settings.get_current_profile_name().startswith("ci"):
         _deselect(config, items, lambda i: kit_low(i)
                   and summary.property_of(i.nodeid) not in profiles.LOW_CI_PROPERTIES)
-    elif not (config.getoption("--dtype")
-              and any(n in profiles.LOW_PRECISION for n in options.selected_dtypes(config))):
+    elif not (arguments.listed(config, "--dtype")
+              and any(n in profiles.LOW_PRECISION for n in config._conformance_dtypes)):
         _deselect(config, items, lambda i: kit_low(i) and summary.property_of(i.nodeid) in profiles.LOW_UNVERIFIED)
 
 

@@ -6,6 +6,8 @@ from collections import defaultdict
 import torch
 from hypothesis import settings
 
+from conformance.reports import ratio_text
+
 
 def property_of(nodeid: str) -> str | None:
     """The property a conformance case checks: its module's name (cases/test_vjp.py -> vjp)."""
@@ -50,7 +52,7 @@ def write(terminalreporter, config) -> None:
                   "   worst error / bound")
     for prop in sorted(rows):
         r = rows[prop]
-        worst = f"{r['worst'][0]:.3f} ({r['worst'][1]})" if r["worst"][1] else "-"
+        worst = f"{ratio_text(r['worst'][0])} ({r['worst'][1]})" if r["worst"][1] else "-"
         blind = f"{r['blind'] / r['elements']:.2%}" if r["elements"] else "-"
         tr.write_line(f"{prop:<14}{r['passed']:>8}{r['failed']:>8}{r['skipped']:>8}{r['xfailed']:>8}{blind:>10}"
                       f"   {worst}")
@@ -65,4 +67,4 @@ def write(terminalreporter, config) -> None:
                          if unexplained else ""))
     closest = [c for c in sorted(closest, reverse=True) if c[0] <= 1][:5]
     if closest:
-        tr.write_line("closest to their bound (passing): " + ", ".join(f"{n} {r:.3f}" for r, n in closest))
+        tr.write_line("closest to their bound (passing): " + ", ".join(f"{n} {ratio_text(r)}" for r, n in closest))
