@@ -290,6 +290,14 @@ def test_a_skip_in_the_test_body_is_a_skip_in_the_report_the_matrix_and_the_diff
     assert not diff.newly_failing and not diff.newly_passing
 
 
+def test_the_terminal_summary_counts_xpassed_apart_from_passed(pytester):
+    """The per-property row counts as the report does: the xpassed item is not one of the passed."""
+    pytester.makepyfile(test_user_outcomes=OUTCOMES)
+    result = pytester.runpytest("-p", "conformance.plugin", "--hypothesis-profile", "ci")
+    result.stdout.fnmatch_lines(["property *passed *failed *skipped *xfailed *xpassed *unchecked*",
+                                 "user_outcomes *5 *1 *2 *1 *1 *"])
+
+
 @pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
 @pytest.mark.parametrize("name, workers", [("SIGINT", 0), ("SIGTERM", 0), ("SIGTERM", 2)],
                          ids=["SIGINT", "SIGTERM", "SIGTERM-xdist"])
