@@ -73,7 +73,7 @@ def _known(option: str, values: list[str], known, alias=lambda v: v) -> list[str
 @lru_cache(maxsize=None)
 def properties() -> dict[str, tuple[str, tuple[str, ...]]]:
     """The shipped suite's test functions: name -> (its test id prefix ``cases/test_x.py``, its arguments)."""
-    from conformance.tools.selection import suite_root
+    from conformance.suite import suite_root
     root = suite_root()
     out = {}
     for path in sorted((root / "cases").glob("test_*.py")):
@@ -119,7 +119,9 @@ def narrowing(dtypes, ops_entries, ops_rows, props) -> list[str]:
         subject = {"case"} if ops_entries else set()
         subject |= {"row"} if ops_rows else set()
         wanted = [p for p in wanted if subject & set(functions[p][1])] or wanted
-        args += ["--op", ",".join(ops_entries)] if ops_entries else []
+        # --op narrows the conventions rows to those of the selected entries' functions: a pattern naming a row
+        # collects every row, and the filters keep the named ones
+        args += ["--op", ",".join(ops_entries)] if ops_entries and not ops_rows else []
     return args + ([f"{functions[p][0]}::{p}" for p in wanted] if len(wanted) < len(functions) else [])
 
 
