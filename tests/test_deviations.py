@@ -8,8 +8,9 @@ import torch
 
 from conformance.exact import spec as s
 from conformance.faults import scaled_backward
-from conformance.model.case import CatalogueError, Contract, Deviation, entry
+from conformance.model.case import Contract, Deviation, entry
 from conformance.model.domain import Real
+from conformance.model.error import CatalogueError
 from conformance.run import record
 from conformance.run.failure import ConformanceFailure, KnownDeviation
 from conformance.run.trial import Trial

@@ -16,7 +16,8 @@ import sympy as sp
 
 from conformance.exact import cache as disk_cache
 from conformance.exact.oracle import DIGITS, Exact, as_outputs, namespace, session_cached, symbols_of
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 from conformance.tolerance import error_expr
 
 

@@ -20,7 +20,8 @@ import sympy as sp
 from conformance.exact import cache as disk_cache
 from conformance.exact import spec as spec_vocabulary
 from conformance.exact.fast import Program
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 from conformance.tolerance import error_expr, result_rounding
 
 DIGITS = 50

@@ -16,7 +16,8 @@ from conformance import tolerance
 from conformance.exact import spec
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 from conformance.run import ranges, record
 from conformance.run.expected import Expected, hessian, jacobian
 from conformance.run.failure import (

@@ -21,10 +21,11 @@ from hypothesis import target
 from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
+from conformance.model.contraction import Signature
 from conformance.run import record
 from conformance.run.failure import digits
 from conformance.run.strategies import real_array, representable
-from conformance.space.contraction import Signature, axis_positions, sampled_gradient
+from conformance.space.contraction import axis_positions, sampled_gradient
 from conformance.space.draw import layout_source
 from conformance.space.trial import ArrayScript
 

@@ -37,7 +37,8 @@ from conformance.exact import cache as disk_cache
 from conformance.exact import spec as vocabulary
 from conformance.exact.fast import Program
 from conformance.exact.oracle import DIGITS, as_outputs, namespace
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 from conformance.tolerance import K, error_expr, mag
 
 LONG_EPS = float(np.finfo(np.longdouble).eps)
