@@ -10,6 +10,7 @@ from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Real
 from conformance.model.status import KINDS, Contract, Deviation, Status, Widening, first
+from conformance.plugin.session import status_mark
 
 WHY = Deviation("why", relative=1e-6)
 
@@ -60,10 +61,10 @@ def test_skips_come_before_expected_failures_and_a_status_needs_a_reason():
 
 
 def test_marks_follow_the_kind():
-    assert {Status(k, "r", symptom="s").mark().name for k in KINDS if k != "widened"} == {"skip", "xfail"}
-    assert Widening("r", 10).mark() is None  # a widened mode runs, unmarked
-    assert Status("deviation", "r", strict=True).mark().kwargs["strict"] is True
-    assert Status("listed", "r").mark(skip_listed=True).name == "skip"
+    assert {status_mark(Status(k, "r", symptom="s")).name for k in KINDS if k != "widened"} == {"skip", "xfail"}
+    assert status_mark(Widening("r", 10)) is None  # a widened mode runs, unmarked
+    assert status_mark(Status("deviation", "r", strict=True)).kwargs["strict"] is True
+    assert status_mark(Status("listed", "r"), skip_listed=True).name == "skip"
 
 
 def test_catalogue_and_conventions_declare_only_statuses():
