@@ -26,11 +26,11 @@ _SEEN: list = []
 # -- the pytest plugin (loaded with -p benchmarks.widenings) ---------------------------------------
 def pytest_configure(config):
     from conformance.run import record
+    from conformance.run.trial import Script
     plain_observe = record.observe
 
-    def widening():
-        status = record.status()
-        return OPEN if status is not None and status.widen > 1 else 1.0
+    def widening(trial):
+        return OPEN if trial.status is not None and trial.status.widen > 1 else 1.0
 
     def observe(ratio, label):
         status = record.status()
@@ -39,7 +39,7 @@ def pytest_configure(config):
                           "measured": float(ratio) * OPEN})
         plain_observe(ratio, label)
 
-    record.widening, record.observe = widening, observe
+    Script.widening, record.observe = property(widening), observe
 
 
 @pytest.hookimpl(trylast=True)

@@ -33,8 +33,9 @@ import torch
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from conformance.model.case import DTYPES, RESERVED, CatalogueError, entry
+from conformance.model.case import DTYPES, RESERVED, entry
 from conformance.model.domain import Index, Real
+from conformance.model.error import CatalogueError
 from conformance.run import properties
 from conformance.run.binding import op_path
 from conformance.run.failure import REPRO, ConformanceFailure, dtype_name

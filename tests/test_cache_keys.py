@@ -53,11 +53,12 @@ def test_adding_an_entry_recompiles_that_entry_only(tmp_path, monkeypatch):
     assert len(compiled) == 6  # one error expression per element of the new entry's vᵀJ
 
 
-def test_only_the_error_expressions_of_the_tolerance_policy_are_in_the_fingerprint():
-    """Scaling the bounds (K, the per-dtype safety factors, u) does not change a generated program: its section
-    of tolerance.py is left out; the running-error rules are in."""
+def test_only_the_running_error_model_of_the_tolerance_policy_is_in_the_fingerprint():
+    """Scaling the bounds (K, the per-dtype safety factors, u) does not change a generated program: the
+    tolerance policy is left out of the fingerprint; the running-error rules are in."""
     from pathlib import Path
-    text = (Path(cache.__file__).resolve().parents[1] / "tolerance.py").read_text()
-    part = cache._part("tolerance.py", text)
+    package = Path(cache.__file__).resolve().parents[1]
+    assert "tolerance.py" not in cache.SOURCES and "exact/running_error.py" in cache.SOURCES
+    part = cache._part("exact/running_error.py", (package / "exact/running_error.py").read_text())
     assert "def error_expr" in part and "PRIMITIVE_ROUNDINGS" in part
     assert "SAFETY" not in part and "def bound" not in part and "UNIT_ROUNDOFF" not in part

@@ -17,8 +17,9 @@ from conformance.catalogue import CATALOGUE, get
 from conformance.exact import spec as s
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
-from conformance.model.case import CatalogueError, Deviation, entry
+from conformance.model.case import Deviation, entry
 from conformance.model.domain import Index, Real
+from conformance.model.error import CatalogueError
 from conformance.run.strategies import inputs
 
 ENTRIES = [pytest.param(c, id=n) for n, c in CATALOGUE.items()]

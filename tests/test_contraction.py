@@ -7,11 +7,13 @@ import torch
 
 from conformance.catalogue import CATALOGUE
 from conformance.exact.tape import TapeOracle
-from conformance.model.case import CatalogueError, entry
+from conformance.model.case import entry
+from conformance.model.contraction import Signature
 from conformance.model.domain import Real
+from conformance.model.error import CatalogueError
 from conformance.run.failure import ConformanceFailure
 from conformance.run.strategies import uniform_point
-from conformance.space.contraction import Signature, axis_positions, sampled_gradient
+from conformance.space.contraction import axis_positions, sampled_gradient
 from conformance.space.gemm import GemmPoint, GemmTrial
 from conformance.space.resize import dimensions, resized
 

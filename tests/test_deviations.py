@@ -1,6 +1,5 @@
 """A documented torch deviation turns only numeric failures of its (entry, dtype) into xfails; a
 ``Contract`` deviation covers broken contracts too."""
-import contextlib
 
 import numpy as np
 import pytest
@@ -8,28 +7,20 @@ import torch
 
 from conformance.exact import spec as s
 from conformance.faults import scaled_backward
-from conformance.model.case import CatalogueError, Contract, Deviation, entry
+from conformance.model.case import Contract, Deviation, entry
 from conformance.model.domain import Real
-from conformance.run import record
-from conformance.run.failure import ConformanceFailure, KnownDeviation
+from conformance.model.error import CatalogueError
+from conformance.run.failure import ConformanceFailure, KnownDeviation, dtype_name
 from conformance.run.trial import Trial
 
 CASE = entry("documented_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
              deviations={"float64": Deviation("a documented deviation, for this test", relative=1e-5)})
 
 
-@contextlib.contextmanager
-def as_item(case, dtype: str, features=()):
-    """The record the plugin opens around an item: its features and the Status decided at collection."""
-    record.start(features, case.status(dtype, features))
-    try:
-        yield
-    finally:
-        record.stop()
-
-
 def _trial(dtype, device):
-    t = Trial(CASE, dtype, device, None, "vjp", values={"x": np.array([0.25, -1.0, 2.0])})
+    """A trial of CASE with the Status the plugin decides for its item (the documented float64 deviation)."""
+    t = Trial(CASE, dtype, device, None, "vjp", values={"x": np.array([0.25, -1.0, 2.0])},
+              status=CASE.status(dtype_name(dtype), ()))
     y = t.forward()
     vs = t.weights(values=[np.array([1.0, -2.0, 0.5])])
     t.backward(y, vs)
@@ -39,7 +30,7 @@ def _trial(dtype, device):
 def test_numeric_deviation_of_documented_dtype_is_known(cpu):
     with scaled_backward("sin", 1e-6):
         t, vs = _trial(torch.float64, cpu)
-    with as_item(CASE, "float64"), pytest.raises(KnownDeviation, match="a documented deviation"):
+    with pytest.raises(KnownDeviation, match="a documented deviation"):
         t.check(t.expected(vs))
 
 
@@ -48,7 +39,7 @@ def test_a_failure_outside_the_envelope_fails_and_says_so(cpu, fault):
     from conformance.faults import wrong_backward
     with wrong_backward("sin", fault):
         t, vs = _trial(torch.float64, cpu)
-    with as_item(CASE, "float64"), pytest.raises(ConformanceFailure, match="outside the envelope of a known deviation"):
+    with pytest.raises(ConformanceFailure, match="outside the envelope of a known deviation"):
         t.check(t.expected(vs))
 
 
@@ -62,13 +53,13 @@ def test_a_dtype_wide_deviation_needs_an_envelope():
 def test_other_dtype_still_fails(cpu):
     with scaled_backward("sin", 1e-3):
         t, vs = _trial(torch.float32, cpu)
-    with as_item(CASE, "float32"), pytest.raises(ConformanceFailure):
+    with pytest.raises(ConformanceFailure):
         t.check(t.expected(vs))
 
 
 def test_contract_failure_is_never_hidden_by_a_deviation(cpu):
     t, _ = _trial(torch.float64, cpu)
-    with as_item(CASE, "float64"), pytest.raises(ConformanceFailure, match="grad was replaced"):
+    with pytest.raises(ConformanceFailure, match="grad was replaced"):
         t.fail(".grad was replaced")
 
 
@@ -76,8 +67,9 @@ def test_contract_deviation_covers_a_raising_statement(cpu):
     case = entry("documented_contract", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
                  deviations={"float64": Contract("a documented broken contract, for this test",
                                                   "the engine refused")})
-    t = Trial(case, torch.float64, cpu, None, "accumulation", values={"x": np.array([0.25, -1.0, 2.0])})
-    with as_item(case, "float64"), pytest.raises(KnownDeviation, match="a documented broken contract"):
+    t = Trial(case, torch.float64, cpu, None, "accumulation", values={"x": np.array([0.25, -1.0, 2.0])},
+              status=case.status("float64", ()))
+    with pytest.raises(KnownDeviation, match="a documented broken contract"):
         t.run("raise RuntimeError('the engine refused')")
 
 

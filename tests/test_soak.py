@@ -3,8 +3,8 @@ import json
 
 import pytest
 
+from conformance.reports.tables import table
 from conformance.tools import soak
-from conformance.tools.tables import table
 
 SUITE = '''
 import pytest

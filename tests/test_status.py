@@ -10,6 +10,7 @@ from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import Real
 from conformance.model.status import KINDS, Contract, Deviation, Status, Widening, first
+from conformance.plugin.session import status_mark
 
 WHY = Deviation("why", relative=1e-6)
 
@@ -60,10 +61,10 @@ def test_skips_come_before_expected_failures_and_a_status_needs_a_reason():
 
 
 def test_marks_follow_the_kind():
-    assert {Status(k, "r", symptom="s").mark().name for k in KINDS if k != "widened"} == {"skip", "xfail"}
-    assert Widening("r", 10).mark() is None  # a widened mode runs, unmarked
-    assert Status("deviation", "r", strict=True).mark().kwargs["strict"] is True
-    assert Status("listed", "r").mark(skip_listed=True).name == "skip"
+    assert {status_mark(Status(k, "r", symptom="s")).name for k in KINDS if k != "widened"} == {"skip", "xfail"}
+    assert status_mark(Widening("r", 10)) is None  # a widened mode runs, unmarked
+    assert status_mark(Status("deviation", "r", strict=True)).kwargs["strict"] is True
+    assert status_mark(Status("listed", "r"), skip_listed=True).name == "skip"
 
 
 def test_catalogue_and_conventions_declare_only_statuses():
@@ -97,7 +98,6 @@ def test_a_widened_check_passes_within_the_factor_and_fails_beyond_it(cpu):
     import torch
 
     from conformance.faults import scaled_backward
-    from conformance.run import record
     from conformance.run.failure import ConformanceFailure
     from conformance.run.trial import Trial
     case = entry("t_widened", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(3,)),
@@ -105,15 +105,12 @@ def test_a_widened_check_passes_within_the_factor_and_fails_beyond_it(cpu):
 
     def check(scale):
         with scaled_backward("sin", scale):
-            t = Trial(case, torch.float64, cpu, None, "vjp", values={"x": np.array([0.25, -1.0, 2.0])})
+            t = Trial(case, torch.float64, cpu, None, "vjp", values={"x": np.array([0.25, -1.0, 2.0])},
+                      status=case.status("float64", ("accumulation",)))
             y = t.forward()
             vs = t.weights(values=[np.array([1.0, -2.0, 0.5])])
             t.backward(y, vs)
-        record.start(("accumulation",), case.status("float64", ("accumulation",)))
-        try:
-            t.check(t.expected(vs))
-        finally:
-            record.stop()
+        t.check(t.expected(vs))
     check(1e-13)  # ~400 plain bounds: within the widening
     with pytest.raises(ConformanceFailure, match="bounds widened 10000 x"):
         check(1e-9)  # beyond it

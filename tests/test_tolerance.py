@@ -2,8 +2,8 @@
 import pytest
 import sympy as sp
 
+from conformance.exact.running_error import error_expr, mag
 from conformance.exact.spec import sigmoid
-from conformance.tolerance import error_expr, mag
 
 x, y = sp.symbols("x y", real=True)
 

@@ -24,7 +24,8 @@ from conformance.catalogue import (
     variants,
     volumes,
 )
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 
 FAMILIES = (elementwise, special, binary, reductions, linalg, shape, activations, losses, layers, resampling, composite,
             fft, decompositions, masked, variants, attention, volumes)

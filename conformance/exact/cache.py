@@ -5,7 +5,7 @@ compile time; the generated Python source is stored under a key that hashes ever
 on, and on nothing else: the entry's own output expressions (``srepr``), the argument symbols, the
 derivative rules of every custom primitive those expressions reach (each class's source and its
 ``fdiff`` at the expression's own arguments, closed over the primitives the derivatives bring in),
-the source of the code generation (spec vocabulary, tolerance policy, oracle, this module) and the
+the source of the code generation (spec vocabulary, running-error model, oracle) and the
 sympy and mpmath versions.  Adding or editing one catalogue entry changes that entry's keys only;
 any change to what the generated code depends on is a different key, never a stale oracle.  (The
 mpmath implementations of primitives are not in the generated code: the namespace supplies them at
@@ -41,12 +41,11 @@ def directory() -> Path | None:
 
 
 # The code generation: the sources that decide the generated program (paths in the package).  Of the
-# oracle only its code-generation section counts (from "# -- symbolic derivatives" to "# -- evaluation"), of
-# the tolerance policy only its running-error expressions: how programs are evaluated and how their bounds are
-# scaled (K, u per dtype) do not change what they are.
-SOURCES = ("exact/spec.py", "exact/oracle.py", "exact/complex.py", "tolerance.py")
-SECTIONS = {"exact/oracle.py": ("# -- symbolic derivatives", "# -- evaluation"),
-            "tolerance.py": ("# -- running-error expressions", "# -- bounds")}
+# oracle only its code-generation section counts (from "# -- symbolic derivatives" to "# -- evaluation"); the
+# running-error model counts whole, and the tolerance policy not at all: how programs are evaluated and how
+# their bounds are scaled (K, u per dtype) do not change what they are.
+SOURCES = ("exact/spec.py", "exact/oracle.py", "exact/complex.py", "exact/running_error.py")
+SECTIONS = {"exact/oracle.py": ("# -- symbolic derivatives", "# -- evaluation")}
 
 
 def _part(name: str, text: str) -> str:

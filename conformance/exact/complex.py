@@ -6,7 +6,7 @@ backward of the real loss L = Σ Re(conj(vₖ) yₖ) = Σ (Re vₖ Re yₖ + Im 
 v is real and L = Σ vₖ yₖ).  So the exact gradient is derived from real and imaginary parts: each
 complex input element is a + ib with real symbols a and b, sympy splits each output into its real
 and imaginary parts, and the oracle differentiates L with respect to a and b.  Each part carries its
-own running-error bound (``tolerance.error_expr``), compared with the same part of torch's gradient.
+own running-error bound (``running_error.error_expr``), compared with the same part of torch's gradient.
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ import sympy as sp
 
 from conformance.exact import cache as disk_cache
 from conformance.exact.oracle import DIGITS, Exact, as_outputs, namespace, session_cached, symbols_of
-from conformance.model.case import Case, CatalogueError
-from conformance.tolerance import error_expr
+from conformance.exact.running_error import error_expr
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 
 
 def real_imag(expr) -> tuple[sp.Expr, sp.Expr]:

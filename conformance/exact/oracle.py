@@ -2,7 +2,7 @@
 
 For a case at given shapes, ``Oracle`` builds one real symbol per float input element and one per
 output weight, asks the spec for the output expressions, and forms the weighted Jacobian-transpose
-product g_j = sum_i v_i dF_i/dx_j together with its running-error bound (``tolerance.error_expr``).
+product g_j = sum_i v_i dF_i/dx_j together with its running-error bound (``running_error.error_expr``).
 Both are compiled once (mpmath through ``lambdify`` with common-subexpression elimination) and
 cached for the session.  Evaluation converts every float (float32 values are exact in float64) with
 ``mpmath.mpf``, which is exact, and runs at ``DIGITS`` significant digits.
@@ -20,8 +20,9 @@ import sympy as sp
 from conformance.exact import cache as disk_cache
 from conformance.exact import spec as spec_vocabulary
 from conformance.exact.fast import Program
-from conformance.model.case import Case, CatalogueError
-from conformance.tolerance import error_expr, result_rounding
+from conformance.exact.running_error import error_expr, result_rounding
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 
 DIGITS = 50
 

@@ -7,7 +7,7 @@ inputs and record what they were made from; one reverse pass from the weighted o
 vᵀJ for every input element, in time linear in the trace.  Values are as exact as the fixed-shape
 oracle's.
 
-Each node also carries its running-error bound E, by the very rules of ``tolerance.error_expr``
+Each node also carries its running-error bound E, by the very rules of ``running_error.error_expr``
 applied to the same expressions (a chain of ``+`` is one flattened sum: E = ΣE + ⌈log₂ n⌉ Σ|a|, as
 sympy flattens it; a product's factors, powers, and a primitive's charge and partial derivatives
 alike), and every contribution of the reverse pass is charged as the product and the sum the
@@ -30,8 +30,8 @@ import sympy as sp
 
 from conformance.exact import spec
 from conformance.exact.oracle import DIGITS, Exact, as_outputs, namespace
+from conformance.exact.running_error import error_expr
 from conformance.model.case import Case
-from conformance.tolerance import error_expr
 
 MAX_ARITY = 8  # a primitive of more tensor arguments (the kit's whole-matrix det, inverse) is not traced
 

@@ -19,7 +19,7 @@ import sys
 
 from conformance.faults import FAULTS, UnknownFault, select
 from conformance.faults.runner import Runner, pytest_args
-from conformance.tools.tables import table as _table
+from conformance.reports.tables import table as _table
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -10,11 +10,13 @@ import torch
 from torch.torch_version import TorchVersion
 
 from conformance.model import dtypes
+from conformance.model.contraction import Signature
 from conformance.model.domain import Index, Kinks, Real
+from conformance.model.error import CatalogueError
 from conformance.model.family import FAMILIES
 from conformance.model.status import Contract, Deviation, Status, Widening, deviation
 
-__all__ = ["Arg", "Case", "CatalogueError", "Contract", "Deviation", "Widening", "entry"]
+__all__ = ["Arg", "Case", "Contract", "Deviation", "Widening", "entry"]
 
 # Names the trials bind in their namespace (outputs, weights, bookkeeping, the loop variable of the
 # zeroing statements); inputs must not shadow them.
@@ -50,10 +52,6 @@ IMPLIES = {"forward_over_reverse": ("forward_ad", "double_backward"), "forward_o
 # declared widening applies.
 WIDENABLE = ("double_backward", "third_order", "forward_ad", "forward_over_reverse", "forward_over_forward", "func",
              "layouts", "large", "accumulation")
-
-
-class CatalogueError(ValueError):
-    """A malformed catalogue entry."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +207,6 @@ class Case:
                                      f"factor), not {value!r}")
 
     def _check_contraction(self) -> None:
-        from conformance.space.contraction import Signature
         try:
             sig = Signature.parse(self.contraction)
         except ValueError as exc:

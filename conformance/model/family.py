@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from conformance.model.error import CatalogueError
+
 FAMILIES = {
     "elementwise": "each output element depends only on the inputs at its broadcast position",
     "resizable": "every dimension size may be redrawn (equal declared sizes together) and the spec still holds",
@@ -24,7 +26,6 @@ FAMILIES = {
 def declare(entries: list, family: str, but: tuple[str, ...] = (), only: tuple[str, ...] | None = None) -> list:
     """``entries`` with ``family`` declared on each (or on those named in ``only``), except those in ``but``;
     an entry that already declares a family keeps it."""
-    from conformance.model.case import CatalogueError
     names = {c.name for c in entries}
     unknown = sorted((set(but) | set(only or ())) - names)
     if unknown:
@@ -36,7 +37,6 @@ def declare(entries: list, family: str, but: tuple[str, ...] = (), only: tuple[s
 def untraced(entries: list, why: str, names: tuple[str, ...]) -> list:
     """``entries`` with the large-size property declared unmodelled for ``names``, whose specs the tape oracle
     cannot trace (``conformance.exact.tape``), with the reason."""
-    from conformance.model.case import CatalogueError
     unknown = sorted(set(names) - {c.name for c in entries})
     if unknown:
         raise CatalogueError(f"untraced: {unknown} name no entry of this module")

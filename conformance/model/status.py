@@ -21,9 +21,10 @@ widened       the kit's error model undercounts torch's rounding in a mode:    r
 Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``fixed_in``/
 ``removed_in``, conventions rows' ``deviation``/``until``/``torch_gives``, per-version files) all
 become Status values; ``decide`` picks the one that applies to an item, at collection, and the
-plugin applies its mark and hands it to the running trial (``conformance.run.record``), which raises
-``KnownDeviation`` only for a failure the Status covers, and multiplies its bounds by the Status's
-``widen`` (1 unless a widening applies; a deviation of a widened mode carries the widening too).
+plugin applies its mark (``conformance.plugin.session.status_mark``) and hands it to the running trial
+(``conformance.run.record``), which raises ``KnownDeviation`` only for a failure the Status covers, and
+multiplies its bounds by the Status's ``widen`` (1 unless a widening applies; a deviation of a widened
+mode carries the widening too).
 ``until`` names the first torch release without the deviation: from it on the Status no longer holds and
 the check is strict.
 """
@@ -114,20 +115,6 @@ class Status:
 
     def fixed_in(self, release: str | None) -> "Status":
         return self if release is None else replace(self, until=release)
-
-    def mark(self, skip_listed: bool = False):
-        """The pytest mark of this Status (``skip_listed``: per-version file lines skip instead)."""
-        import pytest
-
-        from conformance.run.failure import KnownDeviation
-        if self.kind == "widened":  # runs as a plain check, its bounds widened
-            return None
-        if self.skips or (self.kind == "listed" and skip_listed):
-            return pytest.mark.skip(reason=self.reason)
-        if self.kind == "listed":
-            return pytest.mark.xfail(reason=self.reason, strict=False)
-        return pytest.mark.xfail(reason=f"known torch deviation: {self.reason}", strict=self.strict,
-                                 raises=KnownDeviation)
 
 
 def deviation(reason) -> Status:

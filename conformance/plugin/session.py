@@ -23,6 +23,19 @@ from conformance.run.failure import KnownDeviation, dtype_name
 STATUS = pytest.StashKey[Status]()
 
 
+def status_mark(status: Status, skip_listed: bool = False):
+    """The pytest mark of ``status`` (``skip_listed``: per-version file lines skip instead); None for a
+    widening, which runs as a plain check with its bounds widened."""
+    if status.kind == "widened":
+        return None
+    if status.skips or (status.kind == "listed" and skip_listed):
+        return pytest.mark.skip(reason=status.reason)
+    if status.kind == "listed":
+        return pytest.mark.xfail(reason=status.reason, strict=False)
+    return pytest.mark.xfail(reason=f"known torch deviation: {status.reason}", strict=status.strict,
+                             raises=KnownDeviation)
+
+
 def setup(config) -> None:
     """What the kit's options select, checked (each bad value is a one-line usage error)."""
     config._conformance_dtypes = arguments.selected_dtypes(config)
@@ -153,9 +166,9 @@ def modify_items(config, items):
         found = decide(config, item, files.get(item.nodeid))
         if found is not None:
             item.stash[STATUS] = found
-            mark = found.mark(skip_listed)
-            if mark is not None:  # a widening alone runs unmarked
-                item.add_marker(mark)
+            marked = status_mark(found, skip_listed)
+            if marked is not None:  # a widening alone runs unmarked
+                item.add_marker(marked)
             if found.sometimes:  # an xpass of it is the draw missing the deviation, explained in the summary
                 item.user_properties.append(("conformance_sometimes", True))
     deviations.warn_stale(config, items)

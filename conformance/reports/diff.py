@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from conformance.reports import ratio_key, ratio_text
-from conformance.tools.tables import table
+from conformance.reports.tables import table
 
 FAILING = frozenset({"failed", "error"})
 PASSING = frozenset({"passed", "xpassed"})

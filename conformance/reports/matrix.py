@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from conformance.reports import label, load, ratio_key, ratio_text, shards
-from conformance.tools.tables import table
+from conformance.reports.tables import table
 
 DTYPES = ("float32", "float64", "complex64", "complex128")
 FAILING = frozenset({"failed", "error"})

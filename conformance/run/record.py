@@ -26,11 +26,6 @@ def status():
     return _status
 
 
-def widening() -> float:
-    """The factor on the running item's bounds: its Status's measured widening (1: the plain policy)."""
-    return getattr(_status, "widen", 1.0)
-
-
 def features() -> tuple:
     """The autograd features the running property requires (its ``conformance`` marker), for deviations."""
     return _features

@@ -16,7 +16,9 @@ from conformance import tolerance
 from conformance.exact import spec
 from conformance.exact.complex import complex_oracle_for
 from conformance.exact.oracle import oracle_for
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
+from conformance.model.status import Status
 from conformance.run import ranges, record
 from conformance.run.expected import Expected, hessian, jacobian
 from conformance.run.failure import (
@@ -55,6 +57,13 @@ class Script:
     """Statements executed from their source text and kept for the repro (``lines``, namespace ``ns``);
     a statement that raises is reported through ``fail``.  Shared by every kind of trial."""
 
+    status: Status | None = None  # the item's Status, decided at collection (None: a plain pass expected)
+
+    @property
+    def widening(self) -> float:
+        """The factor on the trial's bounds: its Status's measured widening (1: the plain policy)."""
+        return getattr(self.status, "widen", 1.0)
+
     lines: list[str]
     ns: dict
 
@@ -80,7 +89,7 @@ class Script:
         item's Status covers it (numeric: a value off its bound, ``relative`` its worst element's relative
         error beyond the bound; else a broken contract)."""
         __tracebackhide__ = True
-        status = record.status()
+        status = self.status
         if status is not None and status.covers(numeric, relative, msg):  # no shrinking of a documented deviation
             raise KnownDeviation(f"known torch deviation: {status.reason}\n{msg}")
         if status is not None and numeric and status.outside(relative):
@@ -99,15 +108,17 @@ def _first_line(exc: BaseException) -> str:
 class Trial(Script):
     def __init__(self, case: Case, dtype: torch.dtype, device: torch.device, data, prop: str,
                  values: dict[str, np.ndarray] | None = None, layouts: dict[str, str] | None = None,
-                 constant: tuple[str, ...] = (), oracle=None):
+                 constant: tuple[str, ...] = (), oracle=None, status: Status | None = None):
         """``data`` is Hypothesis's ``st.data()``; pass ``values`` (and data=None) for a fixed point.
 
         ``layouts``: input name -> memory layout of its leaf (``contiguous``, ``permuted``, ``strided``; default
         contiguous); ``constant``: differentiable inputs built without ``requires_grad`` (their gradients are
         not checked, the others' are); ``oracle``: (case, values) -> the oracle to use instead of the
-        fixed-shape one (the tape oracle at large sizes)."""
+        fixed-shape one (the tape oracle at large sizes); ``status``: the item's Status (what a failure may
+        be, if not a plain pass; default the one the plugin decided for the running item)."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
+        self.status = record.status() if status is None else status
         self.label = f"{case.name}-{dtype_name(dtype)}"  # how the run's summary names this trial's item
         record.example(data)
         self._device = torch.empty(0, device=device).device  # "cuda" resolved to "cuda:0"
@@ -313,7 +324,7 @@ class Trial(Script):
         part_dtype = compute or component(self.dtype)
         rounded = rounded or {}
         worst, worst_at, over, total, relative = 0.0, None, 0, 0, 0.0
-        widen = record.widening()  # a measured widening of this (entry, mode), else 1
+        widen = self.widening  # a measured widening of this (entry, mode), else 1
         blind = claim = 0
         ranges.gradients_within_range(expected, part_dtype, self._data)
         for name, src in grads.items():
@@ -350,7 +361,7 @@ class Trial(Script):
                       f"elements over their bound: {over} of {total}; the largest relative error beyond the "
                       f"bound {relative:.3g}"]
             if widen != 1:
-                detail.append(f"bounds widened {widen:g} x for this mode: {record.status().reason[:160]}")
+                detail.append(f"bounds widened {widen:g} x for this mode: {self.status.reason[:160]}")
             self.fail(f"{src} deviates from the exact {what} by {worst:.3g} x its bound", detail,
                       self._expected_lines(src, expected.grads[name], expected.errors[name], part_dtype,
                                            rounded.get(name)), numeric=True, relative=relative)
@@ -362,7 +373,7 @@ class Trial(Script):
                       f"expected shape {tuple(shape)}, dtype {dtype}, device {self.device}")
 
     def _expected_lines(self, src: str, exact, errors, compute=None, rounded=None) -> list[str]:
-        u = scale(compute or component(self.dtype)) * record.widening()
+        u = scale(compute or component(self.dtype)) * self.widening
         if self.dtype.is_complex:  # real and imaginary parts have their own bounds
             ex = np.vectorize(complex, otypes=[complex])(np.asarray(exact, dtype=object))
             bound = np.vectorize(lambda e: complex(u * e), otypes=[complex])(np.asarray(errors, dtype=object))

@@ -21,10 +21,11 @@ from hypothesis import target
 from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
+from conformance.model.contraction import Signature
 from conformance.run import record
 from conformance.run.failure import digits
 from conformance.run.strategies import real_array, representable
-from conformance.space.contraction import Signature, axis_positions, sampled_gradient
+from conformance.space.contraction import axis_positions, sampled_gradient
 from conformance.space.draw import layout_source
 from conformance.space.trial import ArrayScript
 
@@ -73,8 +74,9 @@ def gemm_points(draw, case, profile: str) -> GemmPoint:
 class GemmTrial(ArrayScript):
     """One GEMM-sized example: the call, ``out.backward(gradient=gy0)``, and each ``.grad`` at the sample."""
 
-    def __init__(self, case, dtype: torch.dtype, device, point: GemmPoint, prop: str = "gemm_vjp"):
+    def __init__(self, case, dtype: torch.dtype, device, point: GemmPoint, prop: str = "gemm_vjp", status=None):
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
+        self.status = record.status() if status is None else status  # the item's Status (``Trial``)
         self.sig = Signature.parse(case.contraction)
         self.rng = np.random.default_rng(point.seed)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}

@@ -20,7 +20,8 @@ import torch
 from hypothesis import strategies as st
 
 from conformance.exact.tape import TapeOracle, Untraceable
-from conformance.model.case import Case, CatalogueError
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
 from conformance.run.strategies import uniform_point
 from conformance.space.resize import dimensions, resized
 

@@ -2,7 +2,7 @@
 
 An elementwise entry's output element depends only on the inputs at the same (broadcast) position, so
 its weighted backward is one scalar expression per input, g_a = Σ_m v_m ∂f_m/∂a, and its running-error
-bound E_a (``tolerance.error_expr``).  Both are compiled once per entry and evaluated vectorized:
+bound E_a (``running_error.error_expr``).  Both are compiled once per entry and evaluated vectorized:
 
 * the values in a *reference precision* finer than the tested dtype: float64 for float32, numpy's
   extended ``longdouble`` (64-bit significand, u = 2**-64) for float64, with every constant of the
@@ -37,8 +37,10 @@ from conformance.exact import cache as disk_cache
 from conformance.exact import spec as vocabulary
 from conformance.exact.fast import Program
 from conformance.exact.oracle import DIGITS, as_outputs, namespace
-from conformance.model.case import Case, CatalogueError
-from conformance.tolerance import K, error_expr, mag
+from conformance.exact.running_error import error_expr, mag
+from conformance.model.case import Case
+from conformance.model.error import CatalogueError
+from conformance.tolerance import K
 
 LONG_EPS = float(np.finfo(np.longdouble).eps)
 WIDE_LONGDOUBLE = LONG_EPS <= 2.0**-63  # x86's 80-bit extended (IEEE quad elsewhere also qualifies)

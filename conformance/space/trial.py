@@ -76,9 +76,11 @@ class ArrayScript(Script):
 
 
 class SizedTrial(ArrayScript):
-    def __init__(self, case, dtype: torch.dtype, device, point: Point, prop: str, exclude=()):
-        """``exclude``: flat positions not compared with the exact value (special lanes, see ``check_lanes``)."""
+    def __init__(self, case, dtype: torch.dtype, device, point: Point, prop: str, exclude=(), status=None):
+        """``exclude``: flat positions not compared with the exact value (special lanes, see ``check_lanes``);
+        ``status``: the item's Status (``Trial``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
+        self.status = record.status() if status is None else status
         self.exclude = np.array(sorted(exclude), dtype=np.int64)
         self.pw = pointwise_for(case)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}

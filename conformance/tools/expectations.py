@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from conformance.model.dtypes import NAMES as DTYPES
 from conformance.model.status import EXPECTED_FAILURES, KINDS
-from conformance.tools.tables import table
+from conformance.reports.tables import table
 
 FORMATS = ("text", "markdown", "json")
 REASON = 90  # characters of a reason in text and Markdown

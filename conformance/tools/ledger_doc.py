@@ -16,8 +16,8 @@ from pathlib import Path
 
 from conformance.model.dtypes import NAMES as DTYPES
 from conformance.model.status import KINDS
+from conformance.reports.tables import table
 from conformance.tools.expectations import bound, select, short, strictness, versions
-from conformance.tools.tables import table
 
 RELEASE = "2.13"  # the torch release the section shows (generated with it installed: absent calls are its own)
 DOC = Path(__file__).resolve().parents[2] / "docs" / "deviations.md"

@@ -28,8 +28,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from conformance.reports.tables import table
 from conformance.suite import own_paths
-from conformance.tools.tables import table
 
 
 @dataclass
