@@ -2,6 +2,7 @@
 wheel, and ``python -m conformance run|quick`` runs them against the installed torch from anywhere."""
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -23,8 +24,14 @@ def test_every_package_folder_is_listed():
 def installed(tmp_path_factory):
     """The wheel built from this checkout, installed into a folder of its own (no checkout on the path)."""
     out = tmp_path_factory.mktemp("wheel")
+    # built from a copy: setuptools writes build/ and *.egg-info beside the sources, and under xdist two workers
+    # may each build this fixture at once
+    source = out / "source"
+    top = {".git", ".venv", ".tox", "build", "reports"}  # the checkout's own folders, not the package's
+    shutil.copytree(ROOT, source, ignore=lambda folder, names: [
+        n for n in names if n == "__pycache__" or n.endswith(".egg-info") or (Path(folder) == ROOT and n in top)])
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out),
-                    str(ROOT)], check=True, capture_output=True)
+                    str(source)], check=True, capture_output=True)
     (wheel,) = out.glob("autograd_conformance-*.whl")
     site = out / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
