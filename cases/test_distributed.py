@@ -1,7 +1,7 @@
 """Data parallelism: ``DistributedDataParallel`` leaves every rank the exact average of the ranks' vᵀJ.
 
 Two ranks (gloo on 127.0.0.1; one pool of rank processes per session or xdist worker, see
-``conformance.run.distributed``) hold a catalogue entry's differentiable inputs as the Parameters of a
+``conformance.ranks.pool``) hold a catalogue entry's differentiable inputs as the Parameters of a
 Module (the same values on both, as DDP requires) whose forward is the entry's call, wrap it in DDP
 (``gradient_as_bucket_view`` drawn) and backpropagate ``out.backward(gradient=v_r)`` with their own
 weights.  After the synced backward every rank's ``.grad`` must be (Σ_r v_rᵀJ) / 2, and both ranks
@@ -26,7 +26,7 @@ import torch
 from hypothesis import strategies as st
 
 from conformance.catalogue import get
-from conformance.run import distributed
+from conformance.ranks import pool as distributed
 from conformance.run.failure import helper_lines, tensor_source
 from conformance.run.trial import Expected, Trial
 

@@ -20,7 +20,7 @@ import torch
 from _cases import load_cases
 
 from conformance.catalogue import get
-from conformance.run import distributed
+from conformance.ranks import pool as distributed
 from conformance.run.failure import ConformanceFailure
 from conformance.run.trial import Trial
 

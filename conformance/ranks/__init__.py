@@ -1,0 +1,1 @@
+"""Processes joined in one torch.distributed group on this machine, for the DDP properties."""
