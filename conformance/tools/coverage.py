@@ -122,12 +122,16 @@ def coverage(catalogue: dict[str, Case] = CATALOGUE) -> tuple[str, dict[str, lis
     return source, table
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance.tools.coverage", description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="list every reference op, covered or not")
     parser.add_argument("--list", action="store_true", help="list the catalogue entries and their calls")
     parser.add_argument("--markdown", action="store_true", help="print the summary as a Markdown table")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.list:
         for family in FAMILIES:
             for case in family.ENTRIES:
