@@ -32,7 +32,7 @@ so its bound is the computation's bound b plus u_low (|exact| + b) plus the low 
 Loss scaling by a power of two is exact in every dtype away from overflow and underflow: the autocast
 property checks it bit for bit, with no bound at all.
 
-K = 4 is the safety factor of float32 and float64 (measured: see the README's sensitivity and soak figures);
+K = 4 is the safety factor of float32 and float64 (measured: docs/figures.md, tail sensitivity and the soaks);
 bfloat16 and float16 have 3 (``SAFETY``: kernels that compute in float32 and round once, measured).
 """
 from __future__ import annotations
