@@ -24,3 +24,29 @@ def test_the_own_property_file_example_is_a_kit_property(pytester):
     result = pytester.runpytest_subprocess("--collect-only", "-q", "--conformance-op", "sin",
                                            "--conformance-dtype", "float64")
     assert "test_mine.py::test_vjp[sin-float64]" in result.stdout.str()
+
+
+def _numbers_free(line: str) -> re.Pattern:
+    """The line as a pattern in which every number may differ (the format must not)."""
+    number = r"-?\d+(?:\.\d+)?(?:e[+-]?\d+)?"
+    parts = re.split(number, line)
+    return re.compile(number.join(map(re.escape, parts)) + r"\Z")
+
+
+def test_the_failure_shown_is_the_kits_format():
+    """The README's failure (and the guide's) reads as the kit prints it: every line, numbers aside."""
+    import subprocess
+    import sys
+    shown = re.search(r"```text\n(.*?)```", README[README.index("## A failure, line by line"):], re.S).group(1)
+    shown = shown.split("\n...\n")[0].splitlines()
+    guide = (ROOT / "docs" / "guides" / "read-a-failure.md").read_text()
+    assert re.search(r"```text\n(.*?)```", guide, re.S).group(1).splitlines() == shown[:-2]
+    command = re.search(r"\(`(pytest cases/test_vjp.py [^`]*)`\)", README.replace("\n", " ")).group(1).split()
+    result = subprocess.run([sys.executable, "-m", *command, "-p", "no:xdist"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    printed = [line[8:].removeprefix("conformance.run.failure.ConformanceFailure: ")
+               for line in result.stdout.splitlines() if line.startswith("E ")]
+    start = next((i for i, line in enumerate(printed) if line.startswith(shown[0].split(":")[0])), None)
+    assert start is not None, result.stdout[-3000:]
+    for expected, got in zip(shown, printed[start:]):
+        assert _numbers_free(expected).match(got), f"README: {expected!r}\nkit:    {got!r}"
