@@ -79,7 +79,7 @@ def cast(allowed, exact, dtype: torch.dtype):
     return allowed * (1 + u) + u * abs(exact) + tiny(dtype)
 
 
-# The sensitivity the kit claims for a backward formula off by a relative error (the README): an element
+# The sensitivity the kit claims for a backward formula off by a relative error (docs/policy.md): an element
 # meets it where its bound is at most this fraction of the exact value.
 CLAIM = {torch.float32: 1e-5, torch.float64: 1e-12, torch.bfloat16: 8 * 2.0**-8, torch.float16: 8 * 2.0**-11}
 

@@ -3,7 +3,7 @@
     python -m conformance.tools.coverage            # covered / total, then the uncovered ops and why
     python -m conformance.tools.coverage --all      # every op, covered or not, with the entries covering it
     python -m conformance.tools.coverage --list     # the catalogue entries and their calls
-    python -m conformance.tools.coverage --markdown # the summary as a Markdown table (for the README)
+    python -m conformance.tools.coverage --markdown # the summary as a Markdown table (for the docs)
 
 The reference list is PyTorch's own OpInfo database (``op_db`` entries with ``supports_autograd``),
 which imports only where ``torch.testing._internal`` can (it needs the ``expecttest`` package:

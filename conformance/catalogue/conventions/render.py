@@ -55,7 +55,7 @@ def point_text(r: Row) -> str:
 
 
 def markdown(rows: list[Row] = TABLE) -> str:
-    """The table for the README: function, point, prescribed gradient, rule, and whether torch departs."""
+    """The table for docs/conventions.md: function, point, prescribed gradient, rule, and whether torch departs."""
     lines = ["| row | function | point | gradient | rule | why | torch |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
