@@ -127,8 +127,14 @@ def _dtypes(names: tuple[str, ...]) -> str:
     return groups.get(tuple(names), ", ".join(names))
 
 
+def _keys(declared: dict, most: int = 4) -> str:
+    """A declaration's keys (properties without their ``test_``), the first ``most`` and how many more."""
+    keys = [str(k).removeprefix("test_") for k in declared]
+    return ", ".join(keys[:most]) + (f" and {len(keys) - most} more" if len(keys) > most else "")
+
+
 def _declared(case) -> str:
-    parts = [f"{kind} {', '.join(map(str, getattr(case, kind)))}" for kind in
+    parts = [f"{kind} {_keys(getattr(case, kind))}" for kind in
              ("deviations", "unsupported", "unmodelled", "widened") if getattr(case, kind)]
     parts += [f"{what} {getattr(case, what)}" for what in ("fixed_in", "removed_in") if getattr(case, what)]
     return "; ".join(parts + (["normwise"] if case.normwise else []))
