@@ -16,7 +16,10 @@ def _block(text: str, after: str) -> str:
 def test_the_public_api_example_runs():
     code = _block(README, "## `check_grads` in your code")
     assert "check_grads(" in code and code == _block(API, "## check_grads")
-    exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - the README's own example
+    scope = {}
+    exec(compile(code.replace("\ncheck_grads(", "\nverdicts = check_grads("), "README.md", "exec"), scope)  # noqa: S102
+    said = re.search(r"returns\s+`(\{.*?\})`", README, re.S).group(1)
+    assert str(dict(scope["verdicts"])) == said, "the README says check_grads returns " + said
 
 
 def test_the_own_property_file_example_is_a_kit_property(pytester):
