@@ -173,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     if argv not in ([], ["--check"]):
         print(f"error: unknown arguments {' '.join(argv)!r}; usage: {COMMAND} [--check]", file=sys.stderr)
         return 2
+    if not DOCS.is_dir():
+        print(f"error: {DOCS} is not there: the reference pages are generated in a checkout of the kit",
+              file=sys.stderr)
+        return 2
     options, catalogue = DOCS / "options.md", DOCS / "catalogue.md"
     pages = {options: options_page(options.read_text(encoding="utf-8")), catalogue: catalogue_page()}
     stale = [p for p, new in pages.items() if not p.exists() or p.read_text(encoding="utf-8") != new]
