@@ -1,7 +1,7 @@
 """Cost per verified example (kit) against torch.autograd.gradcheck on the same functions and sizes.
 
 Run by hand:  python benchmarks/cost.py [--examples 40]
-Prints a Markdown table (milliseconds, float64, CPU) for the README.
+Prints a Markdown table (milliseconds, float64, CPU) for docs/figures.md.
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ derivative along a drawn direction u is checked against sympy's exact second der
 ``torch.autograd.grad`` chains and through ``backward(create_graph=True)`` into ``.grad`` (which must
 then be replaced, not updated in place).  Third order, reverse over reverse over reverse and forward over
 reverse over reverse: every entry with double backward under the nightly profile (or ``--op``), the
-higher-order guard otherwise (``conformance.catalogue.guards``: both properties over the whole catalogue took
-488.9 s on 2 workers with the third-order oracles compiled cold, ``ci`` profile, 2026-12-05).
+higher-order guard otherwise (``conformance.catalogue.guards``; what both properties cost over the whole
+catalogue: docs/figures.md, "third order").
 """
 import pytest
 

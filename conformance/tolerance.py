@@ -32,7 +32,7 @@ so its bound is the computation's bound b plus u_low (|exact| + b) plus the low 
 Loss scaling by a power of two is exact in every dtype away from overflow and underflow: the autocast
 property checks it bit for bit, with no bound at all.
 
-K = 4 is the safety factor of float32 and float64 (measured: see the README's sensitivity and soak figures);
+K = 4 is the safety factor of float32 and float64 (measured: docs/figures.md, tail sensitivity and the soaks);
 bfloat16 and float16 have 3 (``SAFETY``: kernels that compute in float32 and round once, measured).
 """
 from __future__ import annotations
@@ -79,7 +79,7 @@ def cast(allowed, exact, dtype: torch.dtype):
     return allowed * (1 + u) + u * abs(exact) + tiny(dtype)
 
 
-# The sensitivity the kit claims for a backward formula off by a relative error (the README): an element
+# The sensitivity the kit claims for a backward formula off by a relative error (docs/policy.md): an element
 # meets it where its bound is at most this fraction of the exact value.
 CLAIM = {torch.float32: 1e-5, torch.float64: 1e-12, torch.bfloat16: 8 * 2.0**-8, torch.float16: 8 * 2.0**-11}
 

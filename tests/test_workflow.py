@@ -1,5 +1,5 @@
 """The workflows: every one linted by actionlint (a typo fails here, not at 2 a.m.); the nightly in step with tox;
-the reusable one declaring and using its inputs, and called as docs/reports.md shows."""
+the reusable one declaring and using its inputs, and called as docs/guides/ci.md shows."""
 import re
 import shutil
 import subprocess
@@ -84,8 +84,8 @@ def test_reusable_workflow_declares_and_uses_its_inputs():
 
 
 def _documented_call() -> str:
-    docs = (ROOT / "docs" / "reports.md").read_text()
-    section = docs[docs.index("## Add the kit to your CI"):]
+    docs = (ROOT / "docs" / "guides" / "ci.md").read_text()
+    section = docs[docs.index("## GitHub Actions"):]
     return re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
 
 

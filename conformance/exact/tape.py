@@ -1,8 +1,8 @@
 """The exact oracle at large shapes: the spec traced once on recording scalars, then one reverse pass.
 
 The fixed-shape oracle (``oracle.py``) asks sympy for every Jacobian element, which grows with the
-square of the shape (a 4,000-term ``sum`` alone takes 15 s to build in sympy).  Here the spec runs on
-numpy object arrays of ``Node`` scalars that evaluate eagerly in 50-digit mpmath at the exact binary
+square of the shape (a large ``sum`` alone takes seconds to build in sympy: docs/figures.md, input space).  Here the
+spec runs on numpy object arrays of ``Node`` scalars that evaluate eagerly in 50-digit mpmath at the exact binary
 inputs and record what they were made from; one reverse pass from the weighted outputs then gives
 vᵀJ for every input element, in time linear in the trace.  Values are as exact as the fixed-shape
 oracle's.

@@ -84,7 +84,7 @@ class Case:
       require the feature skip the entry with that reason (the kit's tests check torch still lacks it).
     unmodelled: feature -> why the kit cannot yet bound torch's result for this function in that mode
       (its running-error model does not follow the formula torch evaluates); skipped with the reason,
-      listed in the README as the kit's open gaps.  Never a place for a torch deviation.
+      listed in docs/deviations.md as the kit's open gaps.  Never a place for a torch deviation.
     widened: feature or "feature:dtype" -> ``Widening(reason, factor)``: torch's formula in that mode
       rounds terms the exact expression cancels, beyond the running-error model; the mode runs with
       its bounds multiplied by the measured factor (``benchmarks/widenings.py``; the tolerance policy).

@@ -101,12 +101,16 @@ def bug_report(item: dict, env: dict) -> str:
     return "\n".join(out)
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance bugreport", description=__doc__.split("\n\n")[0]
                                      .replace("``", "").strip())
     parser.add_argument("report", metavar="REPORT.json", help="a JSON report (pytest --conformance-report PATH)")
     parser.add_argument("ids", nargs="*", metavar="ITEM_ID", help="test ids of failed items (default: every one)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     try:
         report = load(args.report)
     except ReportError as exc:

@@ -3,7 +3,7 @@
     python -m conformance.tools.coverage            # covered / total, then the uncovered ops and why
     python -m conformance.tools.coverage --all      # every op, covered or not, with the entries covering it
     python -m conformance.tools.coverage --list     # the catalogue entries and their calls
-    python -m conformance.tools.coverage --markdown # the summary as a Markdown table (for the README)
+    python -m conformance.tools.coverage --markdown # the summary as a Markdown table (for the docs)
 
 The reference list is PyTorch's own OpInfo database (``op_db`` entries with ``supports_autograd``),
 which imports only where ``torch.testing._internal`` can (it needs the ``expecttest`` package:
@@ -122,12 +122,16 @@ def coverage(catalogue: dict[str, Case] = CATALOGUE) -> tuple[str, dict[str, lis
     return source, table
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m conformance.tools.coverage", description=__doc__.splitlines()[0])
     parser.add_argument("--all", action="store_true", help="list every reference op, covered or not")
     parser.add_argument("--list", action="store_true", help="list the catalogue entries and their calls")
     parser.add_argument("--markdown", action="store_true", help="print the summary as a Markdown table")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.list:
         for family in FAMILIES:
             for case in family.ENTRIES:

@@ -1,6 +1,8 @@
 """The conventions table as text: points, gradients, the Markdown table and ``docs/conventions.md``."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 
 from conformance.catalogue.conventions.model import RULES, Row, exact, exact_array
@@ -53,7 +55,7 @@ def point_text(r: Row) -> str:
 
 
 def markdown(rows: list[Row] = TABLE) -> str:
-    """The table for the README: function, point, prescribed gradient, rule, and whether torch departs."""
+    """The table for docs/conventions.md: function, point, prescribed gradient, rule, and whether torch departs."""
     lines = ["| row | function | point | gradient | rule | why | torch |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for r in rows:
@@ -87,6 +89,12 @@ def undefined_markdown(rows: list[Row] = TABLE) -> str:
             f"why, and the same bits from a second forward and backward.\n\nNaN: {nan}.\n\nFinite:\n\n{finite}")
 
 
+def _wrapped(bullets: str) -> str:
+    """Bullets wrapped for the page (no line of the docs is very long); each still begins ``- ``."""
+    return "\n".join(textwrap.fill(b, width=115, subsequent_indent="  ", break_long_words=False,
+                                   break_on_hyphens=False) for b in bullets.split("\n"))
+
+
 def document() -> str:
     """``docs/conventions.md``: the rules, the whole table and the departures (``python -m ...conventions``)."""
     rules = "\n".join(f"{n}. {text}" for n, text in RULES.items())
@@ -97,5 +105,5 @@ def document() -> str:
             f"PyTorch's rules, first that applies:\n\n{rules}\n\n{markdown()}\n\n"
             f"## Departures (torch 2.13.0, CPU; `F` is `torch.nn.functional`)\n\nEach row: the rule's gradient; "
             f"torch's own, pinned (any other value fails, and so does torch following the rule).\n\n"
-            f"{departures_markdown()}\n\n## Undefined points (rule 5)\n\n{undefined_markdown()}\n")
+            f"{_wrapped(departures_markdown())}\n\n## Undefined points (rule 5)\n\n{_wrapped(undefined_markdown())}\n")
 
