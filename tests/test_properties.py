@@ -116,9 +116,9 @@ def test_a_kit_propertys_marker_may_not_declare_its_fields_again():
         def get_closest_marker(self, name):
             return self.mark
 
-    assert session._marker(Node(entries=("sin",))) == {"entries": ("sin",)}
+    assert session.declared_options(Node(entries=("sin",))) == {"entries": ("sin",)}
     with pytest.raises(pytest.UsageError, match="requires of a kit property is declared once"):
-        session._marker(Node(requires=("func",)))
+        session.declared_options(Node(requires=("func",)))
 
 
 def test_the_properties_table_is_current(tmp_path, monkeypatch):

@@ -99,7 +99,7 @@ def _kit_file(path) -> bool:
     return _in_kit(Path(path).resolve())
 
 
-def _marker(node) -> dict:
+def declared_options(node) -> dict:
     """The test's conformance options: a kit property's declaration (``conformance.model.properties``) with its
     ``@pytest.mark.conformance(entries=..., guard=...)``; a test of one's own, its marker's."""
     mark = node.get_closest_marker("conformance")
@@ -138,7 +138,7 @@ def generate_tests(metafunc):
     if kit_property(definition) is None and _kit_file(definition.path):
         raise pytest.UsageError(f"{definition.nodeid}: a test function of the kit's cases is a property: declare "
                                 f"{definition.originalname} in conformance/model/properties.py")
-    options = _marker(definition)
+    options = declared_options(definition)
     if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
         names = config._conformance_entries
         if options.get("entries") is not None:
@@ -312,12 +312,12 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
     subject = params.get("case") if not _explicit(item, "case") else None
     subject = subject if isinstance(subject, Case) else params.get("row")
     if subject is not None and hasattr(subject, "status"):  # an entry or a conventions row
-        options = _marker(item)
-        requires = options.get("requires", ())
+        marked = declared_options(item)
+        requires = marked.get("requires", ())
         prop = getattr(item, "originalname", None)
         if prop and params.get("compile_backend"):  # a torch.compile property: keyed per backend too
             prop = f"{prop}[{params['compile_backend']}]"
-        declared = (subject.status(name, requires, prop, options.get("exact", True))
+        declared = (subject.status(name, requires, prop, marked.get("exact", True))
                     if isinstance(subject, Case) else subject.status(name, requires))
     return first(lacking, declared, listed)
 
@@ -326,7 +326,7 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
 @contextlib.contextmanager
 def recording(item):
     """The record around one kit item's call: its features and Status in, its worst ratio and examples out."""
-    record.start(_marker(item).get("requires", ()), item.stash.get(STATUS, None))
+    record.start(declared_options(item).get("requires", ()), item.stash.get(STATUS, None))
     # Hypothesis's pytest plugin wraps a parametrized test's settings in a new settings object on every
     # item, parented on the previous wrapper: over a function's 1,206 items the chain grows to 1,206
     # levels and every settings lookup walks it (quadratic in the items).  Restoring the function's own
