@@ -4,13 +4,12 @@ its list gives), and loss scaling by a power of two, as a GradScaler does, scale
 import pytest
 
 from conformance.catalogue import autocast as lists
-from conformance.model.dtypes import LOW
 from conformance.run.autocast import autocast
 
 from ._steps import drawn
 
 
-@pytest.mark.conformance(entries=lists.listed, dtypes=LOW)
+@pytest.mark.conformance(entries=lists.listed)
 @drawn()
 def test_autocast(case, dtype, device, data):
     autocast(case, dtype, device, data, lists.policy(device.type))

@@ -27,7 +27,7 @@ def _others_unchanged(t: Trial, others: list[str], primed: bool) -> None:
 
 
 @pytest.mark.conformance(entries=NAMES)
-@drawn(0.5, primed=st.booleans())
+@drawn(primed=st.booleans())
 def test_backward_inputs_accumulates_only_into_them(case, dtype, device, data, primed):
     t = Trial(case, dtype, device, data, "backward_inputs")
     chosen = _subset(data, t.grad_names, "inputs")
@@ -44,7 +44,7 @@ def test_backward_inputs_accumulates_only_into_them(case, dtype, device, data, p
 
 
 @pytest.mark.parametrize("split", SPLITS, ids=[s.id for s in SPLITS])
-@drawn(0.5)
+@drawn()
 def test_backward_inputs_nonleaf_gets_vjp_at_node(split, dtype, device, data):
     """The node named gets the VJP at itself; leaves named too (through the node); the rest stay None."""
     t = Trial(split.case, dtype, device, data, "backward_inputs")

@@ -75,7 +75,7 @@ def _compiled_forward(t: Trial, cf: str, y: str = "out") -> str:
     return y
 
 
-@drawn(0.5)
+@drawn()
 def test_compile_vjp(case, dtype, device, compile_backend, request, data):
     """``cf(x).backward(gradient=v)`` leaves ``x.grad == vᵀJ`` for the compiled ``cf = torch.compile(f)``."""
     with _compile_config(request):
@@ -86,7 +86,7 @@ def test_compile_vjp(case, dtype, device, compile_backend, request, data):
         t.check(t.expected(vs), what=f"vᵀJ through torch.compile (backend {compile_backend})")
 
 
-@drawn(0.25, k=st.integers(1, 3))
+@drawn(k=st.integers(1, 3))
 def test_compile_accumulation(case, dtype, device, compile_backend, request, data, k):
     """k backward calls, each through a fresh compiled forward, leave ``x.grad == Σ vₖᵀJ``, updated in place."""
     with _compile_config(request):
@@ -111,7 +111,7 @@ def _backward_outcome(t: Trial, out: str, vs: list[str], name: str) -> str | Non
 
 
 @pytest.mark.conformance(entries=guards.MUTATION)
-@drawn(0.25)
+@drawn()
 def test_compile_mutation(case, dtype, device, compile_backend, request, data):
     """An in-place write to an input (under ``no_grad``) between the forward and its backward, for each
     differentiable input in turn, on fresh copies: the compiled function behaves as eager does on the same

@@ -6,14 +6,12 @@ L = Σ Re(conj(v)·y).  For a holomorphic f this gives ``z.grad = v·conj(f'(z))
 the expected value from real and imaginary parts with sympy (``conformance.exact.complex``); each
 part is compared with its own bound.  Runs over entries declaring complex64/complex128.
 """
-import pytest
 
 from conformance.run.trial import Trial
 
 from ._steps import drawn, weighted_backward
 
 
-@pytest.mark.conformance(complex=True)
 @drawn()
 def test_complex_vjp(case, dtype, device, data):
     """``y.backward(gradient=v)`` with complex (or, for real outputs, real) weights: z.grad = ∂L/∂a + i ∂L/∂b."""
@@ -22,8 +20,7 @@ def test_complex_vjp(case, dtype, device, data):
     t.check(t.expected(vs), what="conjugate-Wirtinger gradient ∂L/∂a + i∂L/∂b")
 
 
-@pytest.mark.conformance(complex=True)
-@drawn(0.5)
+@drawn()
 def test_complex_accumulation(case, dtype, device, data):
     """Two backward calls accumulate the two complex gradients into the same ``.grad``."""
     t = Trial(case, dtype, device, data, "complex_accumulation")

@@ -19,7 +19,7 @@ from conformance.run.trial import Trial
 from ._steps import drawn, weighted_backward
 
 
-@drawn(0.5)
+@drawn()
 def test_cross_device_vjp(case, dtype, device, data):
     if device.type == "cpu":
         pytest.skip("compares --device with the CPU: run with --device cuda (mps, xpu...)")
@@ -34,8 +34,7 @@ def test_cross_device_vjp(case, dtype, device, data):
 
 
 # torch against itself, not the exact value: accuracy deviations do not apply
-@pytest.mark.conformance(requires=("accumulation",), exact=False)
-@drawn(0.25)
+@drawn()
 def test_device_accumulation_bitwise(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "accumulation_bitwise")
     names = t.grad_names

@@ -35,7 +35,6 @@ from ._steps import drawn
 WORLD = 2
 ENTRIES = ("sin", "exp", "mul", "mm", "softmax", "logsumexp", "sum", "split", "tanh_mlp", "nn.functional.linear")
 ddp_entries = pytest.mark.conformance(entries=ENTRIES)
-FEW = 0.25  # DDP's averaging is the subject, not the op: test_vjp checks every op's values
 
 
 def _default(fn) -> bool:
@@ -188,14 +187,14 @@ def ddp_average(t: Trial, pool, bucket_view: bool, no_sync: int = 0, values=None
 
 # -- properties --------------------------------------------------------------------------------------
 @ddp_entries
-@drawn(FEW, bucket_view=st.booleans())
+@drawn(bucket_view=st.booleans())
 def test_ddp_average(case, dtype, device, ranks, data, bucket_view):
     """One backward per rank, each with its own weights v_r: every rank's .grad is (v_0ᵀJ + v_1ᵀJ) / 2."""
     ddp_average(Trial(case, dtype, device, data, "ddp_average"), ranks, bucket_view)
 
 
 @ddp_entries
-@drawn(FEW, k=st.integers(1, 3), bucket_view=st.booleans())
+@drawn(k=st.integers(1, 3), bucket_view=st.booleans())
 def test_ddp_no_sync_accumulation(case, dtype, device, ranks, data, k, bucket_view):
     """k micro-batches under ``ddp.no_sync()`` accumulate locally; the synced one after them averages the
     ranks' whole sums: .grad = Σ_r Σ_j v_rjᵀJ / 2."""
@@ -203,7 +202,7 @@ def test_ddp_no_sync_accumulation(case, dtype, device, ranks, data, k, bucket_vi
 
 
 @ddp_entries
-@drawn(FEW, method=st.sampled_from(list(ZEROING)), bucket_view=st.booleans())
+@drawn(method=st.sampled_from(list(ZEROING)), bucket_view=st.booleans())
 def test_ddp_zeroing(case, dtype, device, ranks, data, method, bucket_view):
     """A synced step, a way of zeroing (drawn), a synced step: .grad is None or exact zeros (the same tensor)
     as promised, then only the new average."""
@@ -211,7 +210,7 @@ def test_ddp_zeroing(case, dtype, device, ranks, data, method, bucket_view):
 
 
 @pytest.mark.parametrize("method", ZEROING)
-@drawn(FEW, bucket_view=st.booleans())
+@drawn(bucket_view=st.booleans())
 def test_ddp_zeroing_each_method(dtype, device, ranks, data, method, bucket_view):
     """Every way of zeroing, every run, on a two-input composite (``tanh_mlp``)."""
     _zeroing(Trial(get("tanh_mlp"), dtype, device, data, f"ddp_zeroing ({method})"), ranks, method, bucket_view)

@@ -60,7 +60,7 @@ def _with_unused(t: Trial) -> list[str]:
 
 @pytest.mark.parametrize("misuse", MISUSES)
 @CASES
-@drawn(0.5)
+@drawn()
 def test_misused_backward_raises(case, misuse, dtype, device, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     t.forward()
@@ -71,7 +71,7 @@ def test_misused_backward_raises(case, misuse, dtype, device, data):
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_unused_input_to_grad_raises(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     _with_unused(t)
@@ -80,7 +80,7 @@ def test_unused_input_to_grad_raises(case, dtype, device, data):
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_unused_input_allowed_is_none(case, dtype, device, data):
     """``allow_unused=True``: the unused input's gradient is None, the others the exact vᵀJ."""
     t = Trial(case, dtype, device, data, "engine_errors")
@@ -92,7 +92,7 @@ def test_unused_input_allowed_is_none(case, dtype, device, data):
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_unused_input_materialized_is_zeros(case, dtype, device, data):
     """``materialize_grads=True``: the unused input's gradient is zeros of its shape, dtype and device."""
     if "materialize_grads" not in inspect.signature(torch.autograd.grad).parameters:
@@ -108,7 +108,7 @@ def test_unused_input_materialized_is_zeros(case, dtype, device, data):
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     t.forward()
@@ -119,7 +119,7 @@ def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, 
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_inplace_op_on_leaf_requiring_grad_raises(case, dtype, device, data):
     """The op is refused before it runs: the leaf keeps its values."""
     t = Trial(case, dtype, device, data, "engine_errors")

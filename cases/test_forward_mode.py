@@ -4,7 +4,6 @@ Each differentiable input becomes a dual tensor (``make_dual``) carrying a drawn
 tangent of every output (``unpack_dual``) must equal sympy's J u.  Differentiating the backward in
 forward mode (a dual input, then ``autograd.grad`` with weights v) must give ∇²(vᵀF) u.
 """
-import pytest
 
 from conformance.run import properties
 from conformance.run.trial import Trial
@@ -12,15 +11,13 @@ from conformance.run.trial import Trial
 from ._steps import drawn
 
 
-@pytest.mark.conformance(requires=("forward_ad",))
-@drawn(0.5)
+@drawn()
 def test_jvp(case, dtype, device, data):
     """``make_dual`` inputs, the call, ``unpack_dual(out).tangent == J u`` per output (None means zero)."""
     properties.jvp(Trial(case, dtype, device, data, "jvp"))
 
 
-@pytest.mark.conformance(requires=("forward_over_reverse",))
-@drawn(0.25)
+@drawn()
 def test_forward_over_reverse(case, dtype, device, data):
     """Dual inputs (tangent u), ``autograd.grad`` of the outputs with weights v: the gradient's tangent is ∇²(vᵀF) u."""
     t = Trial(case, dtype, device, data, "forward_over_reverse")

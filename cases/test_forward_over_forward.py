@@ -25,8 +25,8 @@ def _tangent_of_tangent(t: Trial, expr: str) -> dict[str, str]:
     return {"out0": expr} if t.n_outputs == 1 else {f"out{k}": f"{expr}[{k}]" for k in range(t.n_outputs)}
 
 
-@pytest.mark.conformance(requires=("func", "forward_over_forward"), guard=HIGHER_ORDER)
-@drawn(0.25)
+@pytest.mark.conformance(guard=HIGHER_ORDER)
+@drawn()
 def test_jvp_of_jvp(case, dtype, device, data):
     """``jvp(lambda *x: jvp(f, x, u)[1], x, w)[1] == ∂²F[u, w]`` (torch.func, nested)."""
     t = Trial(case, dtype, device, data, "func.jvp(func.jvp)")
@@ -50,8 +50,8 @@ def nested_dual_levels() -> str:
         return str(exc).splitlines()[0]
 
 
-@pytest.mark.conformance(requires=("forward_over_forward",), guard=HIGHER_ORDER)
-@drawn(0.25)
+@pytest.mark.conformance(guard=HIGHER_ORDER)
+@drawn()
 def test_nested_dual(case, dtype, device, data):
     """Inputs dual at an outer level (tangent w) and again at an inner one (tangent u): the outer tangent of the
     inner tangent of every output is ∂²F[u, w]."""
@@ -81,8 +81,8 @@ def test_nested_dual(case, dtype, device, data):
             what="∂²F[u, w] from nested dual levels", dtype=t.eval("second[0].dtype"))
 
 
-@pytest.mark.conformance(requires=("func", "forward_over_forward"), guard=HIGHER_ORDER)
-@drawn(0.125)
+@pytest.mark.conformance(guard=HIGHER_ORDER)
+@drawn()
 def test_jacfwd_jacfwd(case, dtype, device, data):
     """``jacfwd(jacfwd(Σ v·f))`` (forward over forward, one JVP of a JVP per pair of input elements) gives the
     exact Hessian H[a][b]."""

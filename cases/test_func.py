@@ -5,7 +5,6 @@ stack of single VJPs.
 The entry's call becomes ``f`` over its differentiable inputs (integer inputs stay bound).  A multi-output
 entry's ``grad``/``hessian`` act on the weighted scalar Σ vₖ·outₖ.
 """
-import pytest
 
 from conformance.run.trial import Trial
 
@@ -35,8 +34,7 @@ def _argnums(t: Trial) -> str:
     return repr(tuple(range(len(t.grad_names))))
 
 
-@pytest.mark.conformance(requires=("func",))
-@drawn(0.25)
+@drawn()
 def test_func_vjp(case, dtype, device, data):
     """``torch.func.vjp(f, *x)[1](v) == vᵀJ``."""
     t = Trial(case, dtype, device, data, "func.vjp")
@@ -47,8 +45,7 @@ def test_func_vjp(case, dtype, device, data):
     t.check(t.expected(vs), grads={n: f"g[{i}]" for i, n in enumerate(t.grad_names)}, what="vᵀJ from torch.func.vjp")
 
 
-@pytest.mark.conformance(requires=("func", "forward_ad"))
-@drawn(0.25)
+@drawn()
 def test_func_jvp(case, dtype, device, data):
     """``torch.func.jvp(f, x, u)[1] == J u``."""
     t = Trial(case, dtype, device, data, "func.jvp")
@@ -60,8 +57,7 @@ def test_func_jvp(case, dtype, device, data):
             dtype=t.eval("out[0].dtype" if t.n_outputs > 1 else "out.dtype"))
 
 
-@pytest.mark.conformance(requires=("func",))
-@drawn(0.25)
+@drawn()
 def test_func_grad(case, dtype, device, data):
     """``torch.func.grad`` of Σ v·f over all inputs is vᵀJ."""
     t = Trial(case, dtype, device, data, "func.grad")
@@ -83,22 +79,19 @@ def _jacobian(t: Trial, transform: str) -> None:
             dtype=t.eval(f"{next(iter(grads.values()))}.dtype"))
 
 
-@pytest.mark.conformance(requires=("func",))
-@drawn(0.125)
+@drawn()
 def test_jacrev(case, dtype, device, data):
     """``torch.func.jacrev`` gives the whole exact Jacobian: J[out][input] of shape output + input."""
     _jacobian(Trial(case, dtype, device, data, "func.jacrev"), "jacrev")
 
 
-@pytest.mark.conformance(requires=("func", "forward_ad"))
-@drawn(0.125)
+@drawn()
 def test_jacfwd(case, dtype, device, data):
     """``torch.func.jacfwd`` gives the whole exact Jacobian (forward mode, one JVP per input element)."""
     _jacobian(Trial(case, dtype, device, data, "func.jacfwd"), "jacfwd")
 
 
-@pytest.mark.conformance(requires=("func", "forward_over_reverse"))
-@drawn(0.125)
+@drawn()
 def test_hessian(case, dtype, device, data):
     """``torch.func.hessian`` (forward-over-reverse) of Σ v·f gives the exact Hessian H[a][b]."""
     t = Trial(case, dtype, device, data, "func.hessian")
@@ -129,15 +122,13 @@ def _batched(t: Trial, how: str) -> None:
                 what=f"vᵀJ of batch element {b}")
 
 
-@pytest.mark.conformance(requires=("func",))
-@drawn(0.25)
+@drawn()
 def test_vmap_vjp(case, dtype, device, data):
     """``torch.func.vmap`` over a VJP function, 3 stacked weights: each weight's own exact vᵀJ."""
     _batched(Trial(case, dtype, device, data, "func.vmap(vjp)"), "vmap")
 
 
-@pytest.mark.conformance(requires=("func",))
-@drawn(0.25)
+@drawn()
 def test_is_grads_batched(case, dtype, device, data):
     """``torch.autograd.grad(..., is_grads_batched=True)`` with 3 stacked weights: each weight's own exact vᵀJ."""
     _batched(Trial(case, dtype, device, data, "autograd.grad(is_grads_batched=True)"), "is_grads_batched")

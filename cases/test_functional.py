@@ -7,7 +7,7 @@ from ._engine import require_grads_kept
 from ._steps import drawn
 
 
-@drawn(0.5, primed=st.booleans())
+@drawn(primed=st.booleans())
 def test_functional_grad(case, dtype, device, data, primed):
     t = Trial(case, dtype, device, data, "functional_grad")
     names = t.grad_names

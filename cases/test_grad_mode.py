@@ -36,7 +36,7 @@ MODES = ["no_grad", "inference_mode", "set_grad_enabled(False)", "detach", "requ
 
 @pytest.mark.parametrize("mode", MODES)
 @CASES
-@drawn(0.5)
+@drawn()
 def test_untracked_contribution_adds_nothing(case, mode, dtype, device, data):
     if mode == "inference_mode" and not hasattr(torch, "inference_mode"):
         pytest.skip(f"torch.inference_mode is absent from torch {torch.__version__}")
@@ -53,7 +53,7 @@ def test_untracked_contribution_adds_nothing(case, mode, dtype, device, data):
 
 @pytest.mark.parametrize("mode", ["no_grad", "set_grad_enabled(False)"])
 @CASES
-@drawn(0.5)
+@drawn()
 def test_backward_under_disabled_grad_still_computes(case, mode, dtype, device, data):
     """Grad modes govern recording the forward, not running a backward of a graph already recorded."""
     t = Trial(case, dtype, device, data, "grad_mode")

@@ -17,15 +17,13 @@ from conformance.run.trial import Trial
 from ._steps import drawn
 
 
-@pytest.mark.conformance(requires=("double_backward",))
-@drawn(0.5)
+@drawn()
 def test_hvp(case, dtype, device, data):
     """``autograd.grad(create_graph=True)`` chained twice gives ∇²(vᵀF) u."""
     properties.hvp(Trial(case, dtype, device, data, "hvp"))
 
 
-@pytest.mark.conformance(requires=("double_backward",))
-@drawn(0.25)
+@drawn()
 def test_hvp_backward(case, dtype, device, data):
     """``backward(create_graph=True)`` fills ``.grad`` with a differentiable vᵀJ; a second such backward of
     Σ x.grad·u accumulates ∇²(vᵀF) u into a *new* ``.grad`` tensor (no in-place update under create_graph)."""
@@ -50,7 +48,7 @@ def test_hvp_backward(case, dtype, device, data):
             t.fail(f"{n}.grad was updated in place by a create_graph=True backward (it must be replaced)")
 
 
-@pytest.mark.conformance(requires=("third_order",), guard=HIGHER_ORDER)
+@pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
 def test_third_order(case, dtype, device, data):
     """Three chained ``autograd.grad(create_graph=True)`` calls give the exact third directional derivative
@@ -67,7 +65,7 @@ def test_third_order(case, dtype, device, data):
             what="third-order derivative")
 
 
-@pytest.mark.conformance(requires=("third_order", "forward_over_reverse"), guard=HIGHER_ORDER)
+@pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
 def test_forward_over_hvp(case, dtype, device, data):
     """Dual inputs (tangent w) through two chained ``autograd.grad(create_graph=True)`` calls: the HVP's tangent

@@ -36,7 +36,7 @@ def _require_equal(t: Trial, got: str, want: str, what: str) -> None:
 
 @pytest.mark.parametrize("where", ["output", "leaf"])
 @CASES
-@drawn(0.5)
+@drawn()
 def test_tensor_hook_replaces_gradient(case, where, dtype, device, data):
     t = Trial(case, dtype, device, data, "hooks")
     y = t.forward()
@@ -56,7 +56,7 @@ def test_tensor_hook_replaces_gradient(case, where, dtype, device, data):
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_tensor_hooks_run_in_registration_order(case, dtype, device, data):
     """The first hook sees the weight and returns a new one; the second sees that and doubles it."""
     t = Trial(case, dtype, device, data, "hooks")
@@ -75,7 +75,7 @@ def test_tensor_hooks_run_in_registration_order(case, dtype, device, data):
 
 
 @CASES
-@drawn(0.5, calls=st.integers(1, 3))
+@drawn(calls=st.integers(1, 3))
 def test_post_accumulate_grad_hook_sees_accumulated_grad(case, dtype, device, data, calls):
     if not hasattr(torch.Tensor, "register_post_accumulate_grad_hook"):
         pytest.skip(f"Tensor.register_post_accumulate_grad_hook is absent from torch {torch.__version__}")
@@ -99,7 +99,7 @@ def test_post_accumulate_grad_hook_sees_accumulated_grad(case, dtype, device, da
 
 
 @NODE_CASES
-@drawn(0.5)
+@drawn()
 def test_node_prehook_sees_and_replaces_grad_outputs(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "hooks")
     y = t.forward()
@@ -117,7 +117,7 @@ def test_node_prehook_sees_and_replaces_grad_outputs(case, dtype, device, data):
 
 
 @NODE_CASES
-@drawn(0.5)
+@drawn()
 def test_node_hook_sees_and_replaces_grad_inputs(case, dtype, device, data):
     """grad_inputs[i] is the exact VJP for the input behind ``next_functions[i]``; doubled, it doubles ``.grad``."""
     t = Trial(case, dtype, device, data, "hooks")

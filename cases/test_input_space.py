@@ -6,11 +6,11 @@ torch's for that element alone.  Resizable entries (reductions, matmul, convolut
 linear algebra, losses): redrawn sizes of every dimension, input layouts and constant operands, against
 the fixed-shape exact oracle at the drawn shape; and one dimension grown large, against the tape oracle.
 Bilinear entries (a declared contraction): GEMM sizes, checked at a documented sample."""
-import pytest
 from hypothesis import assume, settings
 from hypothesis import strategies as st
 
 from conformance.exact.tape import TapeOracle
+from conformance.plugin.profiles import NIGHTLY
 from conformance.run import properties
 from conformance.run.trial import Trial
 from conformance.space.draw import lanes, points
@@ -25,7 +25,7 @@ from ._steps import drawn
 def sized_vjp(case, dtype, device, band, data):
     """``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` at every element, at every drawn size and layout."""
     __tracebackhide__ = True
-    nightly = settings.get_current_profile_name() == "nightly"
+    nightly = settings.get_current_profile_name() == NIGHTLY
     point = data.draw(points(case, dtype, band, nightly), label="point")
     assume(point is not None)
     t = SizedTrial(case, dtype, device, point, f"sized_vjp[{band}]")
@@ -33,29 +33,25 @@ def sized_vjp(case, dtype, device, band, data):
     t.check()
 
 
-@pytest.mark.conformance(family="elementwise")
-@drawn(0.5)
+@drawn()
 def test_sized_vjp_small(case, dtype, device, data):
     """Sizes 0 to 65: the scalar tail after a vector, and no vector at all."""
     sized_vjp(case, dtype, device, "small", data)
 
 
-@pytest.mark.conformance(family="elementwise")
-@drawn(0.25)
+@drawn()
 def test_sized_vjp_vector(case, dtype, device, data):
     """Sizes 2**k - 1, 2**k, 2**k + 1 for k = 7..12: vectorized and unrolled loops."""
     sized_vjp(case, dtype, device, "vector", data)
 
 
-@pytest.mark.conformance(family="elementwise")
-@drawn(0.125)
+@drawn()
 def test_sized_vjp_grain(case, dtype, device, data):
     """32767 to 100,003 elements (more in nightly): across the CPU's parallel grain and several chunks."""
     sized_vjp(case, dtype, device, "grain", data)
 
 
-@pytest.mark.conformance(family="elementwise", requires=("special_lanes",))
-@drawn(0.25)
+@drawn()
 def test_special_lanes(case, dtype, device, data):
     """NaN and ±inf at chosen lanes of a long tensor: every other element stays exact, and each special
     lane's gradient is torch's for that element alone (independent of position and length)."""
@@ -68,8 +64,7 @@ def test_special_lanes(case, dtype, device, data):
     t.check_lanes(special)
 
 
-@pytest.mark.conformance(family="resizable", requires=("layouts",))
-@drawn(0.25)
+@drawn()
 def test_resized_vjp(case, dtype, device, data):
     """``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` at redrawn sizes of every dimension, with permuted
     or strided input leaves and some inputs constant (their gradients unchecked, the others' exact)."""
@@ -80,8 +75,7 @@ def test_resized_vjp(case, dtype, device, data):
                          constant=constants(sized, data)))
 
 
-@pytest.mark.conformance(family="resizable", requires=("large",))
-@drawn(0.125)
+@drawn()
 def test_large_vjp(case, dtype, device, data):
     """``y.backward(gradient=v)`` leaves ``x.grad == vᵀJ`` with one dimension grown to 17..32769 (vector tails,
     blocks, the parallel grain) and some inputs constant; every element exact (the tape oracle)."""
@@ -91,8 +85,7 @@ def test_large_vjp(case, dtype, device, data):
                          oracle=TapeOracle))
 
 
-@pytest.mark.conformance(declares="contraction")
-@drawn(0.25)
+@drawn()
 def test_gemm_vjp(case, dtype, device, data):
     """Bilinear entries at GEMM sizes (each letter of the contraction 1..513 at block and vector edges, up to
     512 × 512 × 512): ``.grad`` exact at a documented sample along every dimension (the sampled exact rule)."""

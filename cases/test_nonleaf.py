@@ -18,7 +18,7 @@ NAMES = ("seed_indexed", "mul", "mm", "tanh")
 
 
 @SPLIT
-@drawn(0.5)
+@drawn()
 def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
     t = Trial(split.case, dtype, device, data, "nonleaf")
     y = split.forward(t)
@@ -34,7 +34,7 @@ def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
 
 
 @SPLIT
-@drawn(0.5)
+@drawn()
 def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
     t = Trial(split.case, dtype, device, data, "nonleaf")
     y = split.forward(t)
@@ -49,7 +49,7 @@ def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
 
 
 @pytest.mark.conformance(entries=NAMES)
-@drawn(0.5)
+@drawn()
 def test_retained_output_grad_is_the_weight(case, dtype, device, data):
     """The VJP at the output is the weight itself: ``out.grad`` equals it exactly, in the output's dtype."""
     t = Trial(case, dtype, device, data, "nonleaf")

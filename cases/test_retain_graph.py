@@ -23,7 +23,7 @@ def _second_backward_raises(t: Trial, y: str, v: str) -> None:
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_second_backward_through_freed_graph_raises(case, dtype, device, data):
     """A plain backward gives vᵀJ and frees the saved tensors: the same backward again raises."""
     t = Trial(case, dtype, device, data, "retain_graph")
@@ -33,7 +33,7 @@ def test_second_backward_through_freed_graph_raises(case, dtype, device, data):
 
 
 @CASES
-@drawn(0.5)
+@drawn()
 def test_retained_graph_accumulates_identical_backward_twice(case, dtype, device, data):
     """``retain_graph=True``, then the same backward again: ``.grad`` is vᵀJ + vᵀJ; the graph is then freed."""
     t = Trial(case, dtype, device, data, "retain_graph")

@@ -25,7 +25,7 @@ WRITES = {
 
 
 @pytest.mark.conformance(entries=tuple(WRITES))
-@drawn(0.5)
+@drawn()
 def test_inplace_writes_rebase_history_and_bump_versions(case, dtype, device, data):
     t = Trial(case, dtype, device, data, "views_inplace")
     y = t.forward()
@@ -41,7 +41,7 @@ def test_inplace_writes_rebase_history_and_bump_versions(case, dtype, device, da
 
 
 @pytest.mark.conformance(entries=("mul",))
-@drawn(0.5)
+@drawn()
 def test_view_shares_version_with_its_base(case, dtype, device, data):
     """A view taken before an in-place change of its base (a non-leaf) reports the base's new version."""
     t = Trial(case, dtype, device, data, "views_inplace")
@@ -55,7 +55,7 @@ def test_view_shares_version_with_its_base(case, dtype, device, data):
 
 
 @pytest.mark.conformance(entries=("mm", "seed_indexed"))
-@drawn(0.5)
+@drawn()
 def test_inplace_op_on_view_of_leaf_raises(case, dtype, device, data):
     """The op is refused before it runs: the leaf keeps its values."""
     t = Trial(case, dtype, device, data, "views_inplace")

@@ -3,6 +3,7 @@ forward-mode properties, and where the kit has no error model yet (``unmodelled`
 import math
 from dataclasses import replace
 
+from conformance.model import properties
 from conformance.model.case import Contract, Deviation, Widening
 from conformance.model.status import Always, Overflow, Sometimes
 
@@ -13,20 +14,16 @@ NO_FORWARD_OF_FORWARD = ("torch has no forward-AD formula for {}, which its forw
                          "forward AD with {} that does not support it')")
 
 
-# The properties that run a backward of a catalogue entry (test functions in cases/): a deviation of the
-# backward itself applies to these and not to the forward-mode ones (test_jvp, test_func_jvp, test_jacfwd).
-FIRST_ORDER_REVERSE = ("test_vjp", "test_accumulation", "test_zeroing", "test_device_accumulation_bitwise",
-                       "test_cross_device_vjp", "test_functional_grad", "test_func_grad", "test_func_vjp",
-                       "test_jacrev",
-                       "test_vmap_vjp", "test_is_grads_batched", "test_resized_vjp", "test_large_vjp",
-                       "test_compile_vjp", "test_compile_accumulation", "test_complex_vjp", "test_complex_accumulation")
-REVERSE = FIRST_ORDER_REVERSE + ("test_hvp", "test_hvp_backward", "test_third_order", "test_forward_over_hvp",
-                                 "test_hessian", "test_forward_over_reverse")
+# The value properties that run a backward of a catalogue entry (queries over the declared properties: one declared
+# later belongs to them by its declaration): a deviation of the backward itself applies to these and not to the
+# forward-mode ones (test_jvp, test_func_jvp, test_jacfwd).
+FIRST_ORDER_REVERSE = properties.select(checks="values", direction="reverse", order=1)
+REVERSE = properties.select(checks="values", direction="reverse")
 
 
-def in_properties(properties, status) -> dict:
-    """A deviation keyed by each of ``properties`` (test function names)."""
-    return dict.fromkeys(properties, status)
+def in_properties(names, status) -> dict:
+    """A deviation keyed by each of ``names`` (properties: test function names)."""
+    return dict.fromkeys(names, status)
 
 
 def unsupported(double=None, forward=None, forward_of_backward=None, func=None, forward_of_forward=None) -> dict:
@@ -302,7 +299,7 @@ GAUSSIAN_NLL_F16 = {"forward_over_reverse:float16": Overflow(
     "forward_ad.dual_level(): var = make_dual(var0, torch.tensor([[0.0], [13.2]], dtype=torch.float16)); g, = "
     "torch.autograd.grad(F.gaussian_nll_loss(x, y, var, reduction='sum'), var); unpack_dual(g).tangent is "
     "[0, inf], float32 [0, 102817.08]" + _F16)}
-SIZED = ("test_sized_vjp_small", "test_sized_vjp_vector", "test_sized_vjp_grain")
+SIZED = properties.select(space="sized")  # the elementwise properties at the kernels' size bands
 LOGADDEXP_FIRST_F16 = {f"{p}:float16": Overflow(
     "torch.logaddexp's backward in float16 forms exp(y - x), infinite for y - x > 11.1, and divides by it: 0 "
     "where the exact gradient is up to |weight| / 65505 (2.4e-4 at a weight of 16), above float16's smallest "

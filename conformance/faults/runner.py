@@ -28,10 +28,11 @@ import torch
 from hypothesis import Phase, settings
 
 import conformance.plugin  # noqa: F401 - imported once in the fork server, not once per run
+from conformance.plugin.profiles import CI
 from conformance.suite import own_paths, suite_args
 
 BASE_ARGS = ["-x", "-q", "-p", "no:cacheprovider"]
-PROFILE_ARGS = ["--hypothesis-profile", "ci"]
+PROFILE_ARGS = ["--hypothesis-profile", CI]
 
 
 def pytest_args(selection: list[str], extra: list[str] = ()) -> list[str]:

@@ -143,7 +143,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "conformance(requires=(), entries=None, complex=False): a conformance "
                             "property: catalogue features it requires of an entry, an optional fixed list of "
-                            "entries, complex dtypes")
+                            "entries, complex dtypes (the kit's own properties are declared in "
+                            "conformance.model.properties)")
     named = [str(a) for a in config.invocation_params.args] + (["-p", "conformance.plugin"] if any(
         getattr(m, "pytest_plugins", None) and "conformance.plugin" in m.pytest_plugins
         for m in config.pluginmanager.get_plugins() if hasattr(m, "__file__")) else [])

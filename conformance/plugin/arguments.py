@@ -118,7 +118,7 @@ def profile(config) -> str:
 
 def header_dtypes(config, names: list[str]) -> list[str]:
     """The selected dtypes the run's properties use: the quick profile's are real ones only."""
-    return [n for n in names if not (profile(config).startswith("quick") and n in COMPLEX)]
+    return [n for n in names if not (profile(config).startswith(profiles.QUICK) and n in COMPLEX)]
 
 
 def check(config) -> None:
@@ -131,7 +131,7 @@ def check(config) -> None:
         raise pytest.UsageError(f"--hypothesis-seed: {seed!r} is not an integer (the kit prints the seed and gives "
                                 f"it to every xdist worker as one)")
     names = selected_dtypes(config)
-    if profile(config).startswith("quick") and listed(config, "--dtype") and set(names) & set(COMPLEX):
+    if profile(config).startswith(profiles.QUICK) and listed(config, "--dtype") and set(names) & set(COMPLEX):
         raise pytest.UsageError(f"{spelling(config, '--dtype')}: the quick profile checks real dtypes only (its "
                                 f"properties, {' and '.join(profiles.QUICK_PROPERTIES)}, have no complex form): "
                                 f"{', '.join(n for n in names if n in COMPLEX)}; check complex dtypes with another "

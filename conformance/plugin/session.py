@@ -6,6 +6,7 @@ the report of a known deviation.
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,10 @@ from hypothesis import settings
 
 from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
+from conformance.model import properties
 from conformance.model.case import COMPLEX, DTYPES, Case
 from conformance.model.status import Status, first
-from conformance.plugin import KIT_ITEM, arguments, deviations, options, profiles, schedule, summary, terminate
+from conformance.plugin import KIT_ITEM, _in_kit, arguments, deviations, options, profiles, schedule, summary, terminate
 from conformance.run import record
 from conformance.run.failure import KnownDeviation, dtype_name
 
@@ -81,17 +83,39 @@ def _explicit(node, name: str) -> bool:
     return False
 
 
-def _marker(definition) -> dict:
-    """The test's ``@pytest.mark.conformance(requires=..., entries=...)`` options."""
-    mark = definition.get_closest_marker("conformance")
-    if mark is None:
-        return {}
-    unknown = set(mark.kwargs) - {"requires", "entries", "complex", "family", "declares", "exact", "dtypes", "guard"}
-    if mark.args or unknown:
-        raise pytest.UsageError(f"{definition.nodeid}: conformance marker takes only requires=, entries=, "
-                                f"complex=, family=, declares=, exact=, dtypes= and guard= keywords "
-                                f"(got {mark.args!r} {sorted(unknown)})")
-    return mark.kwargs
+MARKER = ("requires", "entries", "complex", "family", "declares", "exact", "dtypes", "guard")
+
+
+def kit_property(node) -> properties.Property | None:
+    """The kit property a test function of the kit's cases is (None: a test of one's own, or no kit case)."""
+    path = getattr(node, "path", None)
+    if path is None or not _kit_file(path):
+        return None
+    return properties.get(getattr(node, "originalname", node.name))
+
+
+@functools.lru_cache(maxsize=None)
+def _kit_file(path) -> bool:
+    return _in_kit(Path(path).resolve())
+
+
+def declared_options(node) -> dict:
+    """The test's conformance options: a kit property's declaration (``conformance.model.properties``) with its
+    ``@pytest.mark.conformance(entries=..., guard=...)``; a test of one's own, its marker's."""
+    mark = node.get_closest_marker("conformance")
+    given = mark.kwargs if mark is not None else {}
+    unknown = set(given) - set(MARKER)
+    if mark is not None and (mark.args or unknown):
+        raise pytest.UsageError(f"{node.nodeid}: conformance marker takes only {', '.join(k + '=' for k in MARKER)} "
+                                f"keywords (got {mark.args!r} {sorted(unknown)})")
+    prop = kit_property(node)
+    if prop is None:
+        return dict(given)
+    owned = sorted(set(given) & set(properties.MARKER_DEFAULTS))
+    if owned:
+        raise pytest.UsageError(f"{node.nodeid}: {', '.join(owned)} of a kit property is declared once, in "
+                                f"conformance/model/properties.py, not in its conformance marker")
+    return {**prop.marker, **given}
 
 
 def generate_tests(metafunc):
@@ -105,10 +129,16 @@ def generate_tests(metafunc):
     tests run over the selected real dtypes); ``family="elementwise"`` over the entries of that shape family;
     ``declares="contraction"`` over the entries that declare that (optional) field; ``guard=(...)``: an
     expensive mode, run on those entries only but under the nightly profile or with ``--op``
-    (``conformance.catalogue.guards``).
+    (``conformance.catalogue.guards``).  A kit property's own are declared in ``conformance.model.properties``
+    (its marker gives ``entries=`` and ``guard=`` only); a test function of the kit's cases not declared there is a
+    usage error.
     """
     config = metafunc.config
-    options = _marker(metafunc.definition)
+    definition = metafunc.definition
+    if kit_property(definition) is None and _kit_file(definition.path):
+        raise pytest.UsageError(f"{definition.nodeid}: a test function of the kit's cases is a property: declare "
+                                f"{definition.originalname} in conformance/model/properties.py")
+    options = declared_options(definition)
     if "case" in metafunc.fixturenames and not _explicit(metafunc.definition, "case"):
         names = config._conformance_entries
         if options.get("entries") is not None:
@@ -147,7 +177,7 @@ def generate_tests(metafunc):
 
 def _guarded(config) -> bool:
     """Whether the expensive modes run on their guards: every profile but nightly, when ``--op`` names nothing."""
-    return not settings.get_current_profile_name().startswith("nightly") and not arguments.listed(config, "--op")
+    return not profiles.running(profiles.NIGHTLY) and not arguments.listed(config, "--op")
 
 
 def modify_items(config, items):
@@ -159,7 +189,7 @@ def modify_items(config, items):
             continue
         fixtures = getattr(item, "fixturenames", ())
         if "device" in fixtures or ("case" in fixtures and not _explicit(item, "case")):  # a conformance case
-            item.user_properties.append(("conformance_property", summary.property_of(item.nodeid)))
+            item.user_properties.append(("conformance_property", _group(item)))
         callspec = getattr(item, "callspec", None)
         if callspec is not None:
             _describe(item, callspec)
@@ -180,10 +210,21 @@ def modify_items(config, items):
 
 
 def outside_quick(filename: str) -> bool:
-    """Whether the quick profile skips collecting this kit module (a property it does not run)."""
-    prop = summary.property_of(filename)
-    return (prop is not None and settings.get_current_profile_name().startswith("quick")
-            and prop not in profiles.QUICK_PROPERTIES)
+    """Whether the quick profile skips collecting this kit module (a file of properties it does not run)."""
+    group = summary.property_of(filename)
+    return group is not None and profiles.running(profiles.QUICK) and group not in profiles.QUICK_PROPERTIES
+
+
+def _group(item) -> str | None:
+    """The summary's row of an item: its property's group (a test of one's own: its module's name)."""
+    prop = kit_property(item)
+    return prop.group if prop is not None else summary.property_of(item.nodeid)
+
+
+def _declares(item, field: str) -> bool:
+    """Whether the item is a kit property declaring ``field`` true (``quick``, ``low_ci``...)."""
+    prop = kit_property(item)
+    return prop is not None and getattr(prop, field)
 
 
 def _deselect(config, items, drop) -> None:
@@ -215,9 +256,9 @@ def _narrowed(config, items) -> None:
 
 
 def _quick(config, items) -> None:
-    """The quick profile runs the kit's weighted-backward and accumulation properties only."""
-    if settings.get_current_profile_name().startswith("quick"):
-        _deselect(config, items, lambda i: summary.property_of(i.nodeid) not in profiles.QUICK_PROPERTIES)
+    """The quick profile runs the kit's properties declared ``quick`` only (weighted backward, accumulation)."""
+    if profiles.running(profiles.QUICK):
+        _deselect(config, items, lambda i: not _declares(i, "quick"))
 
 
 def _low_dtype(item) -> bool:
@@ -226,17 +267,16 @@ def _low_dtype(item) -> bool:
 
 
 def _low_in_ci(config, items) -> None:
-    """The kit's own properties (``cases/``) run reduced precision in ``profiles.LOW_CI_PROPERTIES`` under ci;
-    elsewhere in all but ``LOW_UNVERIFIED`` (none now), or in every one where ``--dtype`` names a reduced-precision
-    dtype."""
+    """The kit's own properties (``cases/``) run reduced precision in those declared ``low_ci`` under ci;
+    elsewhere in all but those not ``low_verified`` (none now), or in every one where ``--dtype`` names a
+    reduced-precision dtype."""
     def kit_low(i) -> bool:
         return _low_dtype(i) and i.nodeid.startswith("cases/")
-    if settings.get_current_profile_name().startswith("ci"):
-        _deselect(config, items, lambda i: kit_low(i)
-                  and summary.property_of(i.nodeid) not in profiles.LOW_CI_PROPERTIES)
+    if profiles.running(profiles.CI):
+        _deselect(config, items, lambda i: kit_low(i) and not _declares(i, "low_ci"))
     elif not (arguments.listed(config, "--dtype")
               and any(n in profiles.LOW_PRECISION for n in config._conformance_dtypes)):
-        _deselect(config, items, lambda i: kit_low(i) and summary.property_of(i.nodeid) in profiles.LOW_UNVERIFIED)
+        _deselect(config, items, lambda i: kit_low(i) and getattr(i, "originalname", None) in profiles.LOW_UNVERIFIED)
 
 
 def _compile_guard_dtypes(config, items) -> None:
@@ -272,12 +312,12 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
     subject = params.get("case") if not _explicit(item, "case") else None
     subject = subject if isinstance(subject, Case) else params.get("row")
     if subject is not None and hasattr(subject, "status"):  # an entry or a conventions row
-        mark = item.get_closest_marker("conformance")
-        requires = mark.kwargs.get("requires", ()) if mark else ()
+        marked = declared_options(item)
+        requires = marked.get("requires", ())
         prop = getattr(item, "originalname", None)
         if prop and params.get("compile_backend"):  # a torch.compile property: keyed per backend too
             prop = f"{prop}[{params['compile_backend']}]"
-        declared = (subject.status(name, requires, prop, mark.kwargs.get("exact", True) if mark else True)
+        declared = (subject.status(name, requires, prop, marked.get("exact", True))
                     if isinstance(subject, Case) else subject.status(name, requires))
     return first(lacking, declared, listed)
 
@@ -286,15 +326,14 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
 @contextlib.contextmanager
 def recording(item):
     """The record around one kit item's call: its features and Status in, its worst ratio and examples out."""
-    mark = item.get_closest_marker("conformance")
-    record.start(mark.kwargs.get("requires", ()) if mark else (), item.stash.get(STATUS, None))
+    record.start(declared_options(item).get("requires", ()), item.stash.get(STATUS, None))
     # Hypothesis's pytest plugin wraps a parametrized test's settings in a new settings object on every
     # item, parented on the previous wrapper: over a function's 1,206 items the chain grows to 1,206
     # levels and every settings lookup walks it (quadratic in the items).  Restoring the function's own
     # settings after each item keeps the chain one level deep.
     function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
     own = getattr(function, "_hypothesis_internal_use_settings", None)
-    if own is not None and _low_dtype(item) and settings.get_current_profile_name().startswith("ci"):
+    if own is not None and _low_dtype(item) and profiles.running(profiles.CI):
         function._hypothesis_internal_use_settings = settings(own, max_examples=profiles.LOW_CI_EXAMPLES)
     try:
         yield

@@ -10,7 +10,8 @@ from conformance.reports import ratio_text
 
 
 def property_of(nodeid: str) -> str | None:
-    """The property a conformance case checks: its module's name (cases/test_vjp.py -> vjp)."""
+    """The summary's row of a test of one's own, and of a kit module: its module's name (cases/test_vjp.py -> vjp;
+    a kit property's is its declared group, ``conformance.model.properties``)."""
     module = nodeid.split("::")[0].rsplit("/", 1)[-1]
     return module.removeprefix("test_").removesuffix(".py") if module.startswith("test_") else None
 

@@ -176,8 +176,8 @@ def _entry_field(item, status, case, dtype) -> str:
         declared = getattr(case, status.kind)
         keys = [f for f in declared if case.lacks((f,)) == status.reason]
         return _keyed(status.kind, keys, declared)
-    mark = item.get_closest_marker("conformance")
-    requires = mark.kwargs.get("requires", ()) if mark else ()
+    from conformance.plugin.session import declared_options
+    requires = declared_options(item).get("requires", ())
     widened = [k for k in dict.fromkeys(case._keys(dtype, requires))
                if k in case.widened and case.widened[k].widen == status.widen]
     if status.kind == "widened":

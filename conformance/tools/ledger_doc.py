@@ -85,15 +85,15 @@ def section(ledger) -> str:
     return "\n".join(out + [END])
 
 
-def current(text: str) -> str | None:
-    """The generated section of a document's text (None: it has none)."""
-    start, end = text.find(BEGIN), text.find(END)
-    return text[start:end + len(END)] if 0 <= start < end else None
+def current(text: str, begin: str = BEGIN, end: str = END) -> str | None:
+    """The generated section of a document's text, from ``begin`` to ``end`` (None: it has none)."""
+    start, stop = text.find(begin), text.find(end)
+    return text[start:stop + len(end)] if 0 <= start < stop else None
 
 
-def replaced(text: str, new: str) -> str:
+def replaced(text: str, new: str, begin: str = BEGIN, end: str = END) -> str:
     """The document with its generated section replaced by ``new`` (appended where it has none)."""
-    old = current(text)
+    old = current(text, begin, end)
     return text.replace(old, new) if old is not None else text.rstrip("\n") + "\n\n" + new + "\n"
 
 

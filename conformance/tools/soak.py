@@ -28,6 +28,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from conformance.plugin.profiles import NIGHTLY
 from conformance.reports.tables import table
 from conformance.suite import own_paths
 
@@ -143,7 +144,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="interpreter with torch and the kit installed (repeatable; default: this one)")
     p.add_argument("--seeds", type=int, default=10, help="seeds per interpreter (default 10)")
     p.add_argument("--first-seed", type=int, default=1, help="the first seed; the others follow it (default 1)")
-    p.add_argument("--profile", default="nightly", help="Hypothesis profile (default nightly)")
+    p.add_argument("--profile", default=NIGHTLY, help=f"Hypothesis profile (default {NIGHTLY})")
     p.add_argument("--examples", type=int, help="override the profile's max_examples (--conformance-examples)")
     p.add_argument("-n", "--workers", type=int, default=2, help="pytest-xdist workers per run (0: none; default 2)")
     p.add_argument("--timeout", type=float, default=4 * 3600.0, help="seconds per run (default 14400)")
