@@ -77,6 +77,13 @@ def test_skipped_elements_complex_parts_and_a_merge():
     assert (both.total, both.over, both.worst.index, both.name) == (7, 3, (0, "imag"), "z")
 
 
+def test_a_scalar_gradient():
+    for exact, bound in ((np.array(1.0), np.array(1e-3)),
+                         (np.array(mpmath.mpf(1), dtype=object), np.array(mpmath.mpf("1e-3"), dtype=object))):
+        v = compare(np.array(1.01), exact, bound, torch.float64, name="x")
+        assert (v.over, v.total, v.worst.index, v.where) == (1, 1, (), "x") and v.ratio == pytest.approx(10.0)
+
+
 def test_a_float_pair_exact_value_and_a_located_sample():
     hi, lo = np.array([1.0, 1.0]), np.array([0.0, 2.0**-60])
     v = compare(np.array([1.0, 1.0]), hi, np.full(2, 2.0**-62), torch.float64, low=lo, locate=lambda at: (at[0] + 10,))

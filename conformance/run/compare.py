@@ -100,17 +100,17 @@ def compare(got, exact, bound, dtype: torch.dtype, *, name: str = "", src: str |
     (a sampled element's place in the whole gradient).  An element whose got value is NaN or infinite where the
     exact one is finite is infinitely far from it."""
     got, exact = np.asarray(got), np.asarray(exact)
-    bound = np.asarray(bound) * widen
-    total = exact if low is None else exact + np.asarray(low)
+    bound = np.asarray(np.asarray(bound) * widen)  # (numpy gives a 0-d array's arithmetic as a scalar)
+    total = exact if low is None else np.asarray(exact + np.asarray(low))
     if rounded is not None:
-        bound = tolerance.cast(bound, total, rounded)
+        bound = np.asarray(tolerance.cast(bound, total, rounded))
     skip = np.zeros(exact.shape, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
     outside = ranges.outside(total, dtype) & ~skip
     checked = ~outside & ~skip
     exactly = exact.dtype == object
     err = _errors_exactly(got, total) if exactly else _errors(got, exact, low)
     with np.errstate(all="ignore"):
-        ratio = np.asarray(err / bound, dtype=np.float64) if exactly else err / bound
+        ratio = np.asarray(err / bound, dtype=np.float64)
     ratio = np.where(np.isnan(ratio), np.inf, ratio)
     ratio[~checked] = 0.0
     census = _census(bound[checked], total[checked], dtype, exactly)
@@ -137,7 +137,7 @@ def compare(got, exact, bound, dtype: torch.dtype, *, name: str = "", src: str |
 def _errors(got: np.ndarray, exact: np.ndarray, low) -> np.ndarray:
     with np.errstate(all="ignore"):
         diff = np.abs(got - exact) if low is None else np.abs((got - exact) - low)
-    return np.where(np.isfinite(got), diff, np.inf).astype(np.float64)
+    return np.asarray(np.where(np.isfinite(got), diff, np.inf), dtype=np.float64)
 
 
 def _errors_exactly(got: np.ndarray, exact: np.ndarray) -> np.ndarray:
