@@ -8,8 +8,8 @@ from ._steps import drawn
 
 
 @drawn(0.5, primed=st.booleans())
-def test_functional_grad(case, dtype, device, data, primed):
-    t = Trial(case, dtype, device, data, "functional_grad")
+def test_functional_grad(case, dtype, device, status, data, primed):
+    t = Trial(case, dtype, device, data, "functional_grad", status=status)
     names = t.grad_names
     if primed:  # a .grad already present must stay as it was, object and values
         for n in names:

@@ -19,8 +19,8 @@ NAMES = ("seed_indexed", "mul", "mm", "tanh")
 
 @SPLIT
 @drawn(0.5)
-def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
-    t = Trial(split.case, dtype, device, data, "nonleaf")
+def test_nonleaf_grad_is_none_and_warns(split, dtype, device, status, data):
+    t = Trial(split.case, dtype, device, data, "nonleaf", status=status)
     y = split.forward(t)
     vs = t.weights()
     t.backward(y, vs)
@@ -35,8 +35,8 @@ def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
 
 @SPLIT
 @drawn(0.5)
-def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
-    t = Trial(split.case, dtype, device, data, "nonleaf")
+def test_retain_grad_holds_vjp_at_node(split, dtype, device, status, data):
+    t = Trial(split.case, dtype, device, data, "nonleaf", status=status)
     y = split.forward(t)
     t.run(f"{split.node}.retain_grad()")
     if not t.eval(f"{split.node}.retains_grad"):
@@ -50,9 +50,9 @@ def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
 
 @pytest.mark.conformance(entries=NAMES)
 @drawn(0.5)
-def test_retained_output_grad_is_the_weight(case, dtype, device, data):
+def test_retained_output_grad_is_the_weight(case, dtype, device, status, data):
     """The VJP at the output is the weight itself: ``out.grad`` equals it exactly, in the output's dtype."""
-    t = Trial(case, dtype, device, data, "nonleaf")
+    t = Trial(case, dtype, device, data, "nonleaf", status=status)
     y = t.forward()
     t.run(f"{y}.retain_grad()")
     vs = t.weights()

@@ -114,10 +114,10 @@ class Trial(Script):
         contiguous); ``constant``: differentiable inputs built without ``requires_grad`` (their gradients are
         not checked, the others' are); ``oracle``: (case, values) -> the oracle to use instead of the
         fixed-shape one (the tape oracle at large sizes); ``status``: the item's Status (what a failure may
-        be, if not a plain pass; default the one the plugin decided for the running item)."""
+        be, if not a plain pass; the kit's ``status`` fixture gives it; None: a plain pass expected)."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
-        self.status = record.status() if status is None else status
+        self.status = status
         self.label = f"{case.name}-{dtype_name(dtype)}"  # how the run's summary names this trial's item
         record.example(data)
         self._device = torch.empty(0, device=device).device  # "cuda" resolved to "cuda:0"

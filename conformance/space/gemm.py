@@ -22,7 +22,6 @@ from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
 from conformance.model.contraction import Signature
-from conformance.run import record
 from conformance.run.compare import Verdict, compare, conclude, require_gradient
 from conformance.run.failure import digits
 from conformance.run.strategies import real_array, representable
@@ -77,7 +76,7 @@ class GemmTrial(ArrayScript):
 
     def __init__(self, case, dtype: torch.dtype, device, point: GemmPoint, prop: str = "gemm_vjp", status=None):
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
-        self.status = record.status() if status is None else status  # the item's Status (``Trial``)
+        self.status = status  # the item's Status (``Trial``)
         self.sig = Signature.parse(case.contraction)
         self.rng = np.random.default_rng(point.seed)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}

@@ -21,7 +21,6 @@ from hypothesis import target
 from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
-from conformance.run import record
 from conformance.run.compare import Verdict, compare, conclude, require_gradient
 from conformance.run.failure import digits, failure_message
 from conformance.run.trial import Script
@@ -82,7 +81,7 @@ class SizedTrial(ArrayScript):
         """``exclude``: flat positions not compared with the exact value (special lanes, see ``check_lanes``);
         ``status``: the item's Status (``Trial``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
-        self.status = record.status() if status is None else status
+        self.status = status
         self.exclude = np.array(sorted(exclude), dtype=np.int64)
         self.pw = pointwise_for(case)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}
