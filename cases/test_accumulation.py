@@ -8,6 +8,6 @@ from ._steps import drawn
 
 
 @drawn(k=st.integers(2, 5), retain=st.booleans())
-def test_accumulation(case, dtype, device, data, k, retain):
+def test_accumulation(case, dtype, device, status, data, k, retain):
     """k >= 2 calls (one is test_vjp), each with its own weights, on one retained graph or on fresh forwards."""
-    properties.accumulation(Trial(case, dtype, device, data, "accumulation"), k, retain)
+    properties.accumulation(Trial(case, dtype, device, data, "accumulation", status=status), k, retain)

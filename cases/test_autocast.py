@@ -11,5 +11,5 @@ from ._steps import drawn
 
 @pytest.mark.conformance(entries=lists.listed)
 @drawn()
-def test_autocast(case, dtype, device, data):
-    autocast(case, dtype, device, data, lists.policy(device.type))
+def test_autocast(case, dtype, device, status, data):
+    autocast(case, dtype, device, data, lists.policy(device.type), status)

@@ -28,7 +28,7 @@ def _others_unchanged(t: Trial, others: list[str], primed: bool) -> None:
 
 @pytest.mark.conformance(entries=NAMES)
 @drawn(primed=st.booleans())
-def test_backward_inputs_accumulates_only_into_them(case, dtype, device, data, primed):
+def test_backward_inputs_accumulates_only_into_them(case, dtype, device, status, data, primed):
     t = Trial(case, dtype, device, data, "backward_inputs")
     chosen = _subset(data, t.grad_names, "inputs")
     others = [n for n in t.grad_names if n not in chosen]
@@ -45,9 +45,9 @@ def test_backward_inputs_accumulates_only_into_them(case, dtype, device, data, p
 
 @pytest.mark.parametrize("split", SPLITS, ids=[s.id for s in SPLITS])
 @drawn()
-def test_backward_inputs_nonleaf_gets_vjp_at_node(split, dtype, device, data):
+def test_backward_inputs_nonleaf_gets_vjp_at_node(split, dtype, device, status, data):
     """The node named gets the VJP at itself; leaves named too (through the node); the rest stay None."""
-    t = Trial(split.case, dtype, device, data, "backward_inputs")
+    t = Trial(split.case, dtype, device, data, "backward_inputs", status=status)
     leaves = _subset(data, t.grad_names, "leaf inputs", at_least=0)
     y = split.forward(t)
     vs = t.weights()

@@ -76,10 +76,10 @@ def _compiled_forward(t: Trial, cf: str, y: str = "out") -> str:
 
 
 @drawn()
-def test_compile_vjp(case, dtype, device, compile_backend, request, data):
+def test_compile_vjp(case, dtype, device, compile_backend, request, status, data):
     """``cf(x).backward(gradient=v)`` leaves ``x.grad == vᵀJ`` for the compiled ``cf = torch.compile(f)``."""
     with _compile_config(request):
-        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].vjp")
+        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].vjp", status=status)
         y = _compiled_forward(t, _compiled(t, compile_backend))
         vs = t.weights()
         t.backward(y, vs)
@@ -87,10 +87,10 @@ def test_compile_vjp(case, dtype, device, compile_backend, request, data):
 
 
 @drawn(k=st.integers(1, 3))
-def test_compile_accumulation(case, dtype, device, compile_backend, request, data, k):
+def test_compile_accumulation(case, dtype, device, compile_backend, request, status, data, k):
     """k backward calls, each through a fresh compiled forward, leave ``x.grad == Σ vₖᵀJ``, updated in place."""
     with _compile_config(request):
-        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].accumulation")
+        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].accumulation", status=status)
         cf = _compiled(t, compile_backend)
         expected = accumulate(t, k, retain=False, forward=lambda trial: _compiled_forward(trial, cf))
         t.check(expected, what=f"sum of {k} vᵀJ through torch.compile (backend {compile_backend})")
@@ -112,14 +112,14 @@ def _backward_outcome(t: Trial, out: str, vs: list[str], name: str) -> str | Non
 
 @pytest.mark.conformance(entries=guards.MUTATION)
 @drawn()
-def test_compile_mutation(case, dtype, device, compile_backend, request, data):
+def test_compile_mutation(case, dtype, device, compile_backend, request, status, data):
     """An in-place write to an input (under ``no_grad``) between the forward and its backward, for each
     differentiable input in turn, on fresh copies: the compiled function behaves as eager does on the same
     values. Where eager's backward raises autograd's version-counter error, the compiled backward must raise
     it too (a gradient computed from the modified input is silently wrong); where eager's does not (its
     backward saved no such input), both give the exact vᵀJ of the forward that ran."""
     with _compile_config(request):
-        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].mutation")
+        t = Trial(case, dtype, device, data, f"compile[{compile_backend}].mutation", status=status)
         cf = _compiled(t, compile_backend)
         names = t.grad_names
         vs = t.weights()

@@ -13,17 +13,17 @@ from ._steps import drawn, weighted_backward
 
 
 @drawn()
-def test_complex_vjp(case, dtype, device, data):
+def test_complex_vjp(case, dtype, device, status, data):
     """``y.backward(gradient=v)`` with complex (or, for real outputs, real) weights: z.grad = ∂L/∂a + i ∂L/∂b."""
-    t = Trial(case, dtype, device, data, "complex_vjp")
+    t = Trial(case, dtype, device, data, "complex_vjp", status=status)
     y, vs = weighted_backward(t)
     t.check(t.expected(vs), what="conjugate-Wirtinger gradient ∂L/∂a + i∂L/∂b")
 
 
 @drawn()
-def test_complex_accumulation(case, dtype, device, data):
+def test_complex_accumulation(case, dtype, device, status, data):
     """Two backward calls accumulate the two complex gradients into the same ``.grad``."""
-    t = Trial(case, dtype, device, data, "complex_accumulation")
+    t = Trial(case, dtype, device, data, "complex_accumulation", status=status)
     y = t.forward()
     vs = t.weights(prefix="gy_a")
     t.backward(y, vs, retain_graph=True)

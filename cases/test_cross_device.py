@@ -20,13 +20,13 @@ from ._steps import drawn, weighted_backward
 
 
 @drawn()
-def test_cross_device_vjp(case, dtype, device, data):
+def test_cross_device_vjp(case, dtype, device, status, data):
     if device.type == "cpu":
         pytest.skip("compares --device with the CPU: run with --device cuda (mps, xpu...)")
-    t = Trial(case, dtype, device, data, "cross_device")
+    t = Trial(case, dtype, device, data, "cross_device", status=status)
     y, vs = weighted_backward(t)
     t.check(t.expected(vs), what=f"vᵀJ on {device}")
-    cpu = Trial(case, dtype, torch.device("cpu"), None, "cross_device", values=t.values)
+    cpu = Trial(case, dtype, torch.device("cpu"), None, "cross_device", values=t.values, status=status)
     yc = cpu.forward()
     vc = cpu.weights(values=[np.asarray(t.weight_values[n]) for n in vs])
     cpu.backward(yc, vc)
@@ -35,7 +35,7 @@ def test_cross_device_vjp(case, dtype, device, data):
 
 # torch against itself, not the exact value: accuracy deviations do not apply
 @drawn()
-def test_device_accumulation_bitwise(case, dtype, device, data):
+def test_device_accumulation_bitwise(case, dtype, device, status, data):
     t = Trial(case, dtype, device, data, "accumulation_bitwise")
     names = t.grad_names
     t.run("arrived = {}")

@@ -188,32 +188,34 @@ def ddp_average(t: Trial, pool, bucket_view: bool, no_sync: int = 0, values=None
 # -- properties --------------------------------------------------------------------------------------
 @ddp_entries
 @drawn(bucket_view=st.booleans())
-def test_ddp_average(case, dtype, device, ranks, data, bucket_view):
+def test_ddp_average(case, dtype, device, ranks, status, data, bucket_view):
     """One backward per rank, each with its own weights v_r: every rank's .grad is (v_0ᵀJ + v_1ᵀJ) / 2."""
-    ddp_average(Trial(case, dtype, device, data, "ddp_average"), ranks, bucket_view)
+    ddp_average(Trial(case, dtype, device, data, "ddp_average", status=status), ranks, bucket_view)
 
 
 @ddp_entries
 @drawn(k=st.integers(1, 3), bucket_view=st.booleans())
-def test_ddp_no_sync_accumulation(case, dtype, device, ranks, data, k, bucket_view):
+def test_ddp_no_sync_accumulation(case, dtype, device, ranks, status, data, k, bucket_view):
     """k micro-batches under ``ddp.no_sync()`` accumulate locally; the synced one after them averages the
     ranks' whole sums: .grad = Σ_r Σ_j v_rjᵀJ / 2."""
-    ddp_average(Trial(case, dtype, device, data, f"ddp_no_sync_accumulation (k={k})"), ranks, bucket_view, no_sync=k)
+    ddp_average(Trial(case, dtype, device, data, f"ddp_no_sync_accumulation (k={k})", status=status), ranks,
+                bucket_view, no_sync=k)
 
 
 @ddp_entries
 @drawn(method=st.sampled_from(list(ZEROING)), bucket_view=st.booleans())
-def test_ddp_zeroing(case, dtype, device, ranks, data, method, bucket_view):
+def test_ddp_zeroing(case, dtype, device, ranks, status, data, method, bucket_view):
     """A synced step, a way of zeroing (drawn), a synced step: .grad is None or exact zeros (the same tensor)
     as promised, then only the new average."""
-    _zeroing(Trial(case, dtype, device, data, f"ddp_zeroing ({method})"), ranks, method, bucket_view)
+    _zeroing(Trial(case, dtype, device, data, f"ddp_zeroing ({method})", status=status), ranks, method, bucket_view)
 
 
 @pytest.mark.parametrize("method", ZEROING)
 @drawn(bucket_view=st.booleans())
-def test_ddp_zeroing_each_method(dtype, device, ranks, data, method, bucket_view):
+def test_ddp_zeroing_each_method(dtype, device, ranks, status, data, method, bucket_view):
     """Every way of zeroing, every run, on a two-input composite (``tanh_mlp``)."""
-    _zeroing(Trial(get("tanh_mlp"), dtype, device, data, f"ddp_zeroing ({method})"), ranks, method, bucket_view)
+    _zeroing(Trial(get("tanh_mlp"), dtype, device, data, f"ddp_zeroing ({method})", status=status), ranks, method,
+             bucket_view)
 
 
 def _zeroing(t: Trial, pool, method: str, bucket_view: bool) -> None:

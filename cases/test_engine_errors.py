@@ -61,7 +61,7 @@ def _with_unused(t: Trial) -> list[str]:
 @pytest.mark.parametrize("misuse", MISUSES)
 @CASES
 @drawn()
-def test_misused_backward_raises(case, misuse, dtype, device, data):
+def test_misused_backward_raises(case, misuse, dtype, device, status, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     t.forward()
     t.weights()
@@ -72,7 +72,7 @@ def test_misused_backward_raises(case, misuse, dtype, device, data):
 
 @CASES
 @drawn()
-def test_unused_input_to_grad_raises(case, dtype, device, data):
+def test_unused_input_to_grad_raises(case, dtype, device, status, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     _with_unused(t)
     expect_error(t, _grad_call(t), RuntimeError, r"not have been used in the graph|allow_unused",
@@ -81,9 +81,9 @@ def test_unused_input_to_grad_raises(case, dtype, device, data):
 
 @CASES
 @drawn()
-def test_unused_input_allowed_is_none(case, dtype, device, data):
+def test_unused_input_allowed_is_none(case, dtype, device, status, data):
     """``allow_unused=True``: the unused input's gradient is None, the others the exact vᵀJ."""
-    t = Trial(case, dtype, device, data, "engine_errors")
+    t = Trial(case, dtype, device, data, "engine_errors", status=status)
     vs = _with_unused(t)
     t.run(f"g = {_grad_call(t, ', allow_unused=True')}")
     t.check(t.expected(vs), grads={n: f"g[{i}]" for i, n in enumerate(t.grad_names)}, what="vᵀJ from autograd.grad")
@@ -93,11 +93,11 @@ def test_unused_input_allowed_is_none(case, dtype, device, data):
 
 @CASES
 @drawn()
-def test_unused_input_materialized_is_zeros(case, dtype, device, data):
+def test_unused_input_materialized_is_zeros(case, dtype, device, status, data):
     """``materialize_grads=True``: the unused input's gradient is zeros of its shape, dtype and device."""
     if "materialize_grads" not in inspect.signature(torch.autograd.grad).parameters:
         pytest.skip(f"torch.autograd.grad has no materialize_grads keyword in torch {torch.__version__}")
-    t = Trial(case, dtype, device, data, "engine_errors")
+    t = Trial(case, dtype, device, data, "engine_errors", status=status)
     vs = _with_unused(t)
     t.run(f"g = {_grad_call(t, ', allow_unused=True, materialize_grads=True')}")
     t.check(t.expected(vs), grads={n: f"g[{i}]" for i, n in enumerate(t.grad_names)}, what="vᵀJ from autograd.grad")
@@ -109,7 +109,7 @@ def test_unused_input_materialized_is_zeros(case, dtype, device, data):
 
 @CASES
 @drawn()
-def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, data):
+def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, status, data):
     t = Trial(case, dtype, device, data, "engine_errors")
     t.forward()
     vs = t.weights()
@@ -120,8 +120,8 @@ def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, 
 
 @CASES
 @drawn()
-def test_inplace_op_on_leaf_requiring_grad_raises(case, dtype, device, data):
+def test_inplace_op_on_leaf_requiring_grad_raises(case, dtype, device, status, data):
     """The op is refused before it runs: the leaf keeps its values."""
-    t = Trial(case, dtype, device, data, "engine_errors")
+    t = Trial(case, dtype, device, data, "engine_errors", status=status)
     refused_in_place(t, f"{t.grad_names[0]}.mul_(2)", r"leaf variable that requires grad.*in-place",
                      "an in-place op on a leaf that requires grad")

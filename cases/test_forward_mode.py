@@ -12,15 +12,15 @@ from ._steps import drawn
 
 
 @drawn()
-def test_jvp(case, dtype, device, data):
+def test_jvp(case, dtype, device, status, data):
     """``make_dual`` inputs, the call, ``unpack_dual(out).tangent == J u`` per output (None means zero)."""
-    properties.jvp(Trial(case, dtype, device, data, "jvp"))
+    properties.jvp(Trial(case, dtype, device, data, "jvp", status=status))
 
 
 @drawn()
-def test_forward_over_reverse(case, dtype, device, data):
+def test_forward_over_reverse(case, dtype, device, status, data):
     """Dual inputs (tangent u), ``autograd.grad`` of the outputs with weights v: the gradient's tangent is ∇²(vᵀF) u."""
-    t = Trial(case, dtype, device, data, "forward_over_reverse")
+    t = Trial(case, dtype, device, data, "forward_over_reverse", status=status)
     us = t.tangents()
     vs = t.weights()
     names = t.grad_names

@@ -27,9 +27,9 @@ def _tangent_of_tangent(t: Trial, expr: str) -> dict[str, str]:
 
 @pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
-def test_jvp_of_jvp(case, dtype, device, data):
+def test_jvp_of_jvp(case, dtype, device, status, data):
     """``jvp(lambda *x: jvp(f, x, u)[1], x, w)[1] == ∂²F[u, w]`` (torch.func, nested)."""
-    t = Trial(case, dtype, device, data, "func.jvp(func.jvp)")
+    t = Trial(case, dtype, device, data, "func.jvp(func.jvp)", status=status)
     f = t.function()
     us, ws = t.tangents(), t.tangents(prefix="w")
     xs = ", ".join(t.grad_names)
@@ -52,13 +52,13 @@ def nested_dual_levels() -> str:
 
 @pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
-def test_nested_dual(case, dtype, device, data):
+def test_nested_dual(case, dtype, device, status, data):
     """Inputs dual at an outer level (tangent w) and again at an inner one (tangent u): the outer tangent of the
     inner tangent of every output is ∂²F[u, w]."""
     lacking = nested_dual_levels()
     if lacking:
         pytest.skip(f"torch {torch.__version__} has no nested forward-mode AD: {lacking}")
-    t = Trial(case, dtype, device, data, "forward_ad nested levels")
+    t = Trial(case, dtype, device, data, "forward_ad nested levels", status=status)
     us, ws = t.tangents(), t.tangents(prefix="w")
     t.run("import torch.autograd.forward_ad as fwAD")
     t.run("outer = fwAD.dual_level(); outer.__enter__()")
@@ -83,10 +83,10 @@ def test_nested_dual(case, dtype, device, data):
 
 @pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
-def test_jacfwd_jacfwd(case, dtype, device, data):
+def test_jacfwd_jacfwd(case, dtype, device, status, data):
     """``jacfwd(jacfwd(Σ v·f))`` (forward over forward, one JVP of a JVP per pair of input elements) gives the
     exact Hessian H[a][b]."""
-    t = Trial(case, dtype, device, data, "func.jacfwd(func.jacfwd)")
+    t = Trial(case, dtype, device, data, "func.jacfwd(func.jacfwd)", status=status)
     vs = t.weights()
     L = _scalar(t, vs)
     names = t.grad_names

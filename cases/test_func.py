@@ -35,9 +35,9 @@ def _argnums(t: Trial) -> str:
 
 
 @drawn()
-def test_func_vjp(case, dtype, device, data):
+def test_func_vjp(case, dtype, device, status, data):
     """``torch.func.vjp(f, *x)[1](v) == vᵀJ``."""
-    t = Trial(case, dtype, device, data, "func.vjp")
+    t = Trial(case, dtype, device, data, "func.vjp", status=status)
     f = t.function()
     vs = t.weights()
     t.run(f"out, vjp_fn = torch.func.vjp({f}, {', '.join(t.grad_names)})")
@@ -46,9 +46,9 @@ def test_func_vjp(case, dtype, device, data):
 
 
 @drawn()
-def test_func_jvp(case, dtype, device, data):
+def test_func_jvp(case, dtype, device, status, data):
     """``torch.func.jvp(f, x, u)[1] == J u``."""
-    t = Trial(case, dtype, device, data, "func.jvp")
+    t = Trial(case, dtype, device, data, "func.jvp", status=status)
     f = t.function()
     us = t.tangents()
     t.run(f"out, tangent = torch.func.jvp({f}, ({', '.join(t.grad_names)},), ({', '.join(us)},))")
@@ -58,9 +58,9 @@ def test_func_jvp(case, dtype, device, data):
 
 
 @drawn()
-def test_func_grad(case, dtype, device, data):
+def test_func_grad(case, dtype, device, status, data):
     """``torch.func.grad`` of Σ v·f over all inputs is vᵀJ."""
-    t = Trial(case, dtype, device, data, "func.grad")
+    t = Trial(case, dtype, device, data, "func.grad", status=status)
     vs = t.weights()
     L = _scalar(t, vs)
     t.run(f"g = torch.func.grad({L}, argnums={_argnums(t)})({', '.join(t.grad_names)})")
@@ -80,21 +80,21 @@ def _jacobian(t: Trial, transform: str) -> None:
 
 
 @drawn()
-def test_jacrev(case, dtype, device, data):
+def test_jacrev(case, dtype, device, status, data):
     """``torch.func.jacrev`` gives the whole exact Jacobian: J[out][input] of shape output + input."""
-    _jacobian(Trial(case, dtype, device, data, "func.jacrev"), "jacrev")
+    _jacobian(Trial(case, dtype, device, data, "func.jacrev", status=status), "jacrev")
 
 
 @drawn()
-def test_jacfwd(case, dtype, device, data):
+def test_jacfwd(case, dtype, device, status, data):
     """``torch.func.jacfwd`` gives the whole exact Jacobian (forward mode, one JVP per input element)."""
-    _jacobian(Trial(case, dtype, device, data, "func.jacfwd"), "jacfwd")
+    _jacobian(Trial(case, dtype, device, data, "func.jacfwd", status=status), "jacfwd")
 
 
 @drawn()
-def test_hessian(case, dtype, device, data):
+def test_hessian(case, dtype, device, status, data):
     """``torch.func.hessian`` (forward-over-reverse) of Σ v·f gives the exact Hessian H[a][b]."""
-    t = Trial(case, dtype, device, data, "func.hessian")
+    t = Trial(case, dtype, device, data, "func.hessian", status=status)
     vs = t.weights()
     L = _scalar(t, vs)
     names = t.grad_names
@@ -123,12 +123,13 @@ def _batched(t: Trial, how: str) -> None:
 
 
 @drawn()
-def test_vmap_vjp(case, dtype, device, data):
+def test_vmap_vjp(case, dtype, device, status, data):
     """``torch.func.vmap`` over a VJP function, 3 stacked weights: each weight's own exact vᵀJ."""
-    _batched(Trial(case, dtype, device, data, "func.vmap(vjp)"), "vmap")
+    _batched(Trial(case, dtype, device, data, "func.vmap(vjp)", status=status), "vmap")
 
 
 @drawn()
-def test_is_grads_batched(case, dtype, device, data):
+def test_is_grads_batched(case, dtype, device, status, data):
     """``torch.autograd.grad(..., is_grads_batched=True)`` with 3 stacked weights: each weight's own exact vᵀJ."""
-    _batched(Trial(case, dtype, device, data, "autograd.grad(is_grads_batched=True)"), "is_grads_batched")
+    _batched(Trial(case, dtype, device, data, "autograd.grad(is_grads_batched=True)", status=status),
+             "is_grads_batched")

@@ -8,7 +8,7 @@ from ._steps import drawn
 
 
 @drawn(primed=st.booleans())
-def test_functional_grad(case, dtype, device, data, primed):
+def test_functional_grad(case, dtype, device, status, data, primed):
     t = Trial(case, dtype, device, data, "functional_grad")
     names = t.grad_names
     if primed:  # a .grad already present must stay as it was, object and values

@@ -37,10 +37,10 @@ MODES = ["no_grad", "inference_mode", "set_grad_enabled(False)", "detach", "requ
 @pytest.mark.parametrize("mode", MODES)
 @CASES
 @drawn()
-def test_untracked_contribution_adds_nothing(case, mode, dtype, device, data):
+def test_untracked_contribution_adds_nothing(case, mode, dtype, device, status, data):
     if mode == "inference_mode" and not hasattr(torch, "inference_mode"):
         pytest.skip(f"torch.inference_mode is absent from torch {torch.__version__}")
-    t = Trial(case, dtype, device, data, "grad_mode")
+    t = Trial(case, dtype, device, data, "grad_mode", status=status)
     t.run(_untracked(t, mode))
     if t.eval("z.requires_grad or z.grad_fn is not None"):
         t.fail(f"z computed under {mode} requires grad (grad_fn {t.eval('z.grad_fn')!r})")
@@ -54,9 +54,9 @@ def test_untracked_contribution_adds_nothing(case, mode, dtype, device, data):
 @pytest.mark.parametrize("mode", ["no_grad", "set_grad_enabled(False)"])
 @CASES
 @drawn()
-def test_backward_under_disabled_grad_still_computes(case, mode, dtype, device, data):
+def test_backward_under_disabled_grad_still_computes(case, mode, dtype, device, status, data):
     """Grad modes govern recording the forward, not running a backward of a graph already recorded."""
-    t = Trial(case, dtype, device, data, "grad_mode")
+    t = Trial(case, dtype, device, data, "grad_mode", status=status)
     t.forward()
     vs = t.weights()
     context = "torch.no_grad()" if mode == "no_grad" else "torch.set_grad_enabled(False)"

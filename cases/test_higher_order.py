@@ -18,16 +18,16 @@ from ._steps import drawn
 
 
 @drawn()
-def test_hvp(case, dtype, device, data):
+def test_hvp(case, dtype, device, status, data):
     """``autograd.grad(create_graph=True)`` chained twice gives ∇²(vᵀF) u."""
-    properties.hvp(Trial(case, dtype, device, data, "hvp"))
+    properties.hvp(Trial(case, dtype, device, data, "hvp", status=status))
 
 
 @drawn()
-def test_hvp_backward(case, dtype, device, data):
+def test_hvp_backward(case, dtype, device, status, data):
     """``backward(create_graph=True)`` fills ``.grad`` with a differentiable vᵀJ; a second such backward of
     Σ x.grad·u accumulates ∇²(vᵀF) u into a *new* ``.grad`` tensor (no in-place update under create_graph)."""
-    t = Trial(case, dtype, device, data, "hvp_backward")
+    t = Trial(case, dtype, device, data, "hvp_backward", status=status)
     names = t.grad_names
     y = t.forward()
     vs = t.weights()
@@ -50,10 +50,10 @@ def test_hvp_backward(case, dtype, device, data):
 
 @pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
-def test_third_order(case, dtype, device, data):
+def test_third_order(case, dtype, device, status, data):
     """Three chained ``autograd.grad(create_graph=True)`` calls give the exact third directional derivative
     (reverse over reverse over reverse)."""
-    t = Trial(case, dtype, device, data, "third_order")
+    t = Trial(case, dtype, device, data, "third_order", status=status)
     y = t.forward()
     vs = t.weights()
     properties.first_order_graph(t, y, vs)
@@ -67,10 +67,10 @@ def test_third_order(case, dtype, device, data):
 
 @pytest.mark.conformance(guard=HIGHER_ORDER)
 @drawn()
-def test_forward_over_hvp(case, dtype, device, data):
+def test_forward_over_hvp(case, dtype, device, status, data):
     """Dual inputs (tangent w) through two chained ``autograd.grad(create_graph=True)`` calls: the HVP's tangent
     is the exact third directional derivative (forward over reverse over reverse)."""
-    t = Trial(case, dtype, device, data, "forward_over_hvp")
+    t = Trial(case, dtype, device, data, "forward_over_hvp", status=status)
     vs = t.weights()
     us = t.tangents()
     ws = t.tangents(prefix="w")

@@ -37,7 +37,7 @@ def _require_equal(t: Trial, got: str, want: str, what: str) -> None:
 @pytest.mark.parametrize("where", ["output", "leaf"])
 @CASES
 @drawn()
-def test_tensor_hook_replaces_gradient(case, where, dtype, device, data):
+def test_tensor_hook_replaces_gradient(case, where, dtype, device, status, data):
     t = Trial(case, dtype, device, data, "hooks")
     y = t.forward()
     vs = t.weights()
@@ -57,9 +57,9 @@ def test_tensor_hook_replaces_gradient(case, where, dtype, device, data):
 
 @CASES
 @drawn()
-def test_tensor_hooks_run_in_registration_order(case, dtype, device, data):
+def test_tensor_hooks_run_in_registration_order(case, dtype, device, status, data):
     """The first hook sees the weight and returns a new one; the second sees that and doubles it."""
-    t = Trial(case, dtype, device, data, "hooks")
+    t = Trial(case, dtype, device, data, "hooks", status=status)
     y = t.forward()
     vs = t.weights()
     new = t.weights(prefix="gz")
@@ -76,10 +76,10 @@ def test_tensor_hooks_run_in_registration_order(case, dtype, device, data):
 
 @CASES
 @drawn(calls=st.integers(1, 3))
-def test_post_accumulate_grad_hook_sees_accumulated_grad(case, dtype, device, data, calls):
+def test_post_accumulate_grad_hook_sees_accumulated_grad(case, dtype, device, status, data, calls):
     if not hasattr(torch.Tensor, "register_post_accumulate_grad_hook"):
         pytest.skip(f"Tensor.register_post_accumulate_grad_hook is absent from torch {torch.__version__}")
-    t = Trial(case, dtype, device, data, "hooks")
+    t = Trial(case, dtype, device, data, "hooks", status=status)
     names = t.grad_names
     for n in names:
         t.run(f"seen_{n} = []")
@@ -100,7 +100,7 @@ def test_post_accumulate_grad_hook_sees_accumulated_grad(case, dtype, device, da
 
 @NODE_CASES
 @drawn()
-def test_node_prehook_sees_and_replaces_grad_outputs(case, dtype, device, data):
+def test_node_prehook_sees_and_replaces_grad_outputs(case, dtype, device, status, data):
     t = Trial(case, dtype, device, data, "hooks")
     y = t.forward()
     if not hasattr(t.eval(f"{y}.grad_fn"), "register_prehook"):
@@ -118,9 +118,9 @@ def test_node_prehook_sees_and_replaces_grad_outputs(case, dtype, device, data):
 
 @NODE_CASES
 @drawn()
-def test_node_hook_sees_and_replaces_grad_inputs(case, dtype, device, data):
+def test_node_hook_sees_and_replaces_grad_inputs(case, dtype, device, status, data):
     """grad_inputs[i] is the exact VJP for the input behind ``next_functions[i]``; doubled, it doubles ``.grad``."""
-    t = Trial(case, dtype, device, data, "hooks")
+    t = Trial(case, dtype, device, data, "hooks", status=status)
     y = t.forward()
     vs = t.weights()
     t.run("seen = []")

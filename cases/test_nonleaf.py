@@ -19,7 +19,7 @@ NAMES = ("seed_indexed", "mul", "mm", "tanh")
 
 @SPLIT
 @drawn()
-def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
+def test_nonleaf_grad_is_none_and_warns(split, dtype, device, status, data):
     t = Trial(split.case, dtype, device, data, "nonleaf")
     y = split.forward(t)
     vs = t.weights()
@@ -35,7 +35,7 @@ def test_nonleaf_grad_is_none_and_warns(split, dtype, device, data):
 
 @SPLIT
 @drawn()
-def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
+def test_retain_grad_holds_vjp_at_node(split, dtype, device, status, data):
     t = Trial(split.case, dtype, device, data, "nonleaf")
     y = split.forward(t)
     t.run(f"{split.node}.retain_grad()")
@@ -50,9 +50,9 @@ def test_retain_grad_holds_vjp_at_node(split, dtype, device, data):
 
 @pytest.mark.conformance(entries=NAMES)
 @drawn()
-def test_retained_output_grad_is_the_weight(case, dtype, device, data):
+def test_retained_output_grad_is_the_weight(case, dtype, device, status, data):
     """The VJP at the output is the weight itself: ``out.grad`` equals it exactly, in the output's dtype."""
-    t = Trial(case, dtype, device, data, "nonleaf")
+    t = Trial(case, dtype, device, data, "nonleaf", status=status)
     y = t.forward()
     t.run(f"{y}.retain_grad()")
     vs = t.weights()

@@ -24,9 +24,9 @@ def _second_backward_raises(t: Trial, y: str, v: str) -> None:
 
 @CASES
 @drawn()
-def test_second_backward_through_freed_graph_raises(case, dtype, device, data):
+def test_second_backward_through_freed_graph_raises(case, dtype, device, status, data):
     """A plain backward gives vᵀJ and frees the saved tensors: the same backward again raises."""
-    t = Trial(case, dtype, device, data, "retain_graph")
+    t = Trial(case, dtype, device, data, "retain_graph", status=status)
     y, vs = weighted_backward(t)
     t.check(t.expected(vs), what="vᵀJ of the first backward")
     _second_backward_raises(t, y, vs[0])
@@ -34,9 +34,9 @@ def test_second_backward_through_freed_graph_raises(case, dtype, device, data):
 
 @CASES
 @drawn()
-def test_retained_graph_accumulates_identical_backward_twice(case, dtype, device, data):
+def test_retained_graph_accumulates_identical_backward_twice(case, dtype, device, status, data):
     """``retain_graph=True``, then the same backward again: ``.grad`` is vᵀJ + vᵀJ; the graph is then freed."""
-    t = Trial(case, dtype, device, data, "retain_graph")
+    t = Trial(case, dtype, device, data, "retain_graph", status=status)
     y, vs = weighted_backward(t, retain_graph=True)
     once = t.expected(vs)
     t.check(once, what="vᵀJ of the retained backward")

@@ -33,8 +33,8 @@ def _printed(t: Trial, printed: str) -> None:
     (["y.backward()"], "tensor([2.])"),
     (["z.backward()"], "tensor([3.])"),
 ], ids=["y_then_z_accumulates_to_5", "y_alone_2", "z_alone_3"])
-def test_seed_scalar(device, steps, printed):
-    t = Trial(Y, F32, device, None, "seed", values=ONE)
+def test_seed_scalar(device, steps, printed, status):
+    t = Trial(Y, F32, device, None, "seed", values=ONE, status=status)
     t.run("y = x ** 2")
     t.run("z = x ** 3")
     ones = t.implicit_weights()
@@ -47,8 +47,8 @@ def test_seed_scalar(device, steps, printed):
     _printed(t, printed)
 
 
-def test_seed_zeroing(device):
-    t = Trial(Y, F32, device, None, "seed", values=ONE)
+def test_seed_zeroing(device, status):
+    t = Trial(Y, F32, device, None, "seed", values=ONE, status=status)
     ones = t.implicit_weights()
     t.run("y = x ** 2")
     t.run("y.backward()")
@@ -65,9 +65,9 @@ def test_seed_zeroing(device):
     ([[1.0], [1.0], [1.0]], "tensor([[-3.0000], [100.6020]])"),
     ([[0.5], [-2.0], [1.5]], "tensor([[-1.5000], [74.3580]])"),
 ], ids=["ones", "weighted"])
-def test_seed_weighted_vector(device, weights, printed):
+def test_seed_weighted_vector(device, weights, printed, status):
     x = np.array([[-1.5], [2.7]], dtype=np.float32).astype(np.float64)  # the exact float32 inputs
-    t = Trial(get("seed_indexed"), F32, device, None, "seed", values={"x": x})
+    t = Trial(get("seed_indexed"), F32, device, None, "seed", values={"x": x}, status=status)
     y = t.forward("y")
     vs = t.weights(values=[np.array(weights)])
     t.backward(y, vs)
@@ -75,9 +75,9 @@ def test_seed_weighted_vector(device, weights, printed):
     _printed(t, printed)
 
 
-def test_seed_nonscalar_needs_gradient(device):
+def test_seed_nonscalar_needs_gradient(device, status):
     """``y.backward()`` on the 3-element y raises: the gradient argument is required."""
-    t = Trial(get("seed_indexed"), F32, device, None, "seed", values={"x": np.array([[-1.5], [2.7]])})
+    t = Trial(get("seed_indexed"), F32, device, None, "seed", values={"x": np.array([[-1.5], [2.7]])}, status=status)
     t.forward("y")
     with pytest.raises(ConformanceFailure,
                        match="(?i)raised RuntimeError: grad can be implicitly created only for scalar outputs"):

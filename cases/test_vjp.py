@@ -6,5 +6,5 @@ from ._steps import drawn
 
 
 @drawn()
-def test_vjp(case, dtype, device, data):
-    properties.vjp(Trial(case, dtype, device, data, "vjp"))
+def test_vjp(case, dtype, device, status, data):
+    properties.vjp(Trial(case, dtype, device, data, "vjp", status=status))

@@ -30,21 +30,21 @@ METHODS = {
 
 
 @drawn(method=st.sampled_from(list(METHODS)))
-def test_zeroing(case, dtype, device, method, data):
+def test_zeroing(case, dtype, device, method, status, data):
     """Each example draws one of the seven ways of zeroing; over the catalogue every way meets every family."""
-    _zeroing(case, dtype, device, method, data)
+    _zeroing(case, dtype, device, method, status, data)
 
 
 @pytest.mark.parametrize("method", METHODS)
 @drawn()
-def test_zeroing_each_method(method, dtype, device, data):
+def test_zeroing_each_method(method, dtype, device, status, data):
     """Every way of zeroing, every run, on the seed's own function."""
-    _zeroing(get("seed_indexed"), dtype, device, method, data)
+    _zeroing(get("seed_indexed"), dtype, device, method, status, data)
 
 
-def _zeroing(case, dtype, device, method, data):
+def _zeroing(case, dtype, device, method, status, data):
     __tracebackhide__ = True
-    t = Trial(case, dtype, device, data, f"zeroing ({method})")
+    t = Trial(case, dtype, device, data, f"zeroing ({method})", status=status)
     statement, to_none = METHODS[method]
     names = t.grad_names
     t.run(f"params = [torch.nn.Parameter(t.detach().clone()) for t in [{', '.join(names)}]]")

@@ -166,7 +166,7 @@ def _body(caller: str, mode: str, case, dtype: torch.dtype, where: torch.device)
         __tracebackhide__ = True
         trial = None
         try:
-            trial = Trial(case, dtype, where, data, mode)
+            trial = Trial(case, dtype, where, data, mode, status=None)  # a function of the caller's: no Status
             check(trial, **extra)
         except ConformanceFailure as failure:
             _outputs(caller, trial)

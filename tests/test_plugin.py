@@ -302,3 +302,21 @@ def test_an_argument_too_long_for_a_path_does_not_stop_the_plugin(tmp_path):
     assert requested(["-k", "x" * 5000, "cases"], tmp_path) is False
     assert requested(["--conformance-op", "sin"], tmp_path) is True
     assert requested(["--op", "sin"], tmp_path) is False  # a project's own option: the kit's is --conformance-op
+
+
+STATUS_PROPERTY = '''
+import pytest
+from hypothesis import given, strategies as st
+
+@pytest.mark.conformance(requires=("double_backward",), entries=("prod_dim", "sin"), dtypes=("float64",))
+@given(data=st.data())
+def test_second_order(case, dtype, device, status, data):
+    assert (status.widen if case.name == "prod_dim" else status) == (5.0 if case.name == "prod_dim" else None)
+'''
+
+
+def test_a_property_gets_its_items_status_as_the_status_fixture(pytester):
+    """The Status decided at collection reaches the property as an argument (a widened mode here; none for
+    sin), under ``@given`` without Hypothesis's function-scoped fixture check failing it."""
+    pytester.makepyfile(test_user_status=STATUS_PROPERTY)
+    pytester.runpytest("-p", "conformance.plugin", "--hypothesis-profile", "ci").assert_outcomes(passed=2)

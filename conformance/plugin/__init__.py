@@ -251,6 +251,16 @@ def _device_fixture(request):
 device = pytest.fixture(scope="session", name="device")(_device_fixture)
 
 
+def _status_fixture(request):
+    """The item's Status (``conformance.model.status``), decided at collection: what a failure of it may be, if
+    not a plain pass (None).  A property hands it to the trial it builds (``Trial(..., status=status)``)."""
+    from conformance.plugin import session
+    return session.status(request.node) if active(request.config) else None
+
+
+status = pytest.fixture(name="status")(_status_fixture)
+
+
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """Under ``-n N`` with xdist's default ``--dist load``, keep each entry's items on one worker."""

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
@@ -325,16 +325,21 @@ def decide(config, item, listed: Status | None = None) -> Status | None:
 
 @contextlib.contextmanager
 def recording(item):
-    """The record around one kit item's call: its features and Status in, its worst ratio and examples out."""
-    record.start(declared_options(item).get("requires", ()), item.stash.get(STATUS, None))
+    """The record around one kit item's call: its features in, its worst ratio and examples out."""
+    record.start(declared_options(item).get("requires", ()))
     # Hypothesis's pytest plugin wraps a parametrized test's settings in a new settings object on every
     # item, parented on the previous wrapper: over a function's 1,206 items the chain grows to 1,206
     # levels and every settings lookup walks it (quadratic in the items).  Restoring the function's own
     # settings after each item keeps the chain one level deep.
     function = getattr(getattr(item, "obj", None), "__func__", getattr(item, "obj", None))
     own = getattr(function, "_hypothesis_internal_use_settings", None)
+    changes = {}
     if own is not None and _low_dtype(item) and profiles.running(profiles.CI):
-        function._hypothesis_internal_use_settings = settings(own, max_examples=profiles.LOW_CI_EXAMPLES)
+        changes["max_examples"] = profiles.LOW_CI_EXAMPLES
+    if own is not None and _status_alone(item):
+        changes["suppress_health_check"] = {*own.suppress_health_check, HealthCheck.function_scoped_fixture}
+    if changes:
+        function._hypothesis_internal_use_settings = settings(own, **changes)
     try:
         yield
     finally:
@@ -347,6 +352,25 @@ def recording(item):
             item.user_properties.append(("conformance_examples", record.examples()))
         if record.element_counts()[0]:
             item.user_properties.append(("conformance_elements", record.element_counts()))
+
+
+def status(item) -> Status | None:
+    """The item's Status, decided at collection (``decide``): the kit's ``status`` fixture, which a property
+    hands to the trial it builds (None: a plain pass expected)."""
+    return item.stash.get(STATUS, None)
+
+
+def _status_alone(item) -> bool:
+    """Whether ``status`` is the one function-scoped fixture the test takes (parameters aside).  Hypothesis
+    flags a function-scoped fixture under ``@given`` (not reset between examples); the Status is the item's,
+    the same for every example, so the check is lifted for it alone."""
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None or "status" not in info.argnames:
+        return False
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    scoped = {n for n, defs in info.name2fixturedefs.items()
+              if n in info.argnames and n not in params and defs and defs[-1].scope == "function"}
+    return scoped == {"status"}
 
 
 def report(report, call) -> None:

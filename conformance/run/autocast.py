@@ -30,8 +30,9 @@ from conformance.run.trial import Trial
 SCALE_EXPONENTS = 16  # a GradScaler starts at 2**16; the drawn exponent stays at or below it, and within range
 
 
-def autocast(case: Case, low: torch.dtype, device, data, policy: Policy | None) -> None:
-    """Check ``case`` under ``torch.autocast(device.type, dtype=low)`` (see the module docstring)."""
+def autocast(case: Case, low: torch.dtype, device, data, policy: Policy | None, status=None) -> None:
+    """Check ``case`` under ``torch.autocast(device.type, dtype=low)`` (see the module docstring); ``status``: the
+    item's Status (``Trial``)."""
     __tracebackhide__ = True
     device_type, low_name = torch.device(device).type, dtype_name(low)
     if policy is None:
@@ -39,7 +40,8 @@ def autocast(case: Case, low: torch.dtype, device, data, policy: Policy | None) 
     if low_name not in policy.dtypes:
         pytest.skip(f"torch.autocast({device_type!r}) takes {', '.join(policy.dtypes)}, not {low_name}")
     category = policy.category(case.name)
-    t = Trial(case, torch.float32, device, data, f"autocast({device_type}, {low_name}, {category})")
+    t = Trial(case, torch.float32, device, data, f"autocast({device_type}, {low_name}, {category})",
+              status=status)
     t.label = f"{case.name}-{low_name}"
     cast = t.grad_names if category in ("lower", "fp32") else t.grad_names[:1]
     point = {n: round_to(t.values[n], low_name) for n in cast}

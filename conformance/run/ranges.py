@@ -26,13 +26,12 @@ def _outside(data, why: str) -> None:
 
 
 def gradients_within_range(expected, dtype: torch.dtype, data) -> None:
-    """In a reduced-precision dtype, an exact gradient past half the dtype's largest value is not a point the
-    dtype can compute at."""
-    if dtype not in LOW_PRECISION:
-        return
-    limit = float(torch.finfo(dtype).max) / 2
+    """In a reduced-precision dtype, an exact gradient past half the dtype's largest value (``outside``) is not a
+    point the dtype can compute at: the plain trial's elements share one computation (a reduction, a matrix
+    product), so an element outside rejects its whole example, before any comparison."""
     for name, exact in expected.grads.items():
-        if any(abs(e) > limit for e in np.asarray(exact, dtype=object).reshape(-1)):
+        if outside(np.asarray(exact, dtype=object), dtype).any():
+            limit = float(torch.finfo(dtype).max) / 2
             _outside(data, f"the exact gradient of {name} exceeds {limit:g}, past {dtype}'s range")
 
 
@@ -50,3 +49,16 @@ def output_within_range(oracle, point: dict, dtype: torch.dtype, data) -> None:
         return
     if any(mpmath.isfinite(v) and mpmath.fabs(v) > limit for v in exact):
         _outside(data, f"the exact output exceeds {limit:g}, past {dtype}'s range")
+
+
+def outside(exact, dtype: torch.dtype) -> np.ndarray:
+    """The range rule of every comparison: in a reduced-precision dtype, the elements whose exact value passes
+    half the dtype's largest (a mask over ``exact``: float64, or mpmath numbers); elsewhere none."""
+    exact = np.asarray(exact)
+    if dtype not in LOW_PRECISION:
+        return np.zeros(exact.shape, dtype=bool)
+    limit = float(torch.finfo(dtype).max) / 2
+    if exact.dtype == object:
+        return np.array([abs(e) > limit for e in exact.reshape(-1)], dtype=bool).reshape(exact.shape)
+    with np.errstate(invalid="ignore"):
+        return np.abs(exact) > limit

@@ -1,29 +1,23 @@
 """Where checks report the worst error they saw (as a fraction of its bound), per test item.
 
 The pytest plugin opens a record around each test call and stores the worst ratio in the item's
-``user_properties`` (which also travel from pytest-xdist workers); the summary reads them back.
+``user_properties`` (which also travel from pytest-xdist workers); the summary reads them back.  The record
+only records: what a failure of the item may be (its Status) is an argument of the trial it builds.
 """
 from __future__ import annotations
 
 _current: list | None = None
 _features: tuple = ()
-_status = None  # the running item's Status (conformance.model.status), decided at collection
 _examples: dict[int, object] = {}  # the examples (Hypothesis data objects) the item ran, by identity
 _elements = [0, 0, 0]  # elements checked, of them not checkable at this precision, meeting the claimed sensitivity
 
 
-def start(features: tuple = (), status=None) -> None:
-    """Open the record of a test item; ``features`` are what its property requires of entries, ``status``
-    the item's Status (what a failure may be, if not a plain pass)."""
-    global _current, _features, _status
-    _current, _features, _status = [0.0, ""], tuple(features), status
+def start(features: tuple = ()) -> None:
+    """Open the record of a test item; ``features`` are what its property requires of entries."""
+    global _current, _features
+    _current, _features = [0.0, ""], tuple(features)
     _examples.clear()
     _elements[:] = [0, 0, 0]
-
-
-def status():
-    """The running item's Status, or None (a plain pass expected; also outside pytest)."""
-    return _status
 
 
 def features() -> tuple:
@@ -32,8 +26,8 @@ def features() -> tuple:
 
 
 def stop() -> tuple[float, str] | None:
-    global _current, _features, _status
-    result, _current, _features, _status = _current, None, (), None
+    global _current, _features
+    result, _current, _features = _current, None, ()
     return tuple(result) if result is not None else None
 
 

@@ -6,7 +6,6 @@ and kept, so a failure carries the exact script that reproduced it (a PEP 678 no
 """
 from __future__ import annotations
 
-import mpmath
 import numpy as np
 import pytest
 import torch
@@ -20,11 +19,11 @@ from conformance.model.case import Case
 from conformance.model.error import CatalogueError
 from conformance.model.status import Status
 from conformance.run import ranges, record
+from conformance.run.compare import Verdict, compare, conclude, require_gradient, split_parts
 from conformance.run.expected import Expected, hessian, jacobian
 from conformance.run.failure import (
     ConformanceFailure,
     KnownDeviation,
-    digits,
     dtype_name,
     failure_message,
     helper_lines,
@@ -115,10 +114,10 @@ class Trial(Script):
         contiguous); ``constant``: differentiable inputs built without ``requires_grad`` (their gradients are
         not checked, the others' are); ``oracle``: (case, values) -> the oracle to use instead of the
         fixed-shape one (the tape oracle at large sizes); ``status``: the item's Status (what a failure may
-        be, if not a plain pass; default the one the plugin decided for the running item)."""
+        be, if not a plain pass; the kit's ``status`` fixture gives it; None: a plain pass expected)."""
         __tracebackhide__ = True
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
-        self.status = record.status() if status is None else status
+        self.status = status
         self.label = f"{case.name}-{dtype_name(dtype)}"  # how the run's summary names this trial's item
         record.example(data)
         self._device = torch.empty(0, device=device).device  # "cuda" resolved to "cuda:0"
@@ -323,54 +322,21 @@ class Trial(Script):
         grads = grads or {n: f"{n}.grad" for n in self.grad_names}
         part_dtype = compute or component(self.dtype)
         rounded = rounded or {}
-        worst, worst_at, over, total, relative = 0.0, None, 0, 0, 0.0
-        widen = self.widening  # a measured widening of this (entry, mode), else 1
-        blind = claim = 0
         ranges.gradients_within_range(expected, part_dtype, self._data)
+        verdict = Verdict(widen=self.widening)
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
-            if got is None:
-                self.fail(f"{src} is None, expected the exact {what}",
-                          expected_lines=self._expected_lines(src, exact, errors))
-            self._check_layout(src, got, exact.shape, dtype or self.dtype)
+            require_gradient(self, src, got, exact.shape, dtype or self.dtype, what,
+                             lambda src=src, exact=exact, errors=errors: self._expected_lines(src, exact, errors))
             wide = torch.complex128 if self.dtype.is_complex else torch.float64
             values = got.detach().to("cpu", wide).clone().numpy()  # clone: a ZeroTensor has no numpy view
-            for idx in np.ndindex(*exact.shape):
-                for part, g, ex, e in _parts(values[idx], exact[idx], errors[idx]):
-                    bound = tolerance.bound(e, expected.terms, part_dtype) * widen
-                    if name in rounded:
-                        bound = tolerance.cast(bound, ex, rounded[name])
-                    err = mpmath.fabs(mpmath.mpf(g) - ex) if np.isfinite(g) else mpmath.inf
-                    ratio = float(err / bound)
-                    total += 1
-                    blind += not tolerance.checkable(bound, ex)
-                    claim += tolerance.meets_claim(bound, ex, part_dtype)
-                    if ratio > 1:
-                        over += 1
-                        relative = max(relative, tolerance.beyond(err, bound, ex))
-                    if ratio >= worst:
-                        worst, worst_at = ratio, (src, name, idx + part, g, ex, err, bound)
-        record.observe(worst, self.label)
-        record.elements(total, blind, claim)
-        if worst > 1:
-            src, name, idx, g, ex, err, bound = worst_at
-            where = f"{name}[{', '.join(map(str, idx))}]" if idx else name
-            detail = [f"worst element {where}: got {g!r}, exact {digits(ex)}, |error| {digits(err, 3)} = "
-                      f"{worst:.3g} x bound ({digits(bound, 3)})",
-                      f"elements over their bound: {over} of {total}; the largest relative error beyond the "
-                      f"bound {relative:.3g}"]
-            if widen != 1:
-                detail.append(f"bounds widened {widen:g} x for this mode: {self.status.reason[:160]}")
-            self.fail(f"{src} deviates from the exact {what} by {worst:.3g} x its bound", detail,
-                      self._expected_lines(src, expected.grads[name], expected.errors[name], part_dtype,
-                                           rounded.get(name)), numeric=True, relative=relative)
-
-    def _check_layout(self, src: str, got: torch.Tensor, shape: tuple, dtype: torch.dtype) -> None:
-        __tracebackhide__ = True
-        if tuple(got.shape) != tuple(shape) or got.dtype != dtype or got.device != self._device:
-            self.fail(f"{src} has shape {tuple(got.shape)}, dtype {got.dtype}, device {got.device}; "
-                      f"expected shape {tuple(shape)}, dtype {dtype}, device {self.device}")
+            values, exact, errors, parts = split_parts(values, exact, errors)
+            bound = np.frompyfunc(lambda e: tolerance.bound(e, expected.terms, part_dtype), 1, 1)(errors)
+            verdict = verdict.merge(compare(values, exact, np.asarray(bound, dtype=object), part_dtype, name=name,
+                                            src=src, widen=self.widening, rounded=rounded.get(name), parts=parts))
+        conclude(self, verdict, self.label, what, lambda v: self._expected_lines(
+            v.src, expected.grads[v.name], expected.errors[v.name], part_dtype, rounded.get(v.name)))
 
     def _expected_lines(self, src: str, exact, errors, compute=None, rounded=None) -> list[str]:
         u = scale(compute or component(self.dtype)) * self.widening
@@ -390,14 +356,6 @@ class Trial(Script):
         return [f"expected = {tensor_source(ex, torch.float64, self.device)}  # exact, rounded to float64",
                 f"bound = {tensor_source(bound, torch.float64, self.device)}",
                 f"print({src}, ((({src}).double() - expected).abs() / bound).max())  # > 1 means a deviation"]
-
-
-def _parts(got, exact, error) -> list[tuple]:
-    """(index suffix, got, exact, error) per compared part: the value, or its real and imaginary parts."""
-    if isinstance(exact, mpmath.mpc):
-        got = complex(got)
-        return [(("real",), got.real, exact.real, error.real), (("imag",), got.imag, exact.imag, error.imag)]
-    return [((), float(got), exact, error)]
 
 
 def _short(values: np.ndarray) -> str:

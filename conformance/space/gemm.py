@@ -12,7 +12,7 @@ exactly representable in the dtype; the second input may be constant.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -22,7 +22,7 @@ from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
 from conformance.model.contraction import Signature
-from conformance.run import record
+from conformance.run.compare import Verdict, compare, conclude, require_gradient
 from conformance.run.failure import digits
 from conformance.run.strategies import real_array, representable
 from conformance.space.contraction import axis_positions, sampled_gradient
@@ -76,7 +76,7 @@ class GemmTrial(ArrayScript):
 
     def __init__(self, case, dtype: torch.dtype, device, point: GemmPoint, prop: str = "gemm_vjp", status=None):
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
-        self.status = record.status() if status is None else status  # the item's Status (``Trial``)
+        self.status = status  # the item's Status (``Trial``)
         self.sig = Signature.parse(case.contraction)
         self.rng = np.random.default_rng(point.seed)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}
@@ -104,46 +104,29 @@ class GemmTrial(ArrayScript):
         self.run("out.backward(gradient=gy0)")
 
     def check(self) -> float:
-        """Every sampled element of every ``.grad`` within its bound; returns the worst ratio."""
+        """Every sampled element of every ``.grad`` within its bound (``compare``); returns the worst ratio."""
         __tracebackhide__ = True
-        worst, terms = 0.0, math.prod(self.point.sizes[c] for c in self.sig.output)
+        verdict, terms = Verdict(widen=self.widening), math.prod(self.point.sizes[c] for c in self.sig.output)
         u, tiny = tolerance.scale(self.dtype), tolerance.tiny(self.dtype)
         for k, name in enumerate(self.names):
             if k == 1 and self.point.constant:
                 continue
             grad = self.ns[name].grad
-            shape = self.values[k].shape
-            if grad is None or tuple(grad.shape) != shape or grad.dtype != self.dtype:
-                self.fail(f"{name}.grad is {None if grad is None else (tuple(grad.shape), grad.dtype)}; expected "
-                          f"shape {shape}, {self.dtype}")
-            picks = [axis_positions(n, self.rng) for n in shape]
+            require_gradient(self, f"{name}.grad", grad, self.values[k].shape, self.dtype)
+            picks = [axis_positions(n, self.rng) for n in self.values[k].shape]
             exact, err, count = sampled_gradient(self.sig, k, self.values, self.weight, picks)
             got = grad.detach().to("cpu", torch.float64).numpy()[np.ix_(*picks)] if picks else (
                 grad.detach().to("cpu", torch.float64).numpy())
             bound = u * err + (terms + 1) * tiny + MARGIN * np.abs(exact[..., 0])
-            with np.errstate(all="ignore"):
-                diff = np.abs((got - exact[..., 0]) - exact[..., 1])
-                ratio = np.where(np.isfinite(got), diff / bound, np.inf)
-            ratio = np.where(np.isnan(ratio), np.inf, ratio)
-            record.elements(*tolerance.tally(bound, exact[..., 0] + exact[..., 1], self.dtype))
-            if ratio.size and ratio.max() > 1:
-                at = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
-                idx = tuple(int(p[i]) for p, i in zip(picks, at))
-                where = f"{name}[{', '.join(map(str, idx))}]"
-                ex = exact[at][0] + exact[at][1]
-                self.fail(f"{name}.grad deviates from the exact vᵀJ by {ratio[at]:.3g} x its bound",
-                          [f"worst element {where}: got {float(got[at])!r}, exact {ex!r} (a sum of {count} products), "
-                           f"|error| {digits(diff[at], 3)} = {ratio[at]:.3g} x bound ({digits(bound[at], 3)})",
-                           f"sampled elements over their bound: {int((ratio > 1).sum())} of {ratio.size}"],
-                          [f"print({name}.grad[{', '.join(map(str, idx))}].item() - {ex!r})  "
-                           f"# bound {digits(bound[at], 3)}"], numeric=True,
-                          relative=max(tolerance.beyond(d, b, e0 + e1) for d, b, (e0, e1) in
-                                       zip(diff[ratio > 1], bound[ratio > 1], exact[ratio > 1])))
-            worst = max(worst, float(ratio.max(initial=0.0)))
-        record.observe(worst, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}")
+            found = compare(got, exact[..., 0], bound, self.dtype, name=name, widen=self.widening, low=exact[..., 1],
+                            locate=lambda at, picks=picks: tuple(int(p[i]) for p, i in zip(picks, at)))
+            verdict = verdict.merge(replace(found, context=f" (a sum of {count} products)", note=" sampled"))
+        conclude(self, verdict, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}", expected_lines=lambda v: [
+            f"print({v.src}[{', '.join(map(str, v.worst.index))}].item() - {float(v.worst.exact)!r})  "
+            f"# bound {digits(v.worst.bound, 3)}"])
         if currently_in_test_context():
-            target(min(worst, 1e6), label="error / bound")
-        return worst
+            target(min(verdict.ratio, 1e6), label="error / bound")
+        return verdict.ratio
 
     def describe(self) -> list[str]:
         p = self.point

@@ -12,6 +12,7 @@ import itertools
 import math
 import os
 import tempfile
+from dataclasses import replace
 
 import mpmath
 import numpy as np
@@ -20,7 +21,7 @@ from hypothesis import target
 from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
-from conformance.run import record
+from conformance.run.compare import Verdict, compare, conclude, require_gradient
 from conformance.run.failure import digits, failure_message
 from conformance.run.trial import Script
 from conformance.space.draw import Point, layout_source
@@ -80,7 +81,7 @@ class SizedTrial(ArrayScript):
         """``exclude``: flat positions not compared with the exact value (special lanes, see ``check_lanes``);
         ``status``: the item's Status (``Trial``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
-        self.status = record.status() if status is None else status
+        self.status = status
         self.exclude = np.array(sorted(exclude), dtype=np.int64)
         self.pw = pointwise_for(case)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}
@@ -167,60 +168,48 @@ class SizedTrial(ArrayScript):
         return out
 
     def check(self) -> float:
-        """Every element of every ``.grad`` within its bound; returns the worst ratio (also Hypothesis's target)."""
+        """Every element of every ``.grad`` within its bound (``compare``: the item's widening and the range rule
+        applied); returns the worst ratio (also Hypothesis's target)."""
         __tracebackhide__ = True
-        worst = 0.0
+        verdict = Verdict(widen=self.widening)
         for name, (g, e, margin, terms, axes) in self.expected_cache.items():
             grad = self.ns[name].grad
-            if grad is None:
-                self.fail(f"{name}.grad is None, expected the exact vᵀJ")
-            if tuple(grad.shape) != g.shape or grad.dtype != self.dtype:
-                self.fail(f"{name}.grad has shape {tuple(grad.shape)}, dtype {grad.dtype}; expected {g.shape}, "
-                          f"{self.dtype}")
+            require_gradient(self, f"{name}.grad", grad, g.shape, self.dtype)
             got = grad.detach().to("cpu", torch.float64).clone().numpy().astype(g.dtype)  # clone: a ZeroTensor
-            bound = (tolerance.scale(self.dtype) * e + (terms + 1) * tolerance.tiny(self.dtype)
-                     + margin)
-            with np.errstate(all="ignore"):
-                ratio = np.where(np.isfinite(got), np.abs(got - g).astype(np.float64) / bound, np.inf)
-            ratio = np.where(np.isnan(ratio), np.inf, ratio)
-            ratio[np.isnan(g)] = 0.0  # outside the sample (see ``sample``): not checked
-            if self.dtype in (torch.bfloat16, torch.float16):  # past half the dtype's largest: not computable there
-                ratio[np.abs(g) > float(torch.finfo(self.dtype).max) / 2] = 0.0
-                g = np.where(np.abs(g) > float(torch.finfo(self.dtype).max) / 2, np.nan, g)
-            if self.exclude.size:
-                ratio.reshape(-1)[self.exclude] = 0.0
-            checked = ~np.isnan(g)
-            if self.exclude.size:
-                checked.reshape(-1)[self.exclude] = False
-            record.elements(*tolerance.tally(bound[checked], g[checked], self.dtype))
-            over = np.flatnonzero(ratio.reshape(-1) > 1)
-            if over.size:
-                confirmed = self._confirm(name, got, over, ratio, terms, axes)
-                if confirmed:
-                    self._report(name, confirmed, over.size, ratio.size)
-            worst = max(worst, float(ratio.max(initial=0.0)))
+            bound = tolerance.scale(self.dtype) * e + (terms + 1) * tolerance.tiny(self.dtype) + margin
+            skip = np.isnan(g)  # outside the sample (see ``sample``): not checked
+            skip.reshape(-1)[self.exclude] = True
+            found = compare(got, g, bound, self.dtype, name=name, widen=self.widening, skip=skip)
+            verdict = verdict.merge(self._confirm(found, got, terms, axes) if found.over else found)
         self._cross_check()
-        record.observe(worst, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}")
+        conclude(self, verdict, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}", expected_lines=_lines)
         if currently_in_test_context():
-            target(min(worst, 1e6), label="error / bound")
-        return worst
+            target(min(verdict.ratio, 1e6), label="error / bound")
+        return verdict.ratio
 
-    def _confirm(self, name: str, got: np.ndarray, over: np.ndarray, ratio: np.ndarray, terms: int, axes) -> list:
-        """The rejected elements the exact oracle confirms, worst first (up to ``RECHECK`` of them)."""
-        order = over[np.argsort(-ratio.reshape(-1)[over])][:RECHECK]
-        confirmed = []
-        for flat in order:
-            idx = np.unravel_index(flat, got.shape)
-            exact, error = self._exact_at(name, idx, axes)
-            g = float(got[idx])
-            bound = tolerance.bound(error, terms, self.dtype)
-            err = mpmath.fabs(mpmath.mpf(g) - exact) if math.isfinite(g) else mpmath.inf
-            if err > bound:
-                confirmed.append((idx, g, exact, err, bound))
-        if not confirmed:
+    def _confirm(self, found: Verdict, got: np.ndarray, terms: int, axes) -> Verdict:
+        """The verdict on the rejected elements the exact oracle confirms (up to ``RECHECK``, the worst first, are
+        re-evaluated exactly): its worst element is the exact comparison's."""
+        ratios = found.ratios.reshape(-1)
+        over = np.flatnonzero(ratios > 1)
+        idxs, values, exact, bound = [], [], [], []
+        for flat in over[np.argsort(-ratios[over])][:RECHECK]:
+            idx = tuple(int(i) for i in np.unravel_index(flat, got.shape))
+            ex, error = self._exact_at(found.name, idx, axes)
+            idxs.append(idx)
+            values.append(float(got[idx]))
+            exact.append(ex)
+            bound.append(tolerance.bound(error, terms, self.dtype))
+        exactly = compare(np.array(values), np.array(exact, dtype=object), np.array(bound, dtype=object), self.dtype,
+                          name=found.name, widen=found.widen, locate=lambda at: idxs[at[0]])
+        if not exactly.over:
             raise ReferenceError_(f"{self.case.name}: the vectorized reference rejected {over.size} elements of "
-                                  f"{name}.grad that the exact oracle accepts: the reference's margin is wrong")
-        return confirmed
+                                  f"{found.name}.grad that the exact oracle accepts: the reference's margin is wrong")
+        idx = exactly.worst.index
+        at = ", ".join(f"{o.name} = {float(o.values[_at(o.values.shape, idx)])!r}" for o in self.point.operands
+                       if not _broadcast_axes(self.point.shape, o.values.shape))
+        return replace(found, worst=exactly.worst, relative=exactly.relative, context=f" at {at}" if at else "",
+                       note=f" (confirmed exactly: {exactly.over} of the {len(idxs)} worst)")
 
     def _exact_at(self, name: str, idx: tuple, axes) -> tuple:
         """The exact gradient element and its E (a sum over the broadcast positions it gathers)."""
@@ -290,22 +279,6 @@ class SizedTrial(ArrayScript):
                               expected_lines=[f"print({o.name}.grad[{p}].item(), {one[o.name]}.grad.item())  "
                                               "# must be equal (both NaN counts as equal)"], numeric=True)
 
-    # -- failures --------------------------------------------------------------------------------
-    def _report(self, name: str, confirmed: list, over: int, total: int) -> None:
-        __tracebackhide__ = True
-        idx, g, exact, err, bound = confirmed[0]
-        where = f"{name}[{', '.join(map(str, idx))}]"
-        values = {o.name: o.values[_at(o.values.shape, idx)] if not _broadcast_axes(self.point.shape, o.values.shape)
-                  else None for o in self.point.operands}
-        at = ", ".join(f"{k} = {v!r}" for k, v in values.items() if v is not None)
-        self.fail(f"{name}.grad deviates from the exact vᵀJ by {float(err / bound):.3g} x its bound",
-                  [f"worst element {where}: got {g!r}, exact {digits(exact)}, |error| {digits(err, 3)} = "
-                   f"{float(err / bound):.3g} x bound ({digits(bound, 3)})" + (f" at {at}" if at else ""),
-                   f"elements over their bound: {over} of {total} (confirmed exactly: {len(confirmed)})"],
-                  [f"print({name}.grad[{', '.join(map(str, idx))}].item() - {float(exact)!r})  "
-                   f"# exact {digits(exact)}, bound {digits(bound, 3)}"], numeric=True,
-                  relative=max(tolerance.beyond(c[3], c[4], c[2]) for c in confirmed))
-
     def describe(self) -> list[str]:
         p = self.point
         lines = [f"broadcast shape {p.shape} ({p.size} elements)"]
@@ -314,6 +287,12 @@ class SizedTrial(ArrayScript):
                          f"requires_grad={o.grad}")
         lines += [f"weight gy{m}: {k}" for m, k in enumerate(p.weight_kinds)]
         return lines
+
+
+def _lines(verdict: Verdict) -> list[str]:
+    w = verdict.worst
+    return [f"print({verdict.src}[{', '.join(map(str, w.index))}].item() - {float(w.exact)!r})  "
+            f"# exact {digits(w.exact)}, bound {digits(w.bound, 3)}"]
 
 
 def _float_source(value: float) -> str:
