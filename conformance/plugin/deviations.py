@@ -51,6 +51,14 @@ class Deviation:
     def describe(self, version: str) -> str:
         return f"known deviation of torch {version} ({self.where}): {self.reason} [{self.reference}]"
 
+    def expectation(self, version: str = torch.__version__):
+        """The line as an Expectation: the Status ``listed`` of the one item its Selector names by its exact id (the
+        file is chosen for its torch version, so the selector's own torch range is unbounded)."""
+        from conformance.model.expectation import Expectation, Selector
+        from conformance.model.status import Status
+        return Expectation(Status("listed", self.describe(version), sometimes=self.sometimes),
+                           Selector(test_id=self.test_id), self.where, "per-version file", repro=self.reference)
+
 
 SOMETIMES = "sometimes:"
 KIT_FILES = Path(__file__).resolve().parents[1] / "deviations"  # the kit's own, shipped in the package
@@ -233,10 +241,9 @@ def check(config, items) -> None:
 
 
 def by_id(config) -> dict:
-    """Test id -> the Status ``listed`` of each entry of the deviations file in force."""
-    from conformance.model.status import Status
+    """Test id -> the Expectation (Status ``listed``) of each entry of the deviations file in force."""
     _, entries = config._conformance_deviations
-    return {e.test_id: Status("listed", e.describe(torch.__version__), sometimes=e.sometimes) for e in entries}
+    return {e.test_id: e.expectation(torch.__version__) for e in entries}
 
 
 def warn_stale(config, items) -> None:
