@@ -101,7 +101,8 @@ class Case:
       torch.compile backend's, ``test_compile_mutation[inductor]``), or "feature:dtype" / "property:dtype"
       (a key, parsed once into a typed ``Selector``: ``conformance.model.expectation``) -> reason and
       repro of a known torch deviation; a failure of a property of that (entry, dtype), requiring that
-      feature, or that property (in that dtype), is then an expected failure where the deviation covers it.  ``Deviation(reason,
+      feature, or that property (in that dtype), is then an expected failure where the deviation covers it.
+      ``Deviation(reason,
       relative=r)`` covers numeric failures (a value off its bound) whose worst element's error beyond
       the bound is within r of the exact value, measured (``benchmarks/envelopes.py``): a wrong sign or
       a larger error still fails; a dtype key alone needs one.  A plain string (feature keys only)

@@ -156,10 +156,11 @@ class Selector:
         return f"{head}:{self.dtype}" if head and self.dtype else head or self.dtype or "*"
 
     def columns(self) -> dict[str, str]:
-        """The selector's typed fields as text (``-``: any), for the ledger."""
-        return {"entry": self.entry or "-", "property/feature": self.property or self.feature or "-",
+        """The selector's typed fields as text (``-``: any; a per-version line's entry: its test id), for the
+        ledger."""
+        return {"entry": self.entry or self.test_id or "-", "property/feature": self.property or self.feature or "-",
                 "dtype": self.dtype or "-", "device": self.device_type or "-", "backend": self.compile_backend or "-",
-                "torch": str(self.torch), **({"test id": self.test_id} if self.test_id else {})}
+                "torch": str(self.torch)}
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ class Ledger:
     deviations_file: str | None
     lines: list[Line] = field(default_factory=list)
     properties: dict[str, set[str]] = field(default_factory=dict)  # entry or row -> every property collected for it
+    declared: list = field(default_factory=list)  # each Expectation in force and the items it covers (declarations)
 
 
 def relative(path) -> str:
@@ -100,14 +101,16 @@ class Recorder:
         self.version = version
         self.lines: list[Line] = []
         self.properties: dict[str, set[str]] = {}
+        self.facts: list = []  # every collected item's Facts
         self.config = None
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
         with torch_reads(self.version):
             yield
-            from conformance.plugin.session import STATUS
+            from conformance.plugin.session import STATUS, facts
             self.config = config
+            self.facts = [facts(config, item) for item in items]
             _, entries = config._conformance_deviations
             listed = {e.test_id: e for e in entries}
             self.lines = [line_of(config, item, item.stash[STATUS], listed) for item in items
@@ -246,6 +249,7 @@ def collect(torch: str | None = None, pytest_args: list[str] = ()) -> Ledger:
 
     from conformance.plugin import deviations
     from conformance.suite import suite_args
+    from conformance.tools.declarations import count, in_force
     release = torch or installed_release()
     version = None if release == installed_release() else f"{release}.0"
     args = suite_args(["--collect-only", "-qq", "--hypothesis-profile", "nightly", "--hypothesis-seed=0",
@@ -263,4 +267,5 @@ def collect(torch: str | None = None, pytest_args: list[str] = ()) -> Ledger:
     note = (EVALUATED.format(version=release, installed=installed.__version__) if version else
             f"torch {installed.__version__} installed")
     return Ledger(release, str(installed.__version__), str(recorder.config._conformance_device), note,
-                  relative(path) if path.is_file() else None, recorder.lines, recorder.properties)
+                  relative(path) if path.is_file() else None, recorder.lines, recorder.properties,
+                  count(in_force(recorder.config), recorder.facts))
