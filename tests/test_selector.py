@@ -5,7 +5,7 @@ import pytest
 
 from conformance.catalogue import CATALOGUE
 from conformance.catalogue.conventions import TABLE
-from conformance.model.case import FEATURES, WIDENABLE, entry
+from conformance.model.case import FEATURES, entry
 from conformance.model.error import CatalogueError
 from conformance.model.expectation import Expectation, Facts, Selector, VersionRange
 from conformance.model.status import Status
@@ -107,7 +107,6 @@ def test_the_kits_own_declarations_hold_a_place_each():
     """Every catalogue entry's and conventions row's Expectation names where it is declared."""
     for e in [e for c in CATALOGUE.values() for e in c.expectations] + [e for r in TABLE for e in r.expectations]:
         assert e.where and e.where.rpartition(":")[2].isdigit() and e.field, e
-    assert set(WIDENABLE) <= set(FEATURES)
 
 
 def test_one_status_declared_over_a_list_of_properties_is_stale_only_where_none_covers_an_item():

@@ -51,12 +51,12 @@ class Deviation:
     def describe(self, version: str) -> str:
         return f"known deviation of torch {version} ({self.where}): {self.reason} [{self.reference}]"
 
-    def expectation(self, version: str = torch.__version__):
+    def expectation(self, version: str | None = None):
         """The line as an Expectation: the Status ``listed`` of the one item its Selector names by its exact id (the
         file is chosen for its torch version, so the selector's own torch range is unbounded)."""
         from conformance.model.expectation import Expectation, Selector
         from conformance.model.status import Status
-        return Expectation(Status("listed", self.describe(version), sometimes=self.sometimes),
+        return Expectation(Status("listed", self.describe(version or torch.__version__), sometimes=self.sometimes),
                            Selector(test_id=self.test_id), self.where, "per-version file", repro=self.reference)
 
 

@@ -108,11 +108,11 @@ class Recorder:
     def pytest_collection_modifyitems(self, session, config, items):
         with torch_reads(self.version):
             yield
+            from conformance.plugin.deviations import by_id
             from conformance.plugin.session import STATUS, facts
             self.config = config
             self.facts = [facts(config, item) for item in items]
-            _, entries = config._conformance_deviations
-            listed = {e.test_id: e for e in entries}
+            listed = by_id(config)  # the per-version file's Expectations, as the decision read them
             self.lines = [line_of(config, item, item.stash[STATUS], listed) for item in items
                           if item.stash.get(STATUS, None) is not None]
             for item in items:
@@ -139,8 +139,9 @@ def line_of(config, item, status, listed: dict) -> Line:
     backend = params.get("compile_backend")
     file, line, what = declaration(config, item, status, subject, dtype, listed)
     # a per-version file's line: its own reason and reference (the Status's text adds the file's path and line)
-    reason = f"{listed[item.nodeid].reason} [{listed[item.nodeid].reference}]" if status.kind == "listed" \
-        else status.reason
+    own = next((e for e in config._conformance_deviations[1] if e.test_id == item.nodeid), None) \
+        if status.kind == "listed" else None
+    reason = f"{own.reason} [{own.reference}]" if own else status.reason
     return Line(item.nodeid, status.kind, name, getattr(item, "originalname", item.name), dtype, backend,
                 status.strict, status.sometimes, status.envelope, status.symptoms, status.widen, status.since,
                 status.until, reason, file, line, what)
@@ -152,7 +153,7 @@ def declaration(config, item, status, subject, dtype, listed) -> tuple[str | Non
     from conformance.model.case import Case
     lacking = config._conformance_lacking
     if status.kind == "listed":
-        return (*_where(listed[item.nodeid].expectation().where), "per-version file")
+        return (*_where(listed[item.nodeid].where), listed[item.nodeid].field)
     if status.kind == "dtype" and lacking.get(dtype) == status.reason:
         return None, None, f"device {config._conformance_device}"
     if isinstance(subject, Row):
