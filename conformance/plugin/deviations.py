@@ -9,8 +9,9 @@ deviation that shows at some draws only: a pass of that test is the draw missing
 summary like a catalogue entry's ``Sometimes``.  The plugin reads the file named for the
 installed torch (``--conformance-deviations auto``, the default: ``deviations/torch-2.13.txt`` under
 the rootdir for torch 2.13.x if the project has one, else the kit's own ``conformance/deviations/``), or
-the file given; each listed test gets the Status ``listed`` (a non-strict expected failure, or a skip
-with ``--conformance-deviations-mode skip``).  An entry that no test could have (a file or test function that
+the file given; each line is an ``Expectation`` (``conformance.model.expectation``) whose Selector names its
+exact test id, and the test gets its Status ``listed`` (a non-strict expected failure, or a skip with
+``--conformance-deviations-mode skip``).  An entry that no test could have (a file or test function that
 does not exist, parameters no test of its function takes: judged against every entry, dtype, backend and
 conventions row the kit could give it, not against the run's narrower selection) is a usage error naming file,
 line and id; one that a test could have but the run, unnarrowed, did not collect is reported with a warning.

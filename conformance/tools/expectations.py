@@ -54,7 +54,7 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m conformance expectations", description=__doc__.split("\n\n")[0].replace("``", ""))
     p.add_argument("--torch", metavar="X.Y", help="the torch release the ledger holds for (default: the installed "
-                   "one): until/since, fixed_in, removed_in and its per-version file evaluated for it; absent calls "
+                   "one): until/since, removed_since and its per-version file evaluated for it; absent calls "
                    "and the device's dtypes stay the installed torch's")
     for name, metavar, what in (
             ("kind", "KIND", f"Status kinds ({', '.join(KINDS)})"), ("dtype", "NAME", f"dtypes ({', '.join(DTYPES)})"),
