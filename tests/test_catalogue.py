@@ -143,11 +143,11 @@ def test_every_constant_tensor_follows_the_inputs_device():
             and not _off_device("torch.eye(2).to(a) + torch.ones(2, device=x.device)"))
 
 
-@pytest.mark.parametrize("case", [c for c in CATALOGUE.values() if c.removed_in], ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in CATALOGUE.values() if c.removed_since], ids=lambda c: c.name)
 def test_a_removal_is_declared_for_the_release_that_made_it(case):
-    """``removed_in``: before that release the call runs, from it on it raises (so the skip is true)."""
+    """``removed_since``: before that release the call runs, from it on it raises (so the skip is true)."""
     x = {a.name: torch.full(a.shape, 0.25, dtype=torch.float64) for a in case.args}
-    removed = TorchVersion(torch.__version__) >= case.removed_in
+    removed = TorchVersion(torch.__version__) >= case.removed_since
     assert (case.missing() is not None) == removed
     if removed:
         with pytest.raises(RuntimeError, match="removed"):
@@ -156,13 +156,13 @@ def test_a_removal_is_declared_for_the_release_that_made_it(case):
         case.fn(**x)
 
 
-def test_fixed_in_retires_an_entrys_deviations_from_that_release():
-    """``fixed_in``: before that release the deviations cover failures (xfail); from it on none applies."""
-    def declare(fixed_in):
+def test_until_retires_an_entrys_deviations_from_that_release():
+    """``until``: before that release the deviations cover failures (xfail); from it on none applies."""
+    def declare(until):
         return entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0),
-                     deviations={"float64": Deviation("reason. Repro: `x`", relative=1e-6)}, fixed_in=fixed_in)
+                     deviations={"float64": Deviation("reason. Repro: `x`", relative=1e-6)}, until=until)
     assert declare("0.1").deviation_keys("float64") == [] and declare("0.1").deviation("float64", True) is None
     assert declare("999.0").deviation_keys("float64") == ["float64"]
     assert declare("999.0").deviation("float64", True, relative=1e-7) == "reason. Repro: `x`"
-    with pytest.raises(CatalogueError, match="fixed_in='2.14' without deviations"):
-        entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0), fixed_in="2.14")
+    with pytest.raises(CatalogueError, match="until='2.14' without deviations"):
+        entry("t_fixed", "torch.sin(x)", lambda x: s.sin(x), x=Real(-1.0, 1.0), until="2.14")

@@ -109,7 +109,7 @@ def test_unsupported_feature_gives_the_skip_reason():
 @pytest.mark.parametrize("kwargs, message", [
     ({"unsupported": {"hvp": "x"}}, "unknown features"),
     ({"unsupported": {"forward_ad": ""}}, "needs a reason"),
-    ({"deviations": {"float8": "x"}}, "neither dtypes"),
+    ({"deviations": {"float8": "x"}}, "is neither a dtype"),
 ])
 def test_malformed_feature_declarations_are_refused(kwargs, message):
     with pytest.raises(Exception, match=message):

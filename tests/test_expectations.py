@@ -174,3 +174,36 @@ def test_the_ledger_section_of_the_deviations_document_is_current():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, f"docs/deviations.md's ledger section is stale: run {COMMAND}\n" + \
         result.stdout[-2000:] + result.stderr[-2000:]
+
+
+def test_a_stale_declaration_fails_an_unnarrowed_ledger_and_the_declarations_view_counts_items(monkeypatch, capsys):
+    """``--by declaration``: each Expectation with its selector's columns and the items it covers; an unnarrowed
+    ledger whose declarations include one covering no collected item exits 1 naming it (a catalogue key and a
+    per-version line alike)."""
+    from conformance.model.expectation import Expectation, Facts, Selector
+    from conformance.model.status import Status
+    from conformance.plugin.deviations import Deviation
+    from conformance.tools import ledger as module
+    from conformance.tools.declarations import count
+    items = [Facts("sin", "test_vjp", (), "float32", "cpu", None, "cases/test_vjp.py::test_vjp[sin-float32]")]
+    declared = count([Expectation(Status("deviation", "typo"), Selector("sin", property="test_vjpp"), "a.py:3",
+                                  "deviations[test_vjpp]"),
+                      Expectation(Status("deviation", "ok", envelope=1.0), Selector("sin", dtype="float32"), "a.py:4",
+                                  "deviations[float32]"),
+                      Deviation("cases/test_vjp.py::test_vjp[sin-float16]", "gone", "repro", "t.txt:7").expectation()],
+                     items)
+    fake = module.Ledger("2.13", "2.13.0", "cpu", "installed", None, [], {}, declared)
+    monkeypatch.setattr(module, "collect", lambda release, args: fake)
+    assert main(["--by", "declaration"]) == 1
+    out, err = capsys.readouterr()
+    head, counted, blank, columns, *rows = out.splitlines()
+    assert counted == "3 declarations covering 1 collected items" and columns.split()[:8] == [
+        "kind", "entry", "property/feature", "dtype", "device", "backend", "torch", "items"]
+    assert [r.split()[:3] + [r.split()[7]] for r in rows] == [
+        ["deviation", "sin", "test_vjpp", "0"], ["deviation", "sin", "-", "1"],
+        ["listed", "cases/test_vjp.py::test_vjp[sin-float16]", "-", "0"]]
+    assert err.startswith("error: 2 declared expectations cover no collected item") and err.count("\n") == 1
+    assert "a.py:3 deviations[test_vjpp] (sin)" in err and "t.txt:7 per-version file" in err
+    # a narrowed collection judges nothing stale, and shows the declarations covering its items
+    assert main(["--by", "declaration", "--dtype", "float32"]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == "1 declaration covering 1 collected items"

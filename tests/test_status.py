@@ -27,12 +27,12 @@ def test_each_declaration_is_a_status_of_its_kind():
     assert _sin(deviations={"float32": Contract("why", "raised")}).status("float32").kind == "contract"
     assert _sin(deviations={"float32": WHY}).status("float64") is None
     assert entry("t_absent", "torch.no_such_op(x)", s.sin, x=Real()).status("float32").kind == "absent"
-    assert entry("t_removed", "torch.sin(x)", s.sin, x=Real(), removed_in="0.1").status("float32").kind == "removed"
+    assert entry("t_removed", "torch.sin(x)", s.sin, x=Real(), removed_since="0.1").status("float32").kind == "removed"
 
 
 def test_a_fixed_release_retires_the_status():
-    assert _sin(deviations={"float32": WHY}, fixed_in="0.1").status("float32") is None
-    assert _sin(deviations={"float32": WHY}, fixed_in="999.0").status("float32").until == "999.0"
+    assert _sin(deviations={"float32": WHY}, until="0.1").status("float32") is None
+    assert _sin(deviations={"float32": WHY}, until="999.0").status("float32").until == "999.0"
 
 
 def test_an_envelope_covers_only_its_numeric_failures():
@@ -131,7 +131,7 @@ def test_property_keys_name_properties_and_narrow_a_deviation():
     accuracy = _sin(deviations={"float64": WHY, "accumulation": Contract("aliasing", "aliases")})
     assert accuracy.status("float64", (), "test_device_accumulation_bitwise", exact=False) is None
     assert accuracy.status("float64", ("accumulation",), "t", exact=False).kind == "contract"
-    with pytest.raises(Exception, match="neither dtypes"):
+    with pytest.raises(Exception, match="is neither a dtype"):
         _sin(deviations={"tst_hessian": "a typo"})
 
 

@@ -139,7 +139,7 @@ ENTRIES = [
     entry("ldexp_int", "torch.ldexp(x, torch.tensor([-2, -1, 0, 1, 2, 3], device=x.device))",
           lambda x: x * np.array([sp.Integer(2) ** k for k in LDEXP_EXPONENTS], dtype=object), x=R,
           deviations=limits.in_properties(LDEXP_PROPERTIES, Deviation(LDEXP_INT, relative=1.0)),  # a lost value
-          fixed_in="2.14"),
+          until="2.14"),
     entry("logaddexp", "torch.logaddexp(x, y)", lambda x, y: s.log(s.exp(x) + s.exp(y)),
           x=Real(-8.0, 8.0), y=Real(-8.0, 8.0), deviations=limits.LOGADDEXP_F16 | limits.LOGADDEXP_FIRST_F16),
     entry("logaddexp2", "torch.logaddexp2(x, y)", lambda x, y: s.log(2**x + 2**y) / sp.log(2),

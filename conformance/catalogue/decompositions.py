@@ -186,7 +186,7 @@ ENTRIES = [
     entry("linalg.qr", _positive(f"torch.linalg.qr(a + 3 * {I2})"), lambda a: _qr2(a + _eye(2, c=3)), a=U.of(2, 2),
           unmodelled=_open("third_order", forward_ad=(360, "1.6e-12")), normwise="always"),
     entry("qr", _positive_r(f"torch.qr(a + 3 * {I32})"), lambda a: _r_positive(a + _eye(3, 2, c=3)), a=U.of(3, 2),
-          unmodelled=_open("third_order"), normwise="always", removed_in="2.14"),
+          unmodelled=_open("third_order"), normwise="always", removed_since="2.14"),
     # -- SVD and eigendecomposition ---------------------------------------------------------------
     entry("svd", _polar(f"torch.svd(a + {SKEW})"), lambda a: (_svdvals2(a + _SKEW), _polar2(a + _SKEW)),
           a=U.of(2, 2), kinks=SPLIT, normwise=True),

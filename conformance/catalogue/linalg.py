@@ -368,7 +368,7 @@ ENTRIES = [
           lambda a: (lambda m: m @ m)(_inv(a + _eye(2, c=3))), a=U.of(2, 2)),
     # -- factorizations -------------------------------------------------------------------------
     entry("cholesky", f"torch.cholesky(a @ a.mT + {I2})", lambda a: _cholesky(_spd(a)), a=U.of(2, 2),
-          unsupported=limits.unsupported(forward="cholesky"), normwise=True, removed_in="2.14"),
+          unsupported=limits.unsupported(forward="cholesky"), normwise=True, removed_since="2.14"),
     entry("linalg.cholesky", f"torch.linalg.cholesky(a @ a.mT + {I2})", lambda a: _cholesky(_spd(a)),
           a=U.of(2, 2, 2), normwise=True),
     entry("linalg.cholesky_ex", f"torch.linalg.cholesky_ex(a @ a.mT + {I2}, upper=True).L",

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
@@ -13,6 +14,7 @@ from conformance.model import dtypes
 from conformance.model.contraction import Signature
 from conformance.model.domain import Index, Kinks, Real
 from conformance.model.error import CatalogueError
+from conformance.model.expectation import Expectation, Facts, Selector, ordered, parse_keys
 from conformance.model.family import FAMILIES
 from conformance.model.status import Contract, Deviation, Status, Widening, deviation
 
@@ -88,17 +90,19 @@ class Case:
     widened: feature or "feature:dtype" -> ``Widening(reason, factor)``: torch's formula in that mode
       rounds terms the exact expression cancels, beyond the running-error model; the mode runs with
       its bounds multiplied by the measured factor (``benchmarks/widenings.py``; the tolerance policy).
-    removed_in: the torch release that removed the call (it raises there): from it on, the entry is a
+    removed_since: the torch release that removed the call (it raises there): from it on, the entry is a
       skip naming the removal, like an absent function.
     normwise: torch computes the entry's derivatives as products of whole matrices (decompositions,
       inverses, solves), so the rounding of every element of a higher-order or forward-mode result
       follows the magnitudes of its whole matrix: each element is allowed the largest bound of its
       matrix (the last two dimensions; see the tolerance policy).  ``normwise="always"`` extends the rule
       to first-order VJPs, for backwards that mix the whole matrix at first order (LU's triangular solves).
-    deviations: dtype name, feature name, property name (its test function, ``test_hessian``), or
-      "feature:dtype" / "property:dtype" -> reason and repro of a known torch deviation; a failure of a
-      property of that (entry, dtype), requiring that feature, or that property (in that dtype), is then an
-      expected failure where the deviation covers it.  ``Deviation(reason,
+    deviations: dtype name, feature name, property name (its test function, ``test_hessian``; one
+      torch.compile backend's, ``test_compile_mutation[inductor]``), or "feature:dtype" / "property:dtype"
+      (a key, parsed once into a typed ``Selector``: ``conformance.model.expectation``) -> reason and
+      repro of a known torch deviation; a failure of a property of that (entry, dtype), requiring that
+      feature, or that property (in that dtype), is then an expected failure where the deviation covers it.
+      ``Deviation(reason,
       relative=r)`` covers numeric failures (a value off its bound) whose worst element's error beyond
       the bound is within r of the exact value, measured (``benchmarks/envelopes.py``): a wrong sign or
       a larger error still fails; a dtype key alone needs one.  A plain string (feature keys only)
@@ -106,8 +110,9 @@ class Case:
       (a raising backward, an unusable ``.grad``) whose failure shows ``symptom``, and with ``relative``
       numeric failures within it too.
       Stored as ``Status`` values.
-    fixed_in: the torch release that fixed the entry's deviations: from it on they no longer apply and
-      every property of the entry is strict (a regression there fails).
+    until: the torch release that fixed the entry's deviations: from it on they no longer apply and
+      every property of the entry is strict (a regression there fails).  (A single declaration's bounds are
+      its Status's ``since``/``until``.)
     family: the entry's shape family (``conformance.model.family``): how the input-space properties may
       draw its shapes, layouts and sizes (``"elementwise"``: any broadcastable shapes); None: its one
       declared shape only.
@@ -119,7 +124,10 @@ class Case:
       kernel loops over the other operand's rows): at large sizes the tape charges such a sum of m terms
       m − 1 roundings instead of ⌈log₂ m⌉ (the tolerance policy; the same at the declared sizes).
 
-    ``status(dtype, features)`` turns all of these into the item's one ``Status`` (see
+    where: the file:line of the ``entry(...)`` call declaring it (set by ``entry``).
+
+    Every declaration becomes an ``Expectation`` with its ``Selector`` (``expectations``), parsed once here;
+    ``status(dtype, features)`` turns the ones that match an item into its one ``Status`` (see
     ``conformance.model.status``).
     """
 
@@ -135,11 +143,13 @@ class Case:
     unmodelled: dict = field(default_factory=dict, compare=False, repr=False)
     widened: dict = field(default_factory=dict, compare=False, repr=False)
     normwise: bool | str = field(default=False, compare=False, repr=False)
-    removed_in: str | None = field(default=None, compare=False, repr=False)
-    fixed_in: str | None = field(default=None, compare=False, repr=False)
+    removed_since: str | None = field(default=None, compare=False, repr=False)
+    until: str | None = field(default=None, compare=False, repr=False)
     family: str | None = field(default=None, compare=False, repr=False)
     contraction: str | None = field(default=None, compare=False, repr=False)
     sequential: bool = field(default=False, compare=False, repr=False)
+    where: str | None = field(default=None, compare=False, repr=False)
+    expectations: tuple[Expectation, ...] = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"[A-Za-z_][\w.]*", self.name):
@@ -155,21 +165,8 @@ class Case:
         unknown = set(self.dtypes) - set(DTYPES)
         if unknown:
             raise CatalogueError(f"catalogue entry {self.name!r} names unknown dtypes {sorted(unknown)}")
-        unknown = [k for k in self.deviations if not _deviation_key(k)]
-        if unknown:
-            raise CatalogueError(f"catalogue entry {self.name!r}: deviations keys {sorted(unknown)} are neither dtypes "
-                                 f"({', '.join(DTYPES)}), features ({', '.join(sorted(FEATURES))}), properties "
-                                 "(test_NAME), nor feature:dtype or property:dtype")
-        object.__setattr__(self, "deviations", {k: deviation(v).fixed_in(self.fixed_in)
-                                                for k, v in self.deviations.items()})
-        if self.fixed_in and not self.deviations:
-            raise CatalogueError(f"catalogue entry {self.name!r}: fixed_in={self.fixed_in!r} without deviations")
-        blanket = sorted(k for k, v in self.deviations.items() if k in DTYPES and v.kind == "deviation"
-                         and v.envelope is None)
-        if blanket:
-            raise CatalogueError(f"catalogue entry {self.name!r}: the deviations for {blanket} cover every property "
-                                 "of that dtype, so each needs its measured envelope: Deviation(reason, relative=...)"
-                                 " (or a feature key that names the property it covers)")
+        if self.until and not self.deviations:
+            raise CatalogueError(f"catalogue entry {self.name!r}: until={self.until!r} without deviations")
         self._check_widened()
         if self.normwise not in (False, True, "always"):
             raise CatalogueError(f"catalogue entry {self.name!r}: normwise must be False, True or \"always\", "
@@ -183,6 +180,13 @@ class Case:
             for feature, reason in declared.items():
                 if not isinstance(reason, str) or not reason.strip():
                     raise CatalogueError(f"catalogue entry {self.name!r}: {kind}[{feature!r}] needs a reason")
+        self._declare()
+        blanket = sorted(e.selector.key() for e in self.declared("deviations") if e.kind == "deviation"
+                         and e.envelope is None and e.selector.feature is None and e.selector.property is None)
+        if blanket:
+            raise CatalogueError(f"catalogue entry {self.name!r}: the deviations for {blanket} cover every property "
+                                 "of that dtype, so each needs its measured envelope: Deviation(reason, relative=...)"
+                                 " (or a feature key that names the property it covers)")
         try:
             compile(self.call, f"<catalogue {self.name}>", "eval")
         except SyntaxError as exc:
@@ -206,6 +210,34 @@ class Case:
                 raise CatalogueError(f"catalogue entry {self.name!r}: widened[{key!r}] must be Widening(reason, "
                                      f"factor), not {value!r}")
 
+    def _declare(self) -> None:
+        """Every declaration as an Expectation, its key parsed once into a Selector."""
+        deviations = parse_keys(self.name, self.deviations, "deviations", FEATURES, deviation, self.until, self.where)
+        object.__setattr__(self, "deviations", {k: e.status for k, e in zip(self.deviations, deviations)})
+        widened = parse_keys(self.name, self.widened, "widened", WIDENABLE, where=self.where)
+        lacking = tuple(Expectation(Status(kind, f"{self.name}: {text.format(feature)}: {reason}"),
+                                    Selector(self.name, feature=feature), self.where, f"{kind}[{feature}]")
+                        for kind, text in (("unsupported", "torch has no {}"),
+                                           ("unmodelled", "no error model for {} in this kit yet"))
+                        for feature, reason in getattr(self, kind).items())
+        removed = (Expectation(Status("removed", f"{self.call.split('(')[0]} is removed from torch "
+                                                 f"{self.removed_since} on", since=self.removed_since),
+                               Selector(self.name), self.where, f"removed_since={self.removed_since}"),
+                   ) if self.removed_since else ()
+        object.__setattr__(self, "expectations", deviations + widened + lacking + removed)
+
+    def declared(self, what: str) -> tuple[Expectation, ...]:
+        """The Expectations of one field: ``deviations``, ``widened``, ``unsupported``, ``unmodelled``, ``removed``."""
+        return tuple(e for e in self.expectations if e.field.startswith(f"{what}[") or e.field.startswith(f"{what}_"))
+
+    def facts(self, dtype: str | None, features=(), prop: str | None = None, device_type: str | None = None,
+              test_id: str | None = None) -> Facts:
+        """What an item of this entry is (``prop``: its test function, ``test_x[backend]`` for one torch.compile
+        backend's), as a Selector reads it."""
+        plain, _, backend = (prop or "").partition("[")
+        return Facts(self.name, plain or None, expanded(features), dtype, device_type, backend.rstrip("]") or None,
+                     test_id)
+
     def _check_contraction(self) -> None:
         try:
             sig = Signature.parse(self.contraction)
@@ -224,12 +256,12 @@ class Case:
         for feature in features:
             if feature not in FEATURES:
                 raise CatalogueError(f"unknown autograd feature {feature!r}; known: {', '.join(sorted(FEATURES))}")
-        for feature in (*features, *(f for g in features for f in IMPLIES.get(g, ()))):
-            if feature in self.unsupported:
-                return f"{self.name}: torch has no {feature}: {self.unsupported[feature]}"
-        for feature in (*features, *(f for g in features for f in IMPLIES.get(g, ()))):
-            if feature in self.unmodelled:
-                return f"{self.name}: no error model for {feature} in this kit yet: {self.unmodelled[feature]}"
+        every = expanded(features)
+        for kind in ("unsupported", "unmodelled"):
+            found = {e.selector.feature: e for e in self.declared(kind)}
+            for feature in every:
+                if feature in found:
+                    return found[feature].reason
         return None
 
     def deviation(self, dtype: str, numeric: bool, features=(), relative: float | None = None,
@@ -244,11 +276,18 @@ class Case:
 
     def deviation_keys(self, dtype: str, features=(), prop: str | None = None) -> list[str]:
         """The deviations keys that apply to (dtype, features, property) on the installed torch."""
-        return [k for k in self._keys(dtype, features, prop) if k in self.deviations and self.deviations[k].holds()]
+        return [e.selector.key() for e in self.matching(dtype, features, prop, "deviations")]
+
+    def matching(self, dtype: str | None, features=(), prop: str | None = None, what: str | None = None,
+                 version: str | None = None) -> list[Expectation]:
+        """The Expectations (of field ``what``; None: all) matching an item of this entry on torch ``version``
+        (default: the installed one), in the order they apply."""
+        found = ordered(self.expectations, self.facts(dtype, features, prop), version)
+        return [e for e in found if what is None or e.field.startswith(f"{what}[")]
 
     @property
     def live_deviations(self) -> dict:
-        """The deviations that hold for the installed torch (none from ``fixed_in`` on)."""
+        """The deviations that hold for the installed torch (none from ``until`` on)."""
         return {k: v for k, v in self.deviations.items() if v.holds()}
 
     def status(self, dtype: str | None, features=(), prop: str | None = None, exact: bool = True) -> Status | None:
@@ -258,8 +297,9 @@ class Case:
         value, so deviations of accuracy (those with an envelope) do not apply."""
         absent = self.missing()
         if absent:
-            return Status("removed" if self.removed_in and absent.endswith(f"(removed in torch {self.removed_in})")
-                          else "absent", f"{absent} is absent from torch {torch.__version__}")
+            removed = bool(self.removed_since) and absent.endswith(f"(removed in torch {self.removed_since})")
+            return Status("removed" if removed else "absent", f"{absent} is absent from torch {torch.__version__}",
+                          since=self.removed_since if removed else None)
         lacks = self.lacks(features)
         if lacks:
             return Status("unsupported" if ": torch has no " in lacks else "unmodelled", lacks)
@@ -267,13 +307,13 @@ class Case:
             return None
         if dtype not in self.dtypes:
             return Status("dtype", f"{self.name} does not support {dtype}")
-        widened = [self.widened[k] for k in self._keys(dtype, features) if k in self.widened]
-        widening = max(widened, key=lambda w: w.widen, default=None)
-        keys = [k for k in self.deviation_keys(dtype, features, prop) if exact or self.deviations[k].envelope is None
-                or self.deviations[k].kind == "contract"]
-        if not keys:
+        matched = self.matching(dtype, features, prop)
+        widening = max((e.status for e in matched if e.field.startswith("widened[")), key=lambda w: w.widen,
+                       default=None)
+        known = [e.status for e in matched if e.field.startswith("deviations[")
+                 and (exact or e.envelope is None or e.kind == "contract")]
+        if not known:
             return widening
-        known = [self.deviations[k] for k in keys]
         contracts = list(dict.fromkeys(k for k in known if k.kind == "contract"))
         if len(contracts) > 1:  # several features lack (forward AD and double backward): whichever raises first
             return replace(contracts[0], reason="; or: ".join(dict.fromkeys(c.reason for c in contracts)),
@@ -282,23 +322,14 @@ class Case:
         kind, symptom = ("contract", contracts[0].symptom) if contracts else ("deviation", known[0].symptom)
         return replace(known[0], kind=kind, symptom=symptom, widen=widening.widen if widening else 1.0)
 
-    @staticmethod
-    def _keys(dtype: str, features, prop: str | None = None) -> list[str]:
-        features = [*features, *(f for g in features for f in IMPLIES.get(g, ()) if f not in features)]
-        # a property of one torch.compile backend reads ``test_compile_mutation[inductor]``: its own keys, and
-        # the property's keys for every backend
-        plain = prop.split("[")[0] if prop else None
-        props = list(dict.fromkeys([plain, prop, f"{plain}:{dtype}", f"{prop}:{dtype}"])) if prop else []
-        return [dtype, *features, *(f"{f}:{dtype}" for f in features), *props]
-
     @property
     def arg_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.args)
 
     def missing(self) -> str | None:
         """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch
-        (or the call itself, from the torch release that removed it: ``removed_in``)."""
-        return missing(self.call, self.removed_in)
+        (or the call itself, from the torch release that removed it: ``removed_since``)."""
+        return missing(self.call, self.removed_since)
 
     @functools.cached_property
     def fn(self) -> Callable:
@@ -306,20 +337,16 @@ class Case:
         return eval(f"lambda {', '.join(self.arg_names)}: {self.call}", namespace)  # noqa: S307
 
 
-def _deviation_key(key: str) -> bool:
-    """A deviations key: a dtype, a feature or a property (a test function, ``test_hessian``, or one
-    torch.compile backend's, ``test_compile_mutation[inductor]``), alone or with ``:dtype``."""
-    head, _, dtype = key.partition(":")
-    if dtype and dtype not in DTYPES:
-        return False
-    return (not dtype and head in DTYPES) or head in FEATURES or re.fullmatch(r"test_\w+(\[\w+\])?", head) is not None
+def expanded(features) -> tuple[str, ...]:
+    """``features`` with those they imply (``IMPLIES``) after them, in order."""
+    return tuple(dict.fromkeys([*features, *(f for g in features for f in IMPLIES.get(g, ()))]))
 
 
-def missing(call: str, removed_in: str | None = None) -> str | None:
+def missing(call: str, removed_since: str | None = None) -> str | None:
     """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch
     (or the call itself, from the torch release that removed it)."""
-    if removed_in and TorchVersion(torch.__version__) >= removed_in:
-        return f"{call.split('(')[0]} (removed in torch {removed_in})"
+    if removed_since and TorchVersion(torch.__version__) >= removed_since:
+        return f"{call.split('(')[0]} (removed in torch {removed_since})"
     roots = {"torch": torch, "F": torch.nn.functional}
     chains = r"\b(?:torch|F)(?:\.\w+)+"
     for dotted in re.findall(chains, call):
@@ -339,14 +366,16 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           dtypes: tuple[str, ...] = REAL, helpers: dict | None = None,
           deviations: dict[str, str] | None = None, unsupported: dict[str, str] | None = None,
           unmodelled: dict[str, str] | None = None, widened: dict | None = None, normwise: bool | str = False,
-          removed_in: str | None = None,
-          fixed_in: str | None = None, family: str | None = None, contraction: str | None = None,
+          removed_since: str | None = None,
+          until: str | None = None, family: str | None = None, contraction: str | None = None,
           sequential: bool = False, **args: Real | Index) -> Case:
-    """Declare one catalogue entry; keyword arguments name the inputs in call order."""
+    """Declare one catalogue entry; keyword arguments name the inputs in call order.  The caller's file and line
+    are where its declarations are recorded (``Case.where``)."""
+    caller = sys._getframe(1)
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, "
                                  f"got {dom!r}")
     return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, widened or {}, normwise, removed_in, fixed_in,
-                family, contraction, sequential)
+                deviations or {}, unsupported or {}, unmodelled or {}, widened or {}, normwise, removed_since, until,
+                family, contraction, sequential, f"{caller.f_code.co_filename}:{caller.f_lineno}")

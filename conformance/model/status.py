@@ -18,15 +18,16 @@ widened       the kit's error model undercounts torch's rounding in a mode:    r
               a measured factor (``Widening(reason, factor)``)                 (a plain pass otherwise)
 ============  ===============================================================  =========================
 
-Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``fixed_in``/
-``removed_in``, conventions rows' ``deviation``/``until``/``torch_gives``, per-version files) all
-become Status values; ``decide`` picks the one that applies to an item, at collection, and the
+Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``until``/
+``removed_since``, conventions rows' ``deviation``/``until``/``torch_gives``, per-version files) all
+become Status values, each held by an ``Expectation`` with the typed ``Selector`` of the items it covers
+(``conformance.model.expectation``); ``decide`` picks the one that applies to an item, at collection, and the
 plugin applies its mark (``conformance.plugin.session.status_mark``) and hands it to the running trial
 (``conformance.run.record``), which raises ``KnownDeviation`` only for a failure the Status covers, and
 multiplies its bounds by the Status's ``widen`` (1 unless a widening applies; a deviation of a widened
 mode carries the widening too).
 ``until`` names the first torch release without the deviation: from it on the Status no longer holds and
-the check is strict.
+the check is strict; ``since`` the first release with it.  These two are the kit's one naming of version bounds.
 """
 from __future__ import annotations
 
@@ -112,9 +113,6 @@ class Status:
         got = "unknown" if relative is None else f"{relative:.3g}"
         return (f"outside the envelope of a known deviation: relative error beyond the bound {got}, the "
                 f"deviation covers up to {self.envelope:.3g} ({self.reason[:120]})")
-
-    def fixed_in(self, release: str | None) -> "Status":
-        return self if release is None else replace(self, until=release)
 
 
 def deviation(reason) -> Status:

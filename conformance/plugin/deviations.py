@@ -9,8 +9,9 @@ deviation that shows at some draws only: a pass of that test is the draw missing
 summary like a catalogue entry's ``Sometimes``.  The plugin reads the file named for the
 installed torch (``--conformance-deviations auto``, the default: ``deviations/torch-2.13.txt`` under
 the rootdir for torch 2.13.x if the project has one, else the kit's own ``conformance/deviations/``), or
-the file given; each listed test gets the Status ``listed`` (a non-strict expected failure, or a skip
-with ``--conformance-deviations-mode skip``).  An entry that no test could have (a file or test function that
+the file given; each line is an ``Expectation`` (``conformance.model.expectation``) whose Selector names its
+exact test id, and the test gets its Status ``listed`` (a non-strict expected failure, or a skip with
+``--conformance-deviations-mode skip``).  An entry that no test could have (a file or test function that
 does not exist, parameters no test of its function takes: judged against every entry, dtype, backend and
 conventions row the kit could give it, not against the run's narrower selection) is a usage error naming file,
 line and id; one that a test could have but the run, unnarrowed, did not collect is reported with a warning.
@@ -50,6 +51,14 @@ class Deviation:
 
     def describe(self, version: str) -> str:
         return f"known deviation of torch {version} ({self.where}): {self.reason} [{self.reference}]"
+
+    def expectation(self, version: str | None = None):
+        """The line as an Expectation: the Status ``listed`` of the one item its Selector names by its exact id (the
+        file is chosen for its torch version, so the selector's own torch range is unbounded)."""
+        from conformance.model.expectation import Expectation, Selector
+        from conformance.model.status import Status
+        return Expectation(Status("listed", self.describe(version or torch.__version__), sometimes=self.sometimes),
+                           Selector(test_id=self.test_id), self.where, "per-version file", repro=self.reference)
 
 
 SOMETIMES = "sometimes:"
@@ -233,10 +242,9 @@ def check(config, items) -> None:
 
 
 def by_id(config) -> dict:
-    """Test id -> the Status ``listed`` of each entry of the deviations file in force."""
-    from conformance.model.status import Status
+    """Test id -> the Expectation (Status ``listed``) of each entry of the deviations file in force."""
     _, entries = config._conformance_deviations
-    return {e.test_id: Status("listed", e.describe(torch.__version__), sometimes=e.sometimes) for e in entries}
+    return {e.test_id: e.expectation(torch.__version__) for e in entries}
 
 
 def warn_stale(config, items) -> None:

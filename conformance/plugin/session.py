@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, settings
 from conformance import __version__
 from conformance.catalogue import CATALOGUE, guards
 from conformance.model import properties
-from conformance.model.case import COMPLEX, DTYPES, Case
+from conformance.model.case import COMPLEX, DTYPES, Case, expanded
+from conformance.model.expectation import Expectation, Facts
 from conformance.model.status import Status, first
 from conformance.plugin import KIT_ITEM, _in_kit, arguments, deviations, options, profiles, schedule, summary, terminate
 from conformance.run import record
@@ -300,26 +301,40 @@ def _describe(item, callspec) -> None:
         item.user_properties.append(("conformance_dtype", dtype_name(dtype)))
 
 
-def decide(config, item, listed: Status | None = None) -> Status | None:
-    """The one place that decides an item's Status: the device's dtypes, the entry's (or conventions
-    row's) declarations for the property's features, and the per-version deviations file."""
-    callspec = getattr(item, "callspec", None)
-    params = callspec.params if callspec is not None else {}
-    dtype = params.get("dtype")
-    name = dtype_name(dtype) if isinstance(dtype, torch.dtype) else None
+def subject_of(item) -> Case | object | None:
+    """The catalogue entry or conventions row an item checks (None: neither, or a test naming its own cases)."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    subject = params.get("case") if not _explicit(item, "case") else None
+    return subject if isinstance(subject, Case) else params.get("row")
+
+
+def facts(config, item) -> Facts:
+    """What an item is, as an Expectation's Selector reads it: its entry or row, property (test function) and the
+    features it requires, dtype, device type, torch.compile backend and exact id."""
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    dtype, subject = params.get("dtype"), subject_of(item)
+    return Facts(getattr(subject, "name", None) or getattr(subject, "id", None), getattr(item, "originalname", None),
+                 expanded(declared_options(item).get("requires", ())),
+                 dtype_name(dtype) if isinstance(dtype, torch.dtype) else None,
+                 str(config._conformance_device).split(":")[0], params.get("compile_backend"), item.nodeid)
+
+
+def decide(config, item, listed: Expectation | None = None) -> Status | None:
+    """The one place that decides an item's Status: the device's dtypes, the Expectations of the entry (or
+    conventions row) that match the item, and the per-version file's line naming it (``listed``)."""
+    found = facts(config, item)
+    name = found.dtype
     lacking = Status("dtype", config._conformance_lacking[name]) if name in config._conformance_lacking else None
     declared = None
-    subject = params.get("case") if not _explicit(item, "case") else None
-    subject = subject if isinstance(subject, Case) else params.get("row")
+    subject = subject_of(item)
     if subject is not None and hasattr(subject, "status"):  # an entry or a conventions row
         marked = declared_options(item)
-        requires = marked.get("requires", ())
-        prop = getattr(item, "originalname", None)
-        if prop and params.get("compile_backend"):  # a torch.compile property: keyed per backend too
-            prop = f"{prop}[{params['compile_backend']}]"
-        declared = (subject.status(name, requires, prop, marked.get("exact", True))
-                    if isinstance(subject, Case) else subject.status(name, requires))
-    return first(lacking, declared, listed)
+        prop = found.property
+        if prop and found.compile_backend:  # a torch.compile property: keyed per backend too
+            prop = f"{prop}[{found.compile_backend}]"
+        declared = (subject.status(name, found.features, prop, marked.get("exact", True))
+                    if isinstance(subject, Case) else subject.status(name, found.features))
+    return first(lacking, declared, listed.status if listed is not None else None)
 
 
 
@@ -384,7 +399,7 @@ def report(report, call) -> None:
         reason = str(report.longrepr).removeprefix("[XPASS(strict)]").strip().removeprefix("known torch deviation: ")
         report.longrepr = (f"[XPASS(strict)] torch {torch.__version__} no longer shows a known deviation that showed "
                            f"at every run: this check passes now.  Record the release that fixed it (the entry's "
-                           f"fixed_in=, the row's until=, or the version file), and the check is strict from it "
+                           f"until=, the row's until=, or the version file), and the check is strict from it "
                            f"on.  The deviation: {reason}")
     elif report.failed and call.excinfo is not None:
         notes = [n for n in getattr(call.excinfo.value, "__notes__", []) if n.startswith("Repro")]

@@ -5,6 +5,7 @@ backend]).
     python -m conformance expectations                             # the whole ledger, for the installed torch
     python -m conformance expectations --op sin --kind deviation,contract
     python -m conformance expectations --torch 2.14 --format json  # as it holds for torch 2.14
+    python -m conformance expectations --by declaration            # one line per declared Expectation
 
 Each line is the Status the kit's plugin decides for the item at collection (``conformance.tools.ledger``:
 a collection-only run of the shipped suite, every dtype, every mode on every entry, both torch.compile
@@ -13,6 +14,11 @@ symptom or widening factor, its ``since``/``until``, the reason (shortened in te
 JSON) and where it is declared (catalogue module, line and field of the entry, with the shared declaration
 of ``catalogue/limits.py`` it uses; a conventions row; the per-version file's line; the device).  Filters
 are repeatable or comma-separated; an unknown value is a one-line usage error (exit 2).
+
+``--by declaration`` lists each declared Expectation instead (``conformance.tools.declarations``): its typed
+selector (entry or row, property or feature, dtype, device, backend, torch range), kind, where it is declared and
+how many collected items it covers.  A declaration that covers no item of an unnarrowed collection (a typo'd key, a
+renamed property, a stale per-version line) is an error in either view (exit 1, each named).
 """
 from __future__ import annotations
 
@@ -30,6 +36,8 @@ from conformance.model.status import EXPECTED_FAILURES, KINDS
 from conformance.reports.tables import table
 
 FORMATS = ("text", "markdown", "json")
+VIEWS = ("item", "declaration")
+BACKENDS = ("aot_eager", "inductor")  # the torch.compile backends the ledger collects
 REASON = 90  # characters of a reason in text and Markdown
 HEADER = ["kind", "entry", "property", "dtype", "backend", "strict", "bound", "versions", "declared", "reason"]
 
@@ -46,15 +54,18 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m conformance expectations", description=__doc__.split("\n\n")[0].replace("``", ""))
     p.add_argument("--torch", metavar="X.Y", help="the torch release the ledger holds for (default: the installed "
-                   "one): until/since, fixed_in, removed_in and its per-version file evaluated for it; absent calls "
+                   "one): until/since, removed_since and its per-version file evaluated for it; absent calls "
                    "and the device's dtypes stay the installed torch's")
     for name, metavar, what in (
             ("kind", "KIND", f"Status kinds ({', '.join(KINDS)})"), ("dtype", "NAME", f"dtypes ({', '.join(DTYPES)})"),
             ("op", "PATTERN", "catalogue entries or conventions rows, by name or glob pattern"),
-            ("property", "NAME", "properties: test functions (test_vjp; the test_ may be left out)")):
+            ("property", "NAME", "properties: test functions (test_vjp; the test_ may be left out)"),
+            ("backend", "NAME", f"torch.compile backends ({', '.join(BACKENDS)})")):
         p.add_argument(f"--{name}", action="append", default=[], metavar=metavar,
                        help=f"only these {what}; repeatable or comma-separated")
     p.add_argument("--format", default="text", help=f"{', '.join(FORMATS)} (default text; json: whole reasons)")
+    p.add_argument("--by", default="item", help="item: one line per item (default); declaration: one line per "
+                   "declared Expectation, with its selector and the number of items it covers")
     return p
 
 
@@ -125,11 +136,11 @@ def narrowing(dtypes, ops_entries, ops_rows, props) -> list[str]:
     return args + ([f"{functions[p][0]}::{p}" for p in wanted] if len(wanted) < len(functions) else [])
 
 
-def select(lines, kinds=(), dtypes=(), ops=(), props=()) -> list:
+def select(lines, kinds=(), dtypes=(), ops=(), props=(), backends=()) -> list:
     """The lines the filters keep, by kind, entry or row, property, dtype and backend."""
     kept = [ln for ln in lines if (not kinds or ln.kind in kinds) and (not dtypes or ln.dtype in dtypes)
             and (not ops or (ln.subject and any(fnmatch.fnmatchcase(ln.subject, p) for p in ops)))
-            and (not props or ln.property in props)]
+            and (not props or ln.property in props) and (not backends or ln.backend in backends)]
     return sorted(kept, key=lambda ln: (KINDS.index(ln.kind), ln.subject or "", ln.property,
                                         DTYPES.index(ln.dtype) if ln.dtype in DTYPES else -1, ln.backend or ""))
 
@@ -187,6 +198,24 @@ def render(ledger, lines, fmt: str) -> str:
     return "\n".join(head + ["", table([row(ln) for ln in lines], HEADER)])
 
 
+def render_declared(ledger, declared, fmt: str) -> str:
+    """The declarations view: one row per Expectation."""
+    from conformance.tools.declarations import HEADER as COLUMNS
+    from conformance.tools.declarations import rows
+    head = [f"expectation declarations for torch {ledger.torch} ({ledger.note}), device {ledger.device}, per-version "
+            f"file {ledger.deviations_file or 'none'}",
+            f"{len(declared)} declaration{'s' * (len(declared) != 1)} covering "
+            f"{sum(d.items for d in declared)} collected items"]
+    if fmt == "json":
+        return json.dumps({"torch": ledger.torch, "installed": ledger.installed, "note": ledger.note,
+                           "device": ledger.device, "deviations_file": ledger.deviations_file,
+                           "declarations": [d.columns() for d in declared]}, indent=1)
+    if not declared:
+        return "\n".join(head)
+    body = table(rows(declared, lambda r: short(r, REASON)), COLUMNS, markdown=fmt == "markdown")
+    return "\n\n".join([*head, body]) if fmt == "markdown" else "\n".join([*head, "", body])
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-h", "--help"):
@@ -198,19 +227,32 @@ def main(argv: list[str] | None = None) -> int:
         kinds = _known("--kind", _values(args.kind), KINDS)
         dtypes = _known("--dtype", _values(args.dtype), DTYPES)
         props = _known("--property", _values(args.property), sorted(properties()), lambda p: f"test_{p}")
+        backends = _known("--backend", _values(args.backend), BACKENDS)
+        view = _known("--by", [args.by], VIEWS)[0]
         ops = _values(args.op)
         ops_entries, ops_rows = _check_ops(ops) if ops else ([], [])
         release = _release(args.torch)
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from conformance.tools import declarations
     from conformance.tools.ledger import collect
+    narrowed = narrowing(dtypes, ops_entries, ops_rows, props)
     try:
-        ledger = collect(release, narrowing(dtypes, ops_entries, ops_rows, props))
+        ledger = collect(release, narrowed)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(render(ledger, select(ledger.lines, kinds, dtypes, ops, props), fmt))
+    if view == "declaration":
+        shown = declarations.select(ledger.declared, kinds, dtypes, ops, props, backends)
+        print(render_declared(ledger, [d for d in shown if d.items or not narrowed], fmt))
+    else:
+        print(render(ledger, select(ledger.lines, kinds, dtypes, ops, props, backends), fmt))
+    stale = [] if narrowed else declarations.stale(ledger.declared)
+    if stale:
+        print(f"error: {len(stale)} declared expectation{'s' * (len(stale) != 1)} cover no collected item (a typo'd "
+              f"or stale declaration): " + "; ".join(stale), file=sys.stderr)
+        return 1
     return 0
 
 

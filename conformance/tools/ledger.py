@@ -6,12 +6,13 @@ kit's plugin decided it (``conformance.plugin.session.decide``), with where each
 guard) and both torch.compile backends, so every declared expectation has its items.  ``Recorder``, a plugin
 of that session only, wraps the kit's ``pytest_collection_modifyitems``: when the plugin has decided and
 stashed each item's Status (``STATUS``), it turns each into a ``Line`` and finds its declaration (a catalogue
-entry's ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``dtypes=``/``removed_in=``, with the
+entry's ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``dtypes=``/``removed_since=``, with the
 shared declaration of ``conformance/catalogue/limits.py`` it uses; a conventions row; a line of a per-version
-file; the device).
+file; the device): the Expectations (``conformance.model.expectation``) that ``Case.status`` matched, with the
+file and line each was declared at.
 
 ``torch="X.Y"``: the decisions as they hold for that release.  During the decisions the installed torch's
-version reads as X.Y.0 (every ``until``/``since``, ``fixed_in`` and ``removed_in`` is evaluated against it)
+version reads as X.Y.0 (every ``until``/``since`` and ``removed_since`` is evaluated against it)
 and the per-version file is that release's (``deviations/torch-X.Y.txt``); what the kit reads from the
 installed torch itself stays the installed torch's: the calls it lacks (``absent``) and the dtypes the
 device computes in (``EVALUATED``).
@@ -20,16 +21,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import inspect
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 COMPILE_BACKENDS = "aot_eager,inductor"
-EVALUATED = ("fixed_in, until, since and removed_in evaluated for torch {version}, with its per-version file; "
+EVALUATED = ("until, since and removed_since evaluated for torch {version}, with its per-version file; "
              "absent calls and the device's dtypes are read from the installed torch ({installed})")
 _KIT = Path(__file__).resolve().parents[2]  # the folder holding the conformance package
 
@@ -70,6 +69,7 @@ class Ledger:
     deviations_file: str | None
     lines: list[Line] = field(default_factory=list)
     properties: dict[str, set[str]] = field(default_factory=dict)  # entry or row -> every property collected for it
+    declared: list = field(default_factory=list)  # each Expectation in force and the items it covers (declarations)
 
 
 def relative(path) -> str:
@@ -101,16 +101,18 @@ class Recorder:
         self.version = version
         self.lines: list[Line] = []
         self.properties: dict[str, set[str]] = {}
+        self.facts: list = []  # every collected item's Facts
         self.config = None
 
     @pytest.hookimpl(hookwrapper=True, tryfirst=True)
     def pytest_collection_modifyitems(self, session, config, items):
         with torch_reads(self.version):
             yield
-            from conformance.plugin.session import STATUS
+            from conformance.plugin.deviations import by_id
+            from conformance.plugin.session import STATUS, facts
             self.config = config
-            _, entries = config._conformance_deviations
-            listed = {e.test_id: e for e in entries}
+            self.facts = [facts(config, item) for item in items]
+            listed = by_id(config)  # the per-version file's Expectations, as the decision read them
             self.lines = [line_of(config, item, item.stash[STATUS], listed) for item in items
                           if item.stash.get(STATUS, None) is not None]
             for item in items:
@@ -137,64 +139,88 @@ def line_of(config, item, status, listed: dict) -> Line:
     backend = params.get("compile_backend")
     file, line, what = declaration(config, item, status, subject, dtype, listed)
     # a per-version file's line: its own reason and reference (the Status's text adds the file's path and line)
-    reason = f"{listed[item.nodeid].reason} [{listed[item.nodeid].reference}]" if status.kind == "listed" \
-        else status.reason
+    own = next((e for e in config._conformance_deviations[1] if e.test_id == item.nodeid), None) \
+        if status.kind == "listed" else None
+    reason = f"{own.reason} [{own.reference}]" if own else status.reason
     return Line(item.nodeid, status.kind, name, getattr(item, "originalname", item.name), dtype, backend,
                 status.strict, status.sometimes, status.envelope, status.symptoms, status.widen, status.since,
                 status.until, reason, file, line, what)
 
 
 def declaration(config, item, status, subject, dtype, listed) -> tuple[str | None, int | None, str]:
-    """Where ``status`` is declared: (file, line, what there)."""
+    """Where ``status`` is declared: (file, line, what there), from the Expectations that gave it."""
     from conformance.catalogue.conventions.model import Row
     from conformance.model.case import Case
     lacking = config._conformance_lacking
     if status.kind == "listed":
-        path, _, number = listed[item.nodeid].where.rpartition(":")
-        return relative(path), int(number), "per-version file"
+        return (*_where(listed[item.nodeid].where), listed[item.nodeid].field)
     if status.kind == "dtype" and lacking.get(dtype) == status.reason:
         return None, None, f"device {config._conformance_device}"
     if isinstance(subject, Row):
-        file, line = _source_line("conformance.catalogue.conventions.table", "row", subject.id)
-        return file, line, f"row {subject.id} " + {"absent": "call", "dtype": f"roundoff={subject.roundoff}"}.get(
-            status.kind, "deviation" + (f", until={subject.until}" if subject.until else ""))
+        found = subject.expectations[0].field if subject.expectations else "deviation"
+        return (*_where(subject.where), f"row {subject.id} " + {"absent": "call", "dtype": f"roundoff="
+                                                               f"{subject.roundoff}"}.get(status.kind, found))
     if not isinstance(subject, Case):
         return None, None, "-"
-    file, line = _source_line(_family(subject.name), "entry", subject.name)
-    return file, line, f"{subject.name} {_entry_field(item, status, subject, dtype)}"
+    return (*_where(subject.where), f"{subject.name} {_entry_field(item, status, subject, dtype)}")
+
+
+def _where(where: str | None) -> tuple[str | None, int | None]:
+    """An Expectation's ``file:line`` as (the file relative to the kit, the line)."""
+    if not where:
+        return None, None
+    path, _, number = where.rpartition(":")
+    return relative(path), int(number)
+
+
+def expectations_of(item, status, case, dtype) -> list:
+    """The entry's Expectations that gave an item its ``status`` (the same ones ``Case.status`` matched)."""
+    from conformance.model.case import expanded
+    if status.kind == "removed":
+        return list(case.declared("removed"))
+    if status.kind in ("unsupported", "unmodelled"):
+        return [e for e in case.declared(status.kind) if case.lacks((e.selector.feature,)) == status.reason]
+    from conformance.plugin.session import declared_options
+    requires = expanded(declared_options(item).get("requires", ()))
+    prop = getattr(item, "originalname", None)
+    backend = getattr(getattr(item, "callspec", None), "params", {}).get("compile_backend")
+    prop = f"{prop}[{backend}]" if prop and backend else prop
+    widened = [e for e in case.matching(dtype, requires, prop, "widened") if e.status.widen == status.widen]
+    if status.kind == "widened":
+        return widened
+    reasons = status.reason.split("; or: ")  # several contracts, whichever raises first
+    found = [e for e in case.matching(dtype, requires, prop, "deviations") if e.reason in reasons]
+    return found + (widened if status.widen > 1 else [])
 
 
 def _entry_field(item, status, case, dtype) -> str:
     """The entry's field that declares ``status`` (with its key, and the shared declaration it uses)."""
     if status.kind == "absent":
         return "call"
-    if status.kind == "removed":
-        return f"removed_in={case.removed_in}"
     if status.kind == "dtype":
         return "dtypes="
-    if status.kind in ("unsupported", "unmodelled"):
-        declared = getattr(case, status.kind)
-        keys = [f for f in declared if case.lacks((f,)) == status.reason]
-        return _keyed(status.kind, keys, declared)
-    from conformance.plugin.session import declared_options
-    requires = declared_options(item).get("requires", ())
-    widened = [k for k in dict.fromkeys(case._keys(dtype, requires))
-               if k in case.widened and case.widened[k].widen == status.widen]
-    if status.kind == "widened":
-        return _keyed("widened", widened, case.widened)
-    prop = getattr(item, "originalname", None)
-    backend = getattr(getattr(item, "callspec", None), "params", {}).get("compile_backend")
-    prop = f"{prop}[{backend}]" if prop and backend else prop
-    reasons = status.reason.split("; or: ")  # several contracts, whichever raises first
-    keys = [k for k in dict.fromkeys(case.deviation_keys(dtype, requires, prop))
-            if case.deviations[k].reason in reasons]
-    text = _keyed("deviations", keys, case.deviations) + (f", fixed_in={case.fixed_in}" if case.fixed_in else "")
-    return text + (f"; {_keyed('widened', widened, case.widened)}" if status.widen > 1 and widened else "")
+    found = expectations_of(item, status, case, dtype)
+    if status.kind == "removed":
+        return found[0].field
+    groups = {}
+    for e in found:
+        groups.setdefault(e.field.split("[")[0], []).append(e)
+    text = "; ".join(_keyed(name, group) + (f", until={case.until}" if name == "deviations" and case.until else "")
+                     for name, group in groups.items())
+    return text or status.kind
 
 
-def _keyed(name: str, keys: list[str], declared: dict) -> str:
-    shared = [s for s in dict.fromkeys(_shared().get(id(declared[k])) for k in keys) if s]
+def _keyed(name: str, found: list) -> str:
+    keys = list(dict.fromkeys(e.selector.key() for e in found))
+    shared = [s for s in dict.fromkeys(_shared().get(id(_declared(e))) for e in found) if s]
     return f"{name}[{', '.join(keys)}]" + (f" ({', '.join('limits.' + s for s in shared)})" if shared else "")
+
+
+def _declared(e):
+    """The value an Expectation's key was declared with, in its entry's field (for the shared declarations)."""
+    from conformance.catalogue import CATALOGUE
+    field, _, key = e.field.partition("[")
+    return getattr(CATALOGUE[e.selector.entry], field).get(key[:-1])
 
 
 @functools.lru_cache(maxsize=None)
@@ -212,26 +238,6 @@ def _shared() -> dict[int, str]:
     return out
 
 
-@functools.lru_cache(maxsize=None)
-def _family(name: str) -> str:
-    from conformance.catalogue import FAMILIES
-    return next(f.__name__ for f in FAMILIES if any(c.name == name for c in f.ENTRIES))
-
-
-@functools.lru_cache(maxsize=None)
-def _source(module: str) -> tuple[str, str]:
-    import importlib
-    path = inspect.getsourcefile(importlib.import_module(module))
-    return relative(path), Path(path).read_text(encoding="utf-8")
-
-
-def _source_line(module: str, function: str, name: str) -> tuple[str, int | None]:
-    """The module's file, and the line of its one ``function("name", ...)`` (None: not written so)."""
-    file, text = _source(module)
-    found = list(re.finditer(rf"\b{function}\(\s*[\"']{re.escape(name)}[\"']", text))
-    return file, text.count("\n", 0, found[0].start()) + 1 if len(found) == 1 else None
-
-
 def installed_release() -> str:
     import torch
     return ".".join(str(torch.__version__).split("+")[0].split(".")[:2])
@@ -244,6 +250,7 @@ def collect(torch: str | None = None, pytest_args: list[str] = ()) -> Ledger:
 
     from conformance.plugin import deviations
     from conformance.suite import suite_args
+    from conformance.tools.declarations import count, in_force
     release = torch or installed_release()
     version = None if release == installed_release() else f"{release}.0"
     args = suite_args(["--collect-only", "-qq", "--hypothesis-profile", "nightly", "--hypothesis-seed=0",
@@ -261,4 +268,5 @@ def collect(torch: str | None = None, pytest_args: list[str] = ()) -> Ledger:
     note = (EVALUATED.format(version=release, installed=installed.__version__) if version else
             f"torch {installed.__version__} installed")
     return Ledger(release, str(installed.__version__), str(recorder.config._conformance_device), note,
-                  relative(path) if path.is_file() else None, recorder.lines, recorder.properties)
+                  relative(path) if path.is_file() else None, recorder.lines, recorder.properties,
+                  count(in_force(recorder.config), recorder.facts))

@@ -136,7 +136,7 @@ def _keys(declared: dict, most: int = 4) -> str:
 def _declared(case) -> str:
     parts = [f"{kind} {_keys(getattr(case, kind))}" for kind in
              ("deviations", "unsupported", "unmodelled", "widened") if getattr(case, kind)]
-    parts += [f"{what} {getattr(case, what)}" for what in ("fixed_in", "removed_in") if getattr(case, what)]
+    parts += [f"{what} {getattr(case, what)}" for what in ("until", "removed_since") if getattr(case, what)]
     return "; ".join(parts + (["normwise"] if case.normwise else []))
 
 

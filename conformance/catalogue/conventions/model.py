@@ -1,6 +1,7 @@
 """The conventions table's row model: a row, the exact numbers it types, and rule 1's derived gradient."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from typing import Any, Callable
 
@@ -11,6 +12,7 @@ from torch.torch_version import TorchVersion
 
 from conformance.exact.oracle import symbols_of
 from conformance.model.case import LOW, missing
+from conformance.model.expectation import Expectation, Facts, Selector
 from conformance.model.status import Contract, Status
 from conformance.model.status import deviation as as_status
 
@@ -56,6 +58,7 @@ class Row:
     torch_gives: Any = None  # a departing row's gradient as torch gives it (a dict, or a tuple of alternatives)
     until: str | None = None  # the first torch version that follows the rule (the deviation holds before it)
     finite: str = ""  # rule 5: why torch gives a finite gradient where the notes' default is NaN
+    where: str | None = None  # file:line of its declaration (set by the table's ``row``)
 
     def __post_init__(self):
         problem = self._malformed()
@@ -96,10 +99,18 @@ class Row:
             return Status("dtype", f"the call holds a constant that is not dyadic (roundoff {self.roundoff}): in "
                                    f"{dtype} it rounds differently from the row's exact spec; checked in float32 and "
                                    f"float64")
+        found = [e for e in self.expectations if e.matches(Facts(self.id, dtype=dtype or None), version=False)]
+        return found[0].status if found else None
+
+    @functools.cached_property
+    def expectations(self) -> tuple[Expectation, ...]:
+        """The row's declared deviation as an Expectation (none where it follows its rule)."""
         if not self.deviation:
-            return None
+            return ()
         pinned = {} if getattr(self.deviation, "kind", None) == "contract" else {"symptom": PINNED}
-        return replace(as_status(self.deviation), until=self.until, strict=True, **pinned)
+        status = replace(as_status(self.deviation), until=self.until, strict=True, **pinned)
+        return (Expectation(status, Selector(self.id), self.where, "deviation"
+                            + (f", until={self.until}" if self.until else "")),)
 
     def departures(self) -> list[dict[str, np.ndarray]]:
         """The gradients torch is documented to give where it departs (exact numbers per input); empty otherwise."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 
 import numpy as np
 import sympy as sp
@@ -52,7 +53,8 @@ def row(id: str, call: str, at, rule: int, grad=None, **kw) -> Row:  # noqa: A00
         grad = {next(iter(at)): grad}
     if kw.get("torch_gives") is not None and not isinstance(kw["torch_gives"], (dict, tuple)):
         kw["torch_gives"] = {next(iter(at)): kw["torch_gives"]}
-    return Row(id, call, at, rule, grad, **kw)
+    caller = sys._getframe(1)
+    return Row(id, call, at, rule, grad, **kw, where=f"{caller.f_code.co_filename}:{caller.f_lineno}")
 
 
 def _pw(pos, neg, at=0):
