@@ -62,7 +62,7 @@ def _with_unused(t: Trial) -> list[str]:
 @CASES
 @drawn()
 def test_misused_backward_raises(case, misuse, dtype, device, status, data):
-    t = Trial(case, dtype, device, data, "engine_errors")
+    t = Trial(case, dtype, device, data, "engine_errors", status=status)
     t.forward()
     t.weights()
     line, pattern, what = MISUSES[misuse]
@@ -73,7 +73,7 @@ def test_misused_backward_raises(case, misuse, dtype, device, status, data):
 @CASES
 @drawn()
 def test_unused_input_to_grad_raises(case, dtype, device, status, data):
-    t = Trial(case, dtype, device, data, "engine_errors")
+    t = Trial(case, dtype, device, data, "engine_errors", status=status)
     _with_unused(t)
     expect_error(t, _grad_call(t), RuntimeError, r"not have been used in the graph|allow_unused",
                  "autograd.grad with an input the outputs do not depend on")
@@ -110,7 +110,7 @@ def test_unused_input_materialized_is_zeros(case, dtype, device, status, data):
 @CASES
 @drawn()
 def test_inplace_change_of_saved_tensor_raises_at_backward(case, dtype, device, status, data):
-    t = Trial(case, dtype, device, data, "engine_errors")
+    t = Trial(case, dtype, device, data, "engine_errors", status=status)
     t.forward()
     vs = t.weights()
     t.run(SAVED[case.name])

@@ -58,7 +58,7 @@ def _relayout(t: Trial, layout: str) -> list[str]:
 @pytest.mark.parametrize("case, layout", [(get(c), lay) for c, lay in PAIRS], ids=[f"{c}-{lay}" for c, lay in PAIRS])
 @drawn(calls=st.integers(1, 2))
 def test_new_grad_follows_parameter_layout(case, layout, dtype, device, status, data, calls):
-    t = Trial(case, dtype, device, data, "grad_layout")
+    t = Trial(case, dtype, device, data, "grad_layout", status=status)
     names = _relayout(t, layout)
     dense = LAYOUTS[layout][2]
     total = None

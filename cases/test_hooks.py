@@ -38,7 +38,7 @@ def _require_equal(t: Trial, got: str, want: str, what: str) -> None:
 @CASES
 @drawn()
 def test_tensor_hook_replaces_gradient(case, where, dtype, device, status, data):
-    t = Trial(case, dtype, device, data, "hooks")
+    t = Trial(case, dtype, device, data, "hooks", status=status)
     y = t.forward()
     vs = t.weights()
     if where == "output":  # every input then gets the VJP of the hook's tensor
@@ -101,7 +101,7 @@ def test_post_accumulate_grad_hook_sees_accumulated_grad(case, dtype, device, st
 @NODE_CASES
 @drawn()
 def test_node_prehook_sees_and_replaces_grad_outputs(case, dtype, device, status, data):
-    t = Trial(case, dtype, device, data, "hooks")
+    t = Trial(case, dtype, device, data, "hooks", status=status)
     y = t.forward()
     if not hasattr(t.eval(f"{y}.grad_fn"), "register_prehook"):
         pytest.skip(f"autograd nodes have no register_prehook in torch {torch.__version__}")

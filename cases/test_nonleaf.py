@@ -20,7 +20,7 @@ NAMES = ("seed_indexed", "mul", "mm", "tanh")
 @SPLIT
 @drawn()
 def test_nonleaf_grad_is_none_and_warns(split, dtype, device, status, data):
-    t = Trial(split.case, dtype, device, data, "nonleaf")
+    t = Trial(split.case, dtype, device, data, "nonleaf", status=status)
     y = split.forward(t)
     vs = t.weights()
     t.backward(y, vs)
@@ -36,7 +36,7 @@ def test_nonleaf_grad_is_none_and_warns(split, dtype, device, status, data):
 @SPLIT
 @drawn()
 def test_retain_grad_holds_vjp_at_node(split, dtype, device, status, data):
-    t = Trial(split.case, dtype, device, data, "nonleaf")
+    t = Trial(split.case, dtype, device, data, "nonleaf", status=status)
     y = split.forward(t)
     t.run(f"{split.node}.retain_grad()")
     if not t.eval(f"{split.node}.retains_grad"):

@@ -128,3 +128,20 @@ def test_the_properties_table_is_current(tmp_path, monkeypatch):
     monkeypatch.setattr(properties_doc, "DOC", stale)
     assert properties_doc.main(["--check"]) == 1
     assert properties_doc.main([]) == 0 and properties_doc.main(["--check"]) == 0
+
+
+def test_every_trial_a_kit_property_builds_gets_its_items_status():
+    """A trial built without the item's Status expects a plain pass, so a declared deviation would fail it: every
+    Trial, SizedTrial and GemmTrial a case builds is handed ``status=status``."""
+    missing = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "cases").glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
+                continue
+            for call in ast.walk(node):
+                name = getattr(getattr(call, "func", None), "id", None) if isinstance(call, ast.Call) else None
+                if name in ("Trial", "SizedTrial", "GemmTrial") and not any(
+                        k.arg == "status" and isinstance(k.value, ast.Name) and k.value.id == "status"
+                        for k in call.keywords):
+                    missing.append(f"{path.name}:{call.lineno} {node.name}")
+    assert not missing, "trials built without the item's Status:\n" + "\n".join(missing)
