@@ -81,6 +81,7 @@ class SizedTrial(ArrayScript):
         ``status``: the item's Status (``Trial``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
         self.status = record.status() if status is None else status
+        record.trial(self)  # the drawn point a Status's condition reads
         self.exclude = np.array(sorted(exclude), dtype=np.int64)
         self.pw = pointwise_for(case)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}

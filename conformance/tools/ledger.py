@@ -44,7 +44,7 @@ class Line:
     dtype: str | None
     backend: str | None  # the torch.compile backend
     strict: bool
-    sometimes: bool
+    condition: str | None  # where a deviation that shows at some draws only shows (the others are strict)
     envelope: float | None
     symptom: tuple[str, ...]
     widen: float
@@ -140,7 +140,8 @@ def line_of(config, item, status, listed: dict) -> Line:
     reason = f"{listed[item.nodeid].reason} [{listed[item.nodeid].reference}]" if status.kind == "listed" \
         else status.reason
     return Line(item.nodeid, status.kind, name, getattr(item, "originalname", item.name), dtype, backend,
-                status.strict, status.sometimes, status.envelope, status.symptoms, status.widen, status.since,
+                status.strict, None if status.when is None else status.when.name, status.envelope, status.symptoms,
+                status.widen, status.since,
                 status.until, reason, file, line, what)
 
 
