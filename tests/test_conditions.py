@@ -88,8 +88,8 @@ def test_an_overflowed_float16_intermediate_shows_the_deviation_and_a_modest_dra
         _logaddexp_second(-8.0, 6.0)  # exp(14) passes 65504
     status = limits.LOGADDEXP_F16["double_backward:float16"]
     case = BY_NAME["logaddexp"]
-    t = Trial(case, torch.float16, torch.device("cpu"), None, "hvp", values={"x": np.full(6, 0.5), "y": np.full(6, 1.0)},
-              status=status)
+    t = Trial(case, torch.float16, torch.device("cpu"), None, "hvp",
+              values={"x": np.full(6, 0.5), "y": np.full(6, 1.0)}, status=status)
     t.run("z = torch.exp(x + y)")
     assert not status.shows_at(t)
     with pytest.raises(ConformanceFailure, match="strict at this draw"):
@@ -113,8 +113,8 @@ def test_a_transposed_input_shows_the_layout_contract_and_a_contiguous_one_is_st
 # -- parameters: an exponent of exactly 0 or 1 ---------------------------------------------------------------
 def _pow_hvp(y: float) -> Trial:
     case = BY_NAME["pow"]
-    t = Trial(case, torch.float64, torch.device("cpu"), None, "hessian", values={"x": np.full(6, 0.5), "y": np.full(6, y)},
-              status=POW_HIGHER_ORDER["double_backward"])
+    t = Trial(case, torch.float64, torch.device("cpu"), None, "hessian",
+              values={"x": np.full(6, 0.5), "y": np.full(6, y)}, status=POW_HIGHER_ORDER["double_backward"])
     return _hvp(t)
 
 

@@ -137,8 +137,8 @@ def test_property_keys_name_properties_and_narrow_a_deviation():
 
 def test_an_overflow_covers_only_its_non_finite_symptom():
     """Overflow covers ±inf (nan=True: NaN) for a finite exact value, never a finite wrong value or the other one."""
-    from conformance.model.status import Overflow
     from conformance.model.condition import Condition
+    from conformance.model.status import Overflow
     big = Condition("an intermediate passes 65504", lambda d: True)
     inf, nan = Overflow("inf in float16", big), Overflow("nan in float16", big, nan=True)
     got_inf = "worst element x[0]: got inf, exact 1.5, |error| +inf = inf x bound"

@@ -9,9 +9,9 @@ from conformance.model.condition import (
     an_input,
     contiguous,
     exactly,
-    intermediate_past,
     layouts,
     nan_in_vector_body,
+    overflowed,
     values,
     weight_expanded,
     weights,
@@ -45,8 +45,8 @@ EXPANDED_ALONG_DSTACK = weight_expanded("a drawn weight is expanded (stride 0) a
 
 
 # float16 overflows (limits' Overflow declarations): an intermediate of torch's formula past float16's largest
-F16_INTERMEDIATE = intermediate_past("an intermediate of torch's computation, replayed in float32 at the drawn values, "
-                                     "passes float16's largest (65504)")
+F16_INTERMEDIATE = overflowed("a value torch forms in float16 is ±inf, NaN or 0 where the same script in float32, "
+                              "from the drawn values, is finite (nonzero): an intermediate passed float16's range")
 
 
 def _trigamma_error(v: np.ndarray) -> float:

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from conformance.catalogue import conditions
 from conformance.model.case import Contract, Deviation, Widening
-from conformance.model.status import Always, Overflow, Where
+from conformance.model.status import Always, Overflow, Status, Where
 
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
 NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"
@@ -168,10 +168,15 @@ NORM_THIRD_ORDER_REASON = (
     "gives [[0.2589, 0.2589, 0.2589], [0, 0, 0]], exact 0 (layer_norm is invariant under x + c, so g.sum() is "
     "identically 0; the composite (x - m) * torch.rsqrt(((x - m) ** 2).mean(-1, keepdim=True) + 1e-5), m = "
     "x.mean(-1, keepdim=True), gives 0)")
-# Strict in float32 and float64; in bfloat16 and float16 the third order's bound can cover it at some draws
-# (batch_norm's forward over the HVP passed in bfloat16, dev profile, seed 1).
+# Strict in float32, float64 and float16 (every draw of the dev profile, seeds 1 and 2, showed it in float16); in
+# bfloat16 its bound covers the wrong terms at some draws (9 of 16 items passed, dev profile, seeds 1 and 2) and
+# no condition over the draw is known to separate them: the kit does not check those items (unmodelled).
+NORM_BFLOAT16 = ("the normalizations' {} in bfloat16: torch's known {} deviation (float32, float64 and float16 "
+                 "xfail it at every draw) lies within bfloat16's bound at some draws and beyond it at others, and "
+                 "the kit has no condition over the draw that tells them apart, so it does not check them")
 NORM_THIRD_ORDER = {f"third_order:{dtype}": Always(NORM_THIRD_ORDER_REASON)
-                    for dtype in ("float32", "float64", "bfloat16", "float16")}
+                    for dtype in ("float32", "float64", "float16")}
+NORM_THIRD_ORDER["third_order:bfloat16"] = Status("unmodelled", NORM_BFLOAT16.format("third order", "third-order"))
 # Verified by hand (torch 2.13.0, CPU): nested torch.func.jvp of the native op against the same of a composite of
 # elementary ops, and against central differences (step 1e-5, float64) of torch's own first-order tangent, which
 # agree with each other to 1e-8; group_norm and rms_norm agree everywhere.
@@ -184,10 +189,11 @@ NORM_SECOND_TANGENT_REASON = (
     "torch.func.jvp(lambda t: torch.func.jvp(f, (t,), (torch.ones_like(t),))[1], (t,), (torch.ones_like(t),))[1] "
     "gives -0.3849, exact 0.7749 (f = -t / sqrt(1 + t**2)); batch_norm, instance_norm and layer_norm over 2 dims "
     "the same")
-# Strict in float32 and float64; in bfloat16 and float16 the bound can cover it at some draws (layer_norm's
-# nested jvp passed in bfloat16, dev profile, seed 1).
+# As the third order: strict in float32, float64 and float16, unmodelled in bfloat16.
 NORM_SECOND_TANGENT = {f"forward_over_forward:{dtype}": Always(NORM_SECOND_TANGENT_REASON)
-                       for dtype in ("float32", "float64", "bfloat16", "float16")}
+                       for dtype in ("float32", "float64", "float16")}
+NORM_SECOND_TANGENT["forward_over_forward:bfloat16"] = Status("unmodelled", NORM_BFLOAT16.format(
+    "second-order tangent", "second-tangent"))
 
 # Verified by hand (torch 2.13.0, CPU): <v, jvp(jvp)> against double backward's <∇<v, J u>, w> at random points
 # (double backward agrees with the exact value in test_hvp; linalg.inv agrees in both as a control): det, slogdet,

@@ -165,39 +165,45 @@ def magnitude(name: str, test: Callable[[dict[str, np.ndarray], dict[str, np.nda
     return Condition(name, holds)
 
 
-def _largest_intermediate(draw, wide: str) -> float:
-    """The largest finite magnitude of every floating tensor torch forms while the trial's recorded script runs
-    again with its dtype widened to ``wide`` (the same formulas, without the narrow dtype's overflow)."""
+def _tensors(value) -> list:
     import torch
-    from torch.utils._python_dispatch import TorchDispatchMode
+    items = value if isinstance(value, (list, tuple)) else (value,)
+    return [t for t in items if isinstance(t, torch.Tensor) and t.is_floating_point()]
 
+
+def _replayed(draw, wide: str) -> dict:
+    """The namespace of the trial's recorded script run again with its dtype widened to ``wide``."""
     narrow = f"torch.{dtype_of(draw)}"
-    largest = [0.0]
-
-    class Largest(TorchDispatchMode):
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            out = func(*args, **(kwargs or {}))
-            for t in out if isinstance(out, (tuple, list)) else (out,):
-                if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel():
-                    finite = t.detach()[torch.isfinite(t.detach())]
-                    if finite.numel():
-                        largest[0] = max(largest[0], float(finite.abs().max()))
-            return out
-
-    ns = {k: v for k, v in (getattr(draw, "ns", None) or {}).items()
-          if isinstance(v, (type(np), np.ndarray)) or (callable(v) and not isinstance(v, torch.Tensor))}
-    with Largest():
-        try:
-            for line in getattr(draw, "lines", ()):
-                exec(line.replace(narrow, f"torch.{wide}"), ns)  # noqa: S102 - the trial's own recorded script
-        except Exception:  # noqa: BLE001 - a statement that fails in the wide dtype ends the replay
-            pass
-    return largest[0]
+    ns = {k: v for k, v in (getattr(draw, "ns", None) or {}).items() if not _tensors(v) and not isinstance(v, list)}
+    try:
+        for line in getattr(draw, "lines", ()):
+            exec(line.replace(narrow, f"torch.{wide}"), ns)  # noqa: S102 - the trial's own recorded script
+    except Exception:  # noqa: BLE001 - a statement that fails in the wide dtype ends the replay
+        level = ns.get("level")
+        if hasattr(level, "__exit__"):
+            try:
+                level.__exit__(None, None, None)
+            except Exception:  # noqa: BLE001 - already left
+                pass
+    return ns
 
 
-def intermediate_past(name: str, limit: float = 65504.0, dtypes: tuple[str, ...] = ("float16",)) -> Condition:
-    """An intermediate of torch's computation (any tensor an operator forms, replayed in float32 from the drawn
-    values) passes ``limit`` (float16's largest): where the narrow dtype overflows (in ``dtypes`` only)."""
+def overflowed(name: str, dtypes: tuple[str, ...] = ("float16",)) -> Condition:
+    """A value the trial's script forms in the narrow dtype (in ``dtypes`` only) is ±inf or NaN, or 0, where the
+    same script replayed in float32 from the drawn values gives a finite value (a nonzero one above the narrow
+    dtype's smallest normal): an intermediate of torch's formula passed the narrow dtype's range."""
     def holds(draw) -> bool:
-        return dtype_of(draw) in dtypes and _largest_intermediate(draw, "float32") > limit
+        import torch
+        if dtype_of(draw) not in dtypes:
+            return False
+        tiny = torch.finfo(getattr(torch, dtype_of(draw))).tiny
+        wide = _replayed(draw, "float32")
+        for k, v in (getattr(draw, "ns", None) or {}).items():
+            for a, b in zip(_tensors(v), _tensors(wide.get(k))):
+                if a.shape != b.shape:
+                    continue
+                a, b = a.detach().double(), b.detach().double()
+                if bool(((~torch.isfinite(a) | (a == 0)) & torch.isfinite(b) & ((a != 0) | (b.abs() > tiny))).any()):
+                    return True
+        return False
     return Condition(name, holds)
