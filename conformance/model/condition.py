@@ -106,12 +106,13 @@ def non_contiguous(name: str, *inputs: str) -> Condition:
 
 
 def weight_expanded(name: str, dim: int) -> Condition:
-    """A drawn weight (or tangent) is a broadcast view (stride 0) along dimension ``dim`` of its output."""
+    """A drawn weight other than the last (a backward another follows) is a broadcast view (stride 0) along
+    dimension ``dim`` of its output."""
     def holds(draw) -> bool:
         small = getattr(draw, "weight_small", None) or {}
+        drawn = list((getattr(draw, "weight_layouts", None) or {}).items())[:-1]
         return any(lay == "expanded" and small.get(k) is not None and small[k][dim] == 1
-                   and np.shape(getattr(draw, "weight_values", {})[k])[dim] > 1
-                   for k, lay in (getattr(draw, "weight_layouts", None) or {}).items())
+                   and np.shape(getattr(draw, "weight_values", {})[k])[dim] > 1 for k, lay in drawn)
     return Condition(name, holds)
 
 
