@@ -193,7 +193,7 @@ NORMALIZE_EPS_F16 = Overflow(
     "torch.masked.normalize's eps (1e-12) rounds to 0 in float16, so a fully masked row is 0 / 0: x = "
     "torch.tensor([[1., 2.], [3., 4.]], dtype=torch.float16); torch.masked.normalize(x, 2.0, 1, mask=torch.tensor("
     "[[True, False], [False, False]])) has NaN in row 1 (bfloat16 and float32 give 0); its forward-mode tangent "
-    "too", conditions.F16_INTERMEDIATE, nan=True)
+    "too", conditions.NORMALIZE_ROW_CHECKED, nan=True)
 
 ENTRIES = [
     # sums and means
