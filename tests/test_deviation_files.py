@@ -155,17 +155,15 @@ def test_an_entry_for_a_compile_backend_not_selected_is_not_stale(suite):
     assert "match no collected test" not in result.stdout.str()
 
 
-def test_a_sometimes_line_explains_its_pass_and_a_plain_line_does_not(suite, tmp_path):
+def test_a_sometimes_line_is_refused_and_a_listed_pass_fails_saying_what_to_record(suite, tmp_path):
     path = tmp_path / "d.txt"
-    path.write_text("a.py::t | sometimes: shows at some draws | l\nb.py::u | always | l\n")
-    assert [e.sometimes for e in parse(path)] == [True, False]
-    suite.path.joinpath("devs.txt").write_text("test_user.py::test_other | sometimes: at some draws only | repro\n")
-    result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt", "-rX")
-    result.assert_outcomes(failed=1, xpassed=1)
-    result.stdout.fnmatch_lines(["*xpassed: 1, 1 explained*"])
+    path.write_text("b.py::u | always | l\na.py::t | sometimes: shows at some draws | l\n")
+    with pytest.raises(DeviationFileError, match=r"d.txt:2: a listed test must fail at every run \('sometimes:'"):
+        parse(path)
     suite.path.joinpath("devs.txt").write_text("test_user.py::test_other | at every draw | repro\n")
     result = suite.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt", "-rX")
-    result.stdout.fnmatch_lines(["*1 unexplained: test_other*"])
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*XPASS(strict)* no longer shows a known deviation*Record the release that fixed*"])
 
 
 KIT_FILES = sorted((ROOT / "conformance" / "deviations").glob("torch-*.txt"))

@@ -124,14 +124,14 @@ def test_text_and_markdown_print_one_row_per_line(ledger):
     assert head.startswith(f"expectation ledger for torch {installed_release()} (") and blank == ""
     assert counts == f"{len(expected)} items expected other than a pass: " + ", ".join(
         f"{n} {k}" for k, n in Counter(ln["kind"] for ln in expected).items())
-    assert columns.split() == ["kind", "entry", "property", "dtype", "backend", "strict", "bound", "versions",
+    assert columns.split() == ["kind", "entry", "property", "dtype", "backend", "shows", "bound", "versions",
                                "declared", "reason"]
     assert [r.split()[:4] for r in rows] == [[ln["kind"], ln["subject"], ln["property"], ln["dtype"]]
                                              for ln in expected]
     clamp = rows[[ln["subject"] for ln in expected].index("clamp-at-min")]
-    assert " strict " in clamp and "symptom 'as documented, torch gives'" in clamp and " until 2.14 " in clamp
+    assert " every draw " in clamp and "symptom 'as documented, torch gives'" in clamp and " until 2.14 " in clamp
     markdown = _expectations("--op", "sgn,clamp-at-min", "--dtype", "float32", "--format", "markdown").splitlines()
-    assert markdown[:6] == [head, "", counts, "", "| kind | entry | property | dtype | backend | strict | bound | "
+    assert markdown[:6] == [head, "", counts, "", "| kind | entry | property | dtype | backend | shows | bound | "
                             "versions | declared | reason |", "|---|---|---|---|---|---|---|---|---|---|"]
     assert [r.split(" | ")[:4] for r in markdown[6:]] == [
         ["| " + ln["kind"], ln["subject"], ln["property"], ln["dtype"]] for ln in expected]

@@ -4,11 +4,12 @@ import numpy as np
 import sympy as sp
 
 from conformance.catalogue import limits
+from conformance.catalogue.conditions import POW_EXPONENT
 from conformance.exact import spec as s
 from conformance.model.case import REAL_AND_COMPLEX, Deviation, entry
 from conformance.model.domain import Kinks, Real
 from conformance.model.family import declare
-from conformance.model.status import Sometimes
+from conformance.model.status import Where
 
 R = Real(-4.0, 4.0)
 NONZERO = Real(-4.0, 4.0, avoid=(0.0,), margin=0.1)
@@ -20,11 +21,11 @@ APART = Kinks(lambda x, y: x - y, margin=0.05)
 # where(exponent == 0, 0, grad * exponent * x ** (exponent - 1)); the mask is right for the first
 # derivative but has no derivative in the exponent, so at an exponent of exactly 0 the mixed second
 # derivative is lost (and at exactly 1 the mixed third derivative, through x ** (exponent - 1)).
-POW_HIGHER_ORDER = {"double_backward": Sometimes(  # only where a drawn exponent is exactly 0 or 1
+POW_HIGHER_ORDER = {"double_backward": Where(
     "at an exponent of exactly 0, d2(x**y)/dxdy is 0, exact 1/x: x = torch.tensor(0.5, dtype=torch.float64, "
     "requires_grad=True); y = torch.tensor(0.0, dtype=torch.float64, requires_grad=True); "
     "gx, = torch.autograd.grad(torch.pow(x, y), x, create_graph=True); torch.autograd.grad(gx, y) gives (0,), "
-    "exact (2,); at an exponent of exactly 1 the mixed third derivative d3/dx2dy is lost the same way")}
+    "exact (2,); at an exponent of exactly 1 the mixed third derivative d3/dx2dy is lost the same way", POW_EXPONENT)}
 
 
 floor, trunc, sign = s.floor, s.trunc, s.sign

@@ -3,9 +3,10 @@ forward-mode properties, and where the kit has no error model yet (``unmodelled`
 import math
 from dataclasses import replace
 
+from conformance.catalogue import conditions
 from conformance.model import properties
-from conformance.model.case import Contract, Deviation, Widening
-from conformance.model.status import Always, Overflow, Sometimes
+from conformance.model.case import Contract, Widening
+from conformance.model.status import Always, Overflow, Status, Where
 
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
 NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"
@@ -54,13 +55,21 @@ FORWARD_OVER_REVERSE_LINALG = {"test_forward_over_reverse": Always(
     "[Ad, bd], v); print([unpack_dual(t).tangent for t in g]) differs from torch.func.jvp(lambda A, b: "
     "torch.func.vjp(torch.linalg.solve, A, b)[1](v), (A, b), (uA, ub))[1] (the tangent for b is None)")}
 
-# envelope: torch.polygamma(1, x) in float64 is off by up to 4.86e-10 relative over x in [0.1, 6] (40,000 points
-# against mpmath; benchmarks/envelopes.py measured 4.27e-10 in the double-backward properties), so 1e-9
-TRIGAMMA_SECOND_ORDER = dict.fromkeys(("double_backward:float64", "forward_over_forward:float64"), Deviation(
-    "lgamma's second derivative is torch's trigamma, accurate to only ~5e-10 relative in float64: "
-    "x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(torch.lgamma(x), "
-    "x, create_graph=True); torch.autograd.grad(g, x) gives 1.6449340676383375, exact pi**2/6 = "
-    "1.6449340668482264", relative=1e-9, sometimes=True))  # an accuracy loss: beyond the bound at some draws
+# An accuracy loss of torch that shows at some draws only, where no condition over the draw is known that holds
+# exactly there (measured: torch's trigamma is off 5e-11 to 4.9e-10 relative at every x of the domain, yet most
+# ci draws pass within the bound; matrix_exp's loss needs a weight past 128 but shows at only 40-100% of such draws,
+# 0 of 72 below it): the kit does not check those items rather than expect a failure that may not come.
+ACCURACY_UNSEPARATED = ("{} (shows at some draws only, and no condition over the draw is known that separates them: "
+                        "the kit does not check these items)")
+
+# torch.polygamma(1, x) in float64 is off by up to 4.86e-10 relative over x in [0.1, 6] (40,000 points against
+# mpmath; benchmarks/envelopes.py measured 4.27e-10 in the double-backward properties)
+TRIGAMMA_SECOND_ORDER = dict.fromkeys(("double_backward:float64", "forward_over_forward:float64"), Status(
+    "unmodelled", ACCURACY_UNSEPARATED.format(
+        "lgamma's second derivative is torch's trigamma, accurate to only ~5e-10 relative in float64: "
+        "x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(torch.lgamma(x), "
+        "x, create_graph=True); torch.autograd.grad(g, x) gives 1.6449340676383375, exact pi**2/6 = "
+        "1.6449340668482264")))
 
 CHOLESKY_INVERSE_FORWARD = {"forward_ad": (
     "cholesky_inverse's forward-mode derivative is wrong (backward mode and finite differences agree with "
@@ -164,10 +173,15 @@ NORM_THIRD_ORDER_REASON = (
     "gives [[0.2589, 0.2589, 0.2589], [0, 0, 0]], exact 0 (layer_norm is invariant under x + c, so g.sum() is "
     "identically 0; the composite (x - m) * torch.rsqrt(((x - m) ** 2).mean(-1, keepdim=True) + 1e-5), m = "
     "x.mean(-1, keepdim=True), gives 0)")
-# Strict in float32 and float64; in bfloat16 and float16 the third order's bound can cover it at some draws
-# (batch_norm's forward over the HVP passed in bfloat16, dev profile, seed 1).
-NORM_THIRD_ORDER = {f"third_order:{dtype}": (Always if dtype in ("float32", "float64") else Sometimes)(
-    NORM_THIRD_ORDER_REASON) for dtype in ("float32", "float64", "bfloat16", "float16")}
+# Strict in float32, float64 and float16 (every draw of the dev profile, seeds 1 and 2, showed it in float16); in
+# bfloat16 its bound covers the wrong terms at some draws (9 of 16 items passed, dev profile, seeds 1 and 2) and
+# no condition over the draw is known to separate them: the kit does not check those items (unmodelled).
+NORM_BFLOAT16 = ("the normalizations' {} in bfloat16: torch's known {} deviation (float32, float64 and float16 "
+                 "xfail it at every draw) lies within bfloat16's bound at some draws and beyond it at others, and "
+                 "the kit has no condition over the draw that tells them apart, so it does not check them")
+NORM_THIRD_ORDER = {f"third_order:{dtype}": Always(NORM_THIRD_ORDER_REASON)
+                    for dtype in ("float32", "float64", "float16")}
+NORM_THIRD_ORDER["third_order:bfloat16"] = Status("unmodelled", NORM_BFLOAT16.format("third order", "third-order"))
 # Verified by hand (torch 2.13.0, CPU): nested torch.func.jvp of the native op against the same of a composite of
 # elementary ops, and against central differences (step 1e-5, float64) of torch's own first-order tangent, which
 # agree with each other to 1e-8; group_norm and rms_norm agree everywhere.
@@ -180,10 +194,11 @@ NORM_SECOND_TANGENT_REASON = (
     "torch.func.jvp(lambda t: torch.func.jvp(f, (t,), (torch.ones_like(t),))[1], (t,), (torch.ones_like(t),))[1] "
     "gives -0.3849, exact 0.7749 (f = -t / sqrt(1 + t**2)); batch_norm, instance_norm and layer_norm over 2 dims "
     "the same")
-# Strict in float32 and float64; in bfloat16 and float16 the bound can cover it at some draws (layer_norm's
-# nested jvp passed in bfloat16, dev profile, seed 1).
-NORM_SECOND_TANGENT = {f"forward_over_forward:{dtype}": (Always if dtype in ("float32", "float64") else Sometimes)(
-    NORM_SECOND_TANGENT_REASON) for dtype in ("float32", "float64", "bfloat16", "float16")}
+# As the third order: strict in float32, float64 and float16, unmodelled in bfloat16.
+NORM_SECOND_TANGENT = {f"forward_over_forward:{dtype}": Always(NORM_SECOND_TANGENT_REASON)
+                       for dtype in ("float32", "float64", "float16")}
+NORM_SECOND_TANGENT["forward_over_forward:bfloat16"] = Status("unmodelled", NORM_BFLOAT16.format(
+    "second-order tangent", "second-tangent"))
 
 # Verified by hand (torch 2.13.0, CPU): <v, jvp(jvp)> against double backward's <∇<v, J u>, w> at random points
 # (double backward agrees with the exact value in test_hvp; linalg.inv agrees in both as a control): det, slogdet,
@@ -236,22 +251,28 @@ LINALG_HIGHER_ORDER = FORWARD_OVER_REVERSE_LINALG | LINALG_SECOND_TANGENT
 # The gradient at a NaN input depends on the tensor's length on CPU: the scalar loop (short tensors, the
 # tail) and the vectorized loop disagree.  Verified by hand against each op's own 1-element result.  Each shows
 # only where a drawn NaN lane falls in the vectorized body (elu, 33 float32 elements: NaN at lane 0, 1.0 at
-# lane 32, the tail), so each is a Sometimes: an xpass is a draw with every NaN lane in the tail.
-NAN_LANES_CLAMP = {"special_lanes": Sometimes(
+# lane 32, the tail): each holds where a drawn NaN lane falls in the vectorized body (conditions.NAN_IN_*_BODY:
+# measured at every size and lane the property draws, in each dtype; a strided input runs the scalar loop).
+NAN_LANES_CLAMP = {"special_lanes": Where(
     "the backward at a NaN input depends on the tensor's length (CPU): grad passes through (1·grad) in the "
     "scalar loop, 0 inside the vectorized loop: x = torch.full((17,), 0.5); x[0] = float('nan'); "
     "x.requires_grad_(); F.hardtanh(x).backward(torch.ones(17)); x.grad[0] is 0.0, but 1.0 for a tensor of "
-    "fewer than 16 elements")}
-NAN_LANES_ELU = {"special_lanes": Sometimes(
+    "fewer than 16 elements", conditions.NAN_IN_CLAMP_BODY)}
+NAN_LANES_ELU = {"special_lanes": Where(
     "the backward at a NaN input depends on the tensor's length (CPU): grad·slope (1.0; 1.0507 for selu) "
     "in the scalar loop, NaN inside the vectorized loop: x = torch.full((33,), 0.5); x[0] = float('nan'); "
     "x.requires_grad_(); F.elu(x).backward(torch.ones(33)); x.grad[0] is nan, but 1.0 for a tensor of fewer "
-    "than 32 float32 elements")}
-NAN_LANES_LOGIT = {"special_lanes": Sometimes(
+    "than 32 float32 elements", conditions.NAN_IN_ELU_BODY)}
+NAN_LANES_LOGIT = {"special_lanes": Where(
     "torch.logit(x, eps)'s backward at a NaN input depends on the tensor's length (CPU): NaN in the scalar "
     "loop, 0 inside the vectorized loop: x = torch.full((17,), 0.5, dtype=torch.float64); x[0] = float('nan');"
     " x.requires_grad_(); torch.logit(x, eps=0.125).backward(torch.ones_like(x)); x.grad[0] is 0.0, nan for "
-    "torch.tensor([nan])")}
+    "torch.tensor([nan])", conditions.NAN_IN_ELU_BODY)}
+# the in-place variants of a clone: the clone is contiguous, so a strided input takes the vectorized loop too
+NAN_LANES_CLAMP_COPIED = {"special_lanes": replace(NAN_LANES_CLAMP["special_lanes"],
+                                                   when=conditions.NAN_IN_CLAMP_BODY_COPIED)}
+NAN_LANES_ELU_COPIED = {"special_lanes": replace(NAN_LANES_ELU["special_lanes"],
+                                                 when=conditions.NAN_IN_ELU_BODY_COPIED)}
 
 
 # Calls that raise for a non-contiguous input (a transposed leaf) where the contiguous one works, on
@@ -276,21 +297,21 @@ LOGADDEXP_F16 = dict.fromkeys(SECOND_ORDER_F16, Overflow(
     "= NaN where the exact second derivative is about 0: x = torch.tensor([-8.0], dtype=torch.float16, "
     "requires_grad=True); y = torch.tensor([6.0], dtype=torch.float16, requires_grad=True); g = "
     "torch.autograd.grad(torch.logaddexp(x, y), [x, y], create_graph=True); torch.autograd.grad(g[0] + g[1], "
-    "[x, y]) is (nan, nan), float32 (0, 0)" + _F16, nan=True))
+    "[x, y]) is (nan, nan), float32 (0, 0)" + _F16, conditions.F16_INTERMEDIATE, nan=True))
 POLYGAMMA_F16 = dict.fromkeys(SECOND_ORDER_F16, Overflow(
     "torch.polygamma(2, x)'s second-order formulas (double backward, forward over forward) in float16 form the "
     "fourth derivative, -7.3e6 at x = 0.08, past "
     "float16's range; times a zero tangent it is NaN where the exact value is 0: x = torch.tensor([0.08, 1.0], "
     "dtype=torch.float16, requires_grad=True); g, = torch.autograd.grad(torch.polygamma(2, x), x, "
     "torch.ones_like(x), create_graph=True); torch.autograd.grad(g, x, torch.tensor([0.0, 1.0], "
-    "dtype=torch.float16)) is [nan, -24.89], float32 [-0.0, -24.886]" + _F16, nan=True))
+    "dtype=torch.float16)) is [nan, -24.89], float32 [-0.0, -24.886]" + _F16, conditions.F16_INTERMEDIATE, nan=True))
 LOGCUMSUMEXP_F16 = {"forward_over_reverse:float16": Overflow(
     "torch.logcumsumexp's backward differentiated in forward mode in float16 is NaN at the last element where the "
     "exact HVP element is 0.4018: x0 = torch.tensor([1.0957, -1.8418, -3.6719, -3.8672, 2.5059], "
     "dtype=torch.float16, requires_grad=True); u = torch.tensor([0.0, -15.914, 0.918, 1.0, -2.0], "
     "dtype=torch.float16); with torch.autograd.forward_ad.dual_level(): x = make_dual(x0, u); g, = "
     "torch.autograd.grad(torch.logcumsumexp(x, 0), x, u); unpack_dual(g).tangent[4] is nan, float32 0.40181 (double "
-    "backward in float16 is right)" + _F16, nan=True)}
+    "backward in float16 is right)" + _F16, conditions.F16_INTERMEDIATE, nan=True)}
 GAUSSIAN_NLL_F16 = {"forward_over_reverse:float16": Overflow(
     "F.gaussian_nll_loss's backward differentiated in forward mode in float16 is inf where the unweighted tangent "
     "of var's gradient, 1.03e5, passes float16's range (the weighted exact value is about -11): x, y as "
@@ -298,7 +319,7 @@ GAUSSIAN_NLL_F16 = {"forward_over_reverse:float16": Overflow(
     "0.2617], [2.6113, 1.8955, -2.9844]]), var0 = torch.tensor([[2.5859], [0.19739]]), all float16; with "
     "forward_ad.dual_level(): var = make_dual(var0, torch.tensor([[0.0], [13.2]], dtype=torch.float16)); g, = "
     "torch.autograd.grad(F.gaussian_nll_loss(x, y, var, reduction='sum'), var); unpack_dual(g).tangent is "
-    "[0, inf], float32 [0, 102817.08]" + _F16)}
+    "[0, inf], float32 [0, 102817.08]" + _F16, conditions.F16_INTERMEDIATE)}
 SIZED = properties.select(space="sized")  # the elementwise properties at the kernels' size bands
 LOGADDEXP_FIRST_F16 = {f"{p}:float16": Overflow(
     "torch.logaddexp's backward in float16 forms exp(y - x), infinite for y - x > 11.1, and divides by it: 0 "
@@ -307,14 +328,15 @@ LOGADDEXP_FIRST_F16 = {f"{p}:float16": Overflow(
     "dtype=torch.float16); torch.logaddexp(x, y).backward(torch.full((1,), 16.0, dtype=torch.float16)); x.grad "
     "is 0, exact 16 / (1 + e^11.2) = 2.19e-4 (shows at some draws only: a weight above 8 at y - x just past "
     "11.1, where the exact value passes float16's absolute floor, 2 · 6.1e-5; at the declared shape the floor "
-    "counts every output, 7 · 6.1e-5, and covers it)" + _F16, zero=True) for p in SIZED}
+    "counts every output, 7 · 6.1e-5, and covers it)" + _F16, conditions.F16_INTERMEDIATE, zero=True) for p in SIZED}
 PROD_F16 = {"test_large_vjp:float16": Overflow(
     "torch.prod's backward, grad * (result / input), forms result / input in float16, past float16's range "
     "where the other factors' product exceeds 65504 though the product itself does not (a small factor in a "
     "long product): inf where the exact gradient is modest, NaN where its weight is 0: x = torch.full((12,), "
     "3.0, dtype=torch.float16); x[0] = 0.125; x.requires_grad_(); torch.prod(x).backward(torch.tensor(2**-6, "
     "dtype=torch.float16)); x.grad[0] is inf, exact 2767.92 (3**11 / 64; float32 gives it, and cumprod's "
-    "float16 backward 2768); torch.prod(x, dim) and Tensor.prod the same" + _F16, nan=True, inf=True)}
+    "float16 backward 2768); torch.prod(x, dim) and Tensor.prod the same" + _F16, conditions.F16_INTERMEDIATE,
+    nan=True, inf=True)}
 TANH_MLP_F16 = {"third_order:float16": Overflow(
     "the third derivative of torch.tanh(x @ w).sum(0) in float16 is NaN in w's column 1 where the exact values "
     "are 2.02, -7.26, -12.27: x = torch.tensor([[0.82178, -1.3809, -2.7539], [-2.9004, 1.8799, 2.4766]]), w = "
@@ -322,4 +344,4 @@ TANH_MLP_F16 = {"third_order:float16": Overflow(
     "grad(torch.tanh(x @ w).sum(0), [x, w], torch.tensor([-0.0016336, 13.203]), create_graph=True); u_x = "
     "[[-0.00039768, -14.922, 0.17456], [-2.0, 0.5, 0.0]]; u_w = [[-0.00039768, -14.922], [0.17456, -2.0], [0.5, "
     "0.0]]; h = grad(g, [x, w], [u_x, u_w], create_graph=True); grad(h, [x, w], [u_x, u_w])[1][:, 1] is "
-    "[nan, nan, nan]" + _F16, nan=True)}
+    "[nan, nan, nan]" + _F16, conditions.F16_INTERMEDIATE, nan=True)}

@@ -17,12 +17,12 @@ elements only.
 import numpy as np
 import sympy as sp
 
-from conformance.catalogue import limits
+from conformance.catalogue import conditions, limits
 from conformance.catalogue.reductions import NONZERO, R, _median, _median_rank, _order, _sorted_gaps
 from conformance.exact import spec as s
 from conformance.model.case import entry
 from conformance.model.domain import TIES, Kinks
-from conformance.model.status import Overflow, Sometimes
+from conformance.model.status import Overflow, Where
 
 # the masks, as the calls write them
 A23 = [[True, False, True], [False, True, True]]  # two kept per row
@@ -37,14 +37,14 @@ LSE_Y = [[True, False, True], [False, True, True]]
 # Verified by hand (torch 2.13.0, CPU, float64): the same second derivatives of the composite torch.where(m, x, y)
 # (the output of a lane whose x is masked out) are 0, and plain torch.logaddexp(-inf, y), which the masked op
 # evaluates there, gives the same NaN.
-LOGADDEXP_NAN = Sometimes(
+LOGADDEXP_NAN = Where(
     "torch.logaddexp's second derivatives are NaN where one argument is -inf, the fill of a masked-out element: "
     "logaddexp(-inf, y) = y, second derivatives 0: one = torch.ones(1, dtype=torch.float64); zero = "
     "torch.zeros(1, dtype=torch.float64); f = lambda x, y: torch.masked.logaddexp(x, y, input_mask="
     "torch.tensor([False]), other_mask=torch.tensor([True])); torch.func.jvp(lambda s, t: torch.func.jvp(f, "
     "(s, t), (zero, one))[1], (0.3 * one, 0.7 * one), (zero, one))[1] is nan, exact 0 (double backward with a "
     "nonzero tangent in x: nan in y; eager first order is right); at draws whose weights vanish in those lanes "
-    "it passes")
+    "it passes", conditions.MASKED_LANE_WEIGHTED)
 MASKED_CUMPROD_SECOND_ORDER = (
     "torch differentiates cumprod's backward, a reversed cumsum of grad * out divided by x: where a "
     "weight or tangent vanishes in a product's factors the exact HVP is 0 and torch leaves "
@@ -193,7 +193,7 @@ NORMALIZE_EPS_F16 = Overflow(
     "torch.masked.normalize's eps (1e-12) rounds to 0 in float16, so a fully masked row is 0 / 0: x = "
     "torch.tensor([[1., 2.], [3., 4.]], dtype=torch.float16); torch.masked.normalize(x, 2.0, 1, mask=torch.tensor("
     "[[True, False], [False, False]])) has NaN in row 1 (bfloat16 and float32 give 0); its forward-mode tangent "
-    "too", nan=True)
+    "too", conditions.NORMALIZE_ROW_CHECKED, nan=True)
 
 ENTRIES = [
     # sums and means

@@ -6,12 +6,12 @@ applies the same constant with numpy, so each entry compiles one oracle.
 import numpy as np
 import sympy as sp
 
-from conformance.catalogue import limits
+from conformance.catalogue import conditions, limits
 from conformance.exact import spec as s
 from conformance.model.case import Contract, Deviation, entry
 from conformance.model.domain import Kinks, Real
 from conformance.model.family import declare
-from conformance.model.status import Sometimes
+from conformance.model.status import Where
 
 R = Real(-4.0, 4.0)
 
@@ -222,7 +222,6 @@ STOLEN_ALIASED_GRADS = (
     "torch.stack([x, y]).backward(torch.ones(1, 3).expand(2, 3)); "
     "torch.stack([x, y]).backward(torch.tensor([[0., 0, 0], [1, 1, 1]])); "
     "x.grad -> [2., 2., 2.], exact [1., 1., 1.] (y.grad [2., 2., 2.] is right); the single backward is exact")
-STOLEN_ALIASED_GRADS = Sometimes(STOLEN_ALIASED_GRADS)  # only where a drawn weight is expanded along that dimension
 # The first-order reverse properties and the HVPs (forward mode and forward over reverse take another path).
 SCATTER_AMAX_PROPERTIES = ("test_vjp", "test_accumulation", "test_zeroing", "test_functional_grad", "test_func_grad",
                            "test_func_vjp", "test_jacrev", "test_vmap_vjp", "test_is_grads_batched", "test_hvp",
@@ -277,11 +276,11 @@ ENTRIES = [
     entry("concatenate", "torch.concatenate([x, y, x], axis=-1)", lambda x, y: np.concatenate([x, y, x], axis=-1),
           x=R.of(3), y=R.of(2)),
     entry("stack", "torch.stack([x, y], dim=1)", lambda x, y: np.stack([x, y], axis=1), x=R.of(2, 3), y=R.of(2, 3),
-          deviations={"accumulation": STOLEN_ALIASED_GRADS}),
+          deviations={"accumulation": Where(STOLEN_ALIASED_GRADS, conditions.EXPANDED_ALONG_STACK)}),
     entry("hstack", "torch.hstack((x, y))", lambda x, y: np.hstack((x, y)), x=R.of(2, 1), y=R.of(2, 3)),
     entry("vstack", "torch.vstack((x, y))", lambda x, y: np.vstack((x, y)), x=R.of(3), y=R.of(2, 3)),
     entry("dstack", "torch.dstack((x, y))", lambda x, y: np.dstack((x, y)), x=R.of(2, 3), y=R.of(2, 3),
-          deviations={"accumulation": STOLEN_ALIASED_GRADS}),
+          deviations={"accumulation": Where(STOLEN_ALIASED_GRADS, conditions.EXPANDED_ALONG_DSTACK)}),
     entry("column_stack", "torch.column_stack((x, y))", lambda x, y: np.column_stack((x, y)), x=R.of(3), y=R.of(3, 2)),
     entry("block_diag", "torch.block_diag(x, y)", _block_diag, x=R.of(2, 2), y=R.of(1, 3)),
     entry("meshgrid", "torch.meshgrid(x, y, indexing='ij')", lambda x, y: tuple(np.meshgrid(x, y, indexing="ij")),
@@ -317,7 +316,8 @@ ENTRIES = [
           lambda x: _gather(x, 1, [[2, 0], [1, 1]]), x=R.of(2, 3)),
     entry("take_along_dim_flat", f"torch.take_along_dim(x, {_i([4, 1, 4])})",
           lambda x: x.reshape(-1)[[4, 1, 4]], x=R.of(2, 3),
-          deviations={"layouts": Contract(limits.TAKE_ALONG_LAYOUT, limits.VIEW_SIZE, sometimes=True)}),
+          deviations={"layouts": Contract(limits.TAKE_ALONG_LAYOUT, limits.VIEW_SIZE,
+                                              when=conditions.TRANSPOSED_INPUT)}),
     entry("gather", f"torch.gather(x, 1, {_i(G)})", lambda x: _gather(x, 1, G), x=R.of(2, 3)),
     entry("gather_smaller", f"torch.gather(x, 0, {_i([[2, 0]])})", lambda x: _gather(x, 0, [[2, 0]]), x=R.of(3, 3)),
     entry("masked_select", f"torch.masked_select(x, {_i(M23)})", lambda x: x[np.array(M23)], x=R.of(2, 3)),

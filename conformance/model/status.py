@@ -22,12 +22,17 @@ Declarations (catalogue entries' ``deviations=``/``unsupported=``/``unmodelled=`
 ``removed_since``, conventions rows' ``deviation``/``until``/``torch_gives``, per-version files) all
 become Status values, each held by an ``Expectation`` with the typed ``Selector`` of the items it covers
 (``conformance.model.expectation``); ``decide`` picks the one that applies to an item, at collection, and the
-plugin applies its mark (``conformance.plugin.session.status_mark``) and hands it to the running trial
-(``conformance.run.record``), which raises ``KnownDeviation`` only for a failure the Status covers, and
+plugin applies its mark (``conformance.plugin.session.status_mark``) and hands it to the trial it builds
+(the ``status`` fixture), which raises ``KnownDeviation`` only for a failure the Status covers, and
 multiplies its bounds by the Status's ``widen`` (1 unless a widening applies; a deviation of a widened
 mode carries the widening too).
 ``until`` names the first torch release without the deviation: from it on the Status no longer holds and
 the check is strict; ``since`` the first release with it.  These two are the kit's one naming of version bounds.
+
+Every expected failure is strict.  A deviation that shows at some draws only carries a condition (``when``,
+``conformance.model.condition``) that holds exactly where it shows: a failure at a draw meeting it is covered
+(the item xfails), a failure at another draw fails; an item whose draws met the condition without the
+deviation showing fails (torch may have fixed it); an item whose draws never met it passes, checked strictly.
 """
 from __future__ import annotations
 
@@ -36,6 +41,8 @@ from dataclasses import dataclass, replace
 
 import torch
 from torch.torch_version import TorchVersion
+
+from conformance.model.condition import Condition
 
 SKIPS = ("absent", "removed", "unsupported", "unmodelled", "dtype")
 EXPECTED_FAILURES = ("deviation", "contract", "listed")
@@ -51,8 +58,7 @@ class Status:
     strict: bool = False      # the deviation must reproduce: a pass fails (torch's own value is pinned)
     envelope: float | None = None  # numeric: the largest relative error beyond the bound it covers (measured)
     widen: float = 1.0        # the factor on the item's bounds (a measured widening of the kit's error model)
-    sometimes: bool = False   # shows at some draws only (a special value, an accuracy loss at some inputs):
-                              # an xpass is the draw missing it, explained in the summary
+    when: Condition | None = None  # where it shows: the draws meeting this condition; the others are strict
     symptom: str | tuple[str, ...] | None = None  # text the failure must show (an exception's message, torch's
                                                    # pinned value); a tuple: any one of them (several contracts)
 
@@ -69,6 +75,8 @@ class Status:
         if self.kind == "contract" and not all(isinstance(t, str) and t.strip() for t in self.symptoms or ("",)):
             raise ValueError(f"a contract status needs its symptom, the text its failure shows (an exception's "
                              f"message): {self.reason[:80]!r}")
+        if self.when is not None and not isinstance(self.when, Condition):
+            raise TypeError(f"a {self.kind} status's condition must be a Condition, not {self.when!r}")
         if self.kind == "widened" and self.widen == 1:
             raise ValueError("a widened status needs its measured factor > 1: Widening(reason, factor)")
 
@@ -114,17 +122,33 @@ class Status:
         return (f"outside the envelope of a known deviation: relative error beyond the bound {got}, the "
                 f"deviation covers up to {self.envelope:.3g} ({self.reason[:120]})")
 
+    def shows_at(self, draw) -> bool:
+        """Whether the deviation covers a failure at ``draw`` (the running trial): at every draw, or with a
+        condition, at the draws meeting it (the others are strict)."""
+        return self.when is None or self.when(draw)
+
+    def strict_here(self) -> str:
+        """Why a failure the deviation would cover fails at this draw (for the failure message)."""
+        return (f"strict at this draw: the known deviation covers only draws meeting its condition "
+                f"({self.when}), and this draw does not ({self.reason[:120]})")
+
+    def unshown(self, met: int) -> str:
+        """Why an item whose draws met the condition without the deviation showing fails (what to record)."""
+        return (f"the known deviation did not show at {met} draw{'s' * (met != 1)} meeting its condition "
+                f"({self.when}): torch {torch.__version__} may have fixed it; record the release that fixed it "
+                f"(the entry's or the row's until=) or narrow the condition.  The deviation: {self.reason}")
+
 
 def deviation(reason) -> Status:
     """A catalogue or conventions deviation: a plain string covers numeric failures, a Status as given."""
     return reason if isinstance(reason, Status) else Status("deviation", str(reason))
 
 
-def Deviation(reason: str, relative: float, sometimes: bool = False, strict: bool = False) -> Status:  # noqa: N802
+def Deviation(reason: str, relative: float, when: Condition | None = None, strict: bool = False) -> Status:  # noqa: N802
     """A documented torch deviation of a value: it covers numeric failures whose worst element is within
     ``relative`` (the measured relative error, beyond the bound) of the exact value, and nothing else.
-    ``sometimes``: it shows only at some draws; ``strict``: at every draw (a pass means torch changed)."""
-    return Status("deviation", reason, envelope=relative, sometimes=sometimes, strict=strict)
+    ``when``: it shows exactly at the draws meeting this condition (the others are strict)."""
+    return Status("deviation", reason, envelope=relative, when=when, strict=strict)
 
 
 OVERFLOW_SYMPTOM = "inf, exact"  # how a check's worst element reads when torch gave ±inf for a finite exact value
@@ -134,8 +158,10 @@ NAN_SYMPTOM = "got nan, exact"  # ... and when torch gave NaN (an overflowed int
 ZERO_SYMPTOMS = ("got 0.0, exact", "got -0.0, exact")  # ... and when torch gave ±0 (a divisor that overflowed)
 
 
-def Overflow(reason: str, nan: bool = False, inf: bool | None = None, zero: bool = False) -> Status:  # noqa: N802
-    """A documented intermediate overflow of torch's formula in a reduced-precision dtype, at some draws: it
+def Overflow(reason: str, when: Condition, nan: bool = False, inf: bool | None = None,  # noqa: N802
+             zero: bool = False) -> Status:
+    """A documented intermediate overflow of torch's formula in a reduced-precision dtype, at the draws meeting
+    ``when`` (an exact intermediate past the dtype's largest): it
     covers a failure whose worst element is ±inf where the exact value is finite (``nan=True``: NaN, the
     overflowed intermediate times a zero or less an infinity, instead; with ``inf=True`` as well, either;
     ``zero=True``: ±0, the overflowed intermediate as a divisor), and nothing else (another finite wrong value
@@ -144,13 +170,18 @@ def Overflow(reason: str, nan: bool = False, inf: bool | None = None, zero: bool
     symptoms = (NAN_SYMPTOM,) * nan + (OVERFLOW_SYMPTOM,) * inf + ZERO_SYMPTOMS * zero
     if not symptoms:
         raise ValueError(f"an Overflow covers ±inf, NaN, ±0 or several, not none: {reason[:80]!r}")
-    return Status("deviation", reason, envelope=math.inf, sometimes=True,
+    if not isinstance(when, Condition):
+        raise TypeError(f"an Overflow needs its condition, the draws where the intermediate overflows: {reason[:80]!r}")
+    return Status("deviation", reason, envelope=math.inf, when=when,
                   symptom=symptoms[0] if len(symptoms) == 1 else symptoms)
 
 
-def Sometimes(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
-    """A feature- or property-keyed deviation (any numeric failure there) that shows only at some draws."""
-    return Status("deviation", reason, sometimes=True)
+def Where(reason: str, when: Condition) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A feature- or property-keyed deviation (any numeric failure there) that shows exactly at the draws
+    meeting ``when``; the other draws are strict."""
+    if not isinstance(when, Condition):
+        raise TypeError(f"Where needs a Condition, not {when!r}: {reason[:80]!r}")
+    return Status("deviation", reason, when=when)
 
 
 def Always(reason: str) -> Status:  # noqa: N802 - reads as the declaration it is
@@ -159,12 +190,12 @@ def Always(reason: str) -> Status:  # noqa: N802 - reads as the declaration it i
 
 
 def Contract(reason: str, symptom: str, relative: float | None = None, strict: bool = False,  # noqa: N802
-             sometimes: bool = False) -> Status:
+             when: Condition | None = None) -> Status:
     """A documented torch deviation that breaks autograd's contract (an exception, a broken layout), not
     only a value: it covers the contract failures whose text shows ``symptom`` (the exception's message),
     and with ``relative`` also the numeric failures within that envelope.  ``strict``: it breaks at every
-    draw; ``sometimes``: at some draws only."""
-    return Status("contract", reason, envelope=relative, strict=strict, sometimes=sometimes, symptom=symptom)
+    draw; ``when``: exactly at the draws meeting this condition (the others are strict)."""
+    return Status("contract", reason, envelope=relative, strict=strict, when=when, symptom=symptom)
 
 
 def Widening(reason: str, factor: float) -> Status:  # noqa: N802 - reads as the declaration it is

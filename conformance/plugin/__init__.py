@@ -277,7 +277,8 @@ def pytest_runtest_call(item):
         return
     from conformance.plugin import session
     with session.recording(item):
-        yield
+        outcome = yield
+        session.unshown(item, outcome)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -4,13 +4,13 @@
     cases/test_vjp.py::test_vjp[sin-float32] | what torch does wrong | https://github.com/pytorch/pytorch/issues/N
 
 Each line holds three fields separated by `` | ``: the exact pytest node id, the reason, and a link or
-a plain-torch repro (the last field may itself contain ``|``).  A reason that begins ``sometimes:`` is a
-deviation that shows at some draws only: a pass of that test is the draw missing it, explained in the
-summary like a catalogue entry's ``Sometimes``.  The plugin reads the file named for the
+a plain-torch repro (the last field may itself contain ``|``).  A listed test must fail: its pass fails,
+saying what to record (a deviation that shows at some draws only belongs in the catalogue, with the condition
+that holds exactly there; a reason beginning ``sometimes:`` is refused).  The plugin reads the file named for the
 installed torch (``--conformance-deviations auto``, the default: ``deviations/torch-2.13.txt`` under
 the rootdir for torch 2.13.x if the project has one, else the kit's own ``conformance/deviations/``), or
 the file given; each line is an ``Expectation`` (``conformance.model.expectation``) whose Selector names its
-exact test id, and the test gets its Status ``listed`` (a non-strict expected failure, or a skip with
+exact test id, and the test gets its Status ``listed`` (a strict expected failure, or a skip with
 ``--conformance-deviations-mode skip``).  An entry that no test could have (a file or test function that
 does not exist, parameters no test of its function takes: judged against every entry, dtype, backend and
 conventions row the kit could give it, not against the run's narrower selection) is a usage error naming file,
@@ -44,11 +44,6 @@ class Deviation:
     reference: str  # a link or a repro
     where: str  # file:line
 
-    @property
-    def sometimes(self) -> bool:
-        """The reason begins ``sometimes:``: the deviation shows at some draws only."""
-        return self.reason.startswith(SOMETIMES)
-
     def describe(self, version: str) -> str:
         return f"known deviation of torch {version} ({self.where}): {self.reason} [{self.reference}]"
 
@@ -57,11 +52,11 @@ class Deviation:
         file is chosen for its torch version, so the selector's own torch range is unbounded)."""
         from conformance.model.expectation import Expectation, Selector
         from conformance.model.status import Status
-        return Expectation(Status("listed", self.describe(version or torch.__version__), sometimes=self.sometimes),
+        return Expectation(Status("listed", self.describe(version or torch.__version__)),
                            Selector(test_id=self.test_id), self.where, "per-version file", repro=self.reference)
 
 
-SOMETIMES = "sometimes:"
+SOMETIMES = "sometimes:"  # the refused prefix of a deviation that showed at some draws only
 KIT_FILES = Path(__file__).resolve().parents[1] / "deviations"  # the kit's own, shipped in the package
 
 
@@ -92,6 +87,10 @@ def parse(path: Path) -> list[Deviation]:
         test_id, reason, reference = fields
         if "::" not in test_id or " " in test_id:
             raise DeviationFileError(f"{where}: {test_id!r} is not an exact pytest test id (path::test[params])")
+        if reason.startswith(SOMETIMES):
+            raise DeviationFileError(f"{where}: a listed test must fail at every run ('sometimes:' is no longer "
+                                     f"read): declare a deviation that shows at some draws only in the catalogue, "
+                                     f"with the condition that holds there, or list a test that always shows it")
         if test_id in entries:
             raise DeviationFileError(f"{where}: {test_id} is listed twice (first at {entries[test_id].where})")
         entries[test_id] = Deviation(test_id, reason, reference, where)

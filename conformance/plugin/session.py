@@ -21,22 +21,23 @@ from conformance.model.expectation import Expectation, Facts
 from conformance.model.status import Status, first
 from conformance.plugin import KIT_ITEM, _in_kit, arguments, deviations, options, profiles, schedule, summary, terminate
 from conformance.run import record
-from conformance.run.failure import KnownDeviation, dtype_name
+from conformance.run.failure import ConformanceFailure, KnownDeviation, dtype_name
 
 STATUS = pytest.StashKey[Status]()
 
 
 def status_mark(status: Status, skip_listed: bool = False):
     """The pytest mark of ``status`` (``skip_listed``: per-version file lines skip instead); None for a
-    widening, which runs as a plain check with its bounds widened."""
-    if status.kind == "widened":
+    widening, which runs as a plain check with its bounds widened, and for a deviation with a condition, whose
+    outcome the run decides (``unshown``): xfailed where it showed, passed where no draw met the condition.
+    Every xfail is strict: a pass fails, saying what to record."""
+    if status.kind == "widened" or (status.when is not None and not status.skips):
         return None
     if status.skips or (status.kind == "listed" and skip_listed):
         return pytest.mark.skip(reason=status.reason)
     if status.kind == "listed":
-        return pytest.mark.xfail(reason=status.reason, strict=False)
-    return pytest.mark.xfail(reason=f"known torch deviation: {status.reason}", strict=status.strict,
-                             raises=KnownDeviation)
+        return pytest.mark.xfail(reason=status.reason, strict=True)
+    return pytest.mark.xfail(reason=f"known torch deviation: {status.reason}", strict=True, raises=KnownDeviation)
 
 
 def setup(config) -> None:
@@ -200,8 +201,6 @@ def modify_items(config, items):
             marked = status_mark(found, skip_listed)
             if marked is not None:  # a widening alone runs unmarked
                 item.add_marker(marked)
-            if found.sometimes:  # an xpass of it is the draw missing the deviation, explained in the summary
-                item.user_properties.append(("conformance_sometimes", True))
     deviations.warn_stale(config, items)
     _narrowed(config, items)
     _quick(config, items)
@@ -388,6 +387,16 @@ def _status_alone(item) -> bool:
     return scoped == {"status"}
 
 
+def unshown(item, outcome) -> None:
+    """An item with a conditioned deviation that passed although its draws met the condition fails, saying
+    what to record (the deviation did not show where it should)."""
+    status = item.stash.get(STATUS, None)
+    if outcome.excinfo is None and status is not None and status.when is not None and not status.skips:
+        met = record.condition_met()
+        if met:
+            outcome.force_exception(ConformanceFailure(status.unshown(met)))
+
+
 def report(report, call) -> None:
     """A failure a Status covers is an expected failure; a real one carries its repro (xdist too)."""
     if call.excinfo is not None and call.excinfo.errisinstance(KnownDeviation):
@@ -397,10 +406,11 @@ def report(report, call) -> None:
     elif report.failed and str(report.longrepr).startswith("[XPASS(strict)]"):
         import torch
         reason = str(report.longrepr).removeprefix("[XPASS(strict)]").strip().removeprefix("known torch deviation: ")
-        report.longrepr = (f"[XPASS(strict)] torch {torch.__version__} no longer shows a known deviation that showed "
-                           f"at every run: this check passes now.  Record the release that fixed it (the entry's "
-                           f"until=, the row's until=, or the version file), and the check is strict from it "
-                           f"on.  The deviation: {reason}")
+        report.longrepr = (f"[XPASS(strict)] torch {torch.__version__} no longer shows a known deviation: this check "
+                           f"passes now.  Record the release that fixed it (the entry's until=, the row's "
+                           f"until=, or the version file's line removed), and the check is strict from it on; or, "
+                           f"where it shows at some draws only, give it the condition that holds exactly there.  "
+                           f"The deviation: {reason}")
     elif report.failed and call.excinfo is not None:
         notes = [n for n in getattr(call.excinfo.value, "__notes__", []) if n.startswith("Repro")]
         if notes:

@@ -71,8 +71,6 @@ class ReportWriter:
         if hasattr(report, "wasxfail"):
             item["outcome"] = "xpassed" if report.passed else ("xfailed" if report.skipped else "failed")
             item["message"] = _first_line(report.wasxfail)
-            if props.get("conformance_sometimes"):
-                item["sometimes"] = True  # a deviation that shows at some draws only (an xpass is explained)
         elif report.skipped and item["outcome"] in (None, "passed"):  # setup, or pytest.skip in the test body
             item["outcome"] = "skipped"
             item["message"] = _first_line(report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr)

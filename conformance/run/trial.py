@@ -89,10 +89,15 @@ class Script:
         error beyond the bound; else a broken contract)."""
         __tracebackhide__ = True
         status = self.status
-        if status is not None and status.covers(numeric, relative, msg):  # no shrinking of a documented deviation
-            raise KnownDeviation(f"known torch deviation: {status.reason}\n{msg}")
-        if status is not None and numeric and status.outside(relative):
+        if status is not None and status.covers(numeric, relative, msg):
+            if status.shows_at(self):
+                if record.strict_failure():  # Hypothesis shrinks a strict failure: this draw is not one
+                    reject()
+                raise KnownDeviation(f"known torch deviation: {status.reason}\n{msg}")  # no shrinking of it
+            msg = f"{msg}\n{status.strict_here()}"
+        elif status is not None and numeric and status.outside(relative):
             msg = f"{msg}\n{status.outside(relative)}"
+        record.failed_strictly()
         exc = ConformanceFailure(msg)
         exc.add_note(repro_note([*header, *self.lines], list(expected_lines)))
         raise exc
@@ -119,7 +124,9 @@ class Trial(Script):
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
         self.status = status
         self.label = f"{case.name}-{dtype_name(dtype)}"  # how the run's summary names this trial's item
+        self.layouts = dict(layouts or {})  # what a Status's condition reads, with values and weights
         record.example(data)
+        record.trial(self)
         self._device = torch.empty(0, device=device).device  # "cuda" resolved to "cuda:0"
         if values is None:
             values = data.draw(input_strategy(case, dtype), label="inputs")
@@ -140,6 +147,7 @@ class Trial(Script):
         self.lines += helper_lines(case.helpers)
         self.weight_values: dict[str, np.ndarray] = {}
         self.weight_layouts: dict[str, str] = {}
+        self.weight_small: dict[str, tuple] = {}  # a weight's shape before its expansion
         self.constant = tuple(constant)
         for a in case.args:
             layout = (layouts or {}).get(a.name, "contiguous")
@@ -228,7 +236,7 @@ class Trial(Script):
             drawn = (np.broadcast_to(np.asarray(values, dtype=np.float64), shape).copy(), "contiguous", shape)
         values_k, layout, small = drawn
         self.run(f"{name} = {layout_source(values_k, layout, small, dtype, self.device)}")
-        self.weight_values[name], self.weight_layouts[name] = values_k, layout
+        self.weight_values[name], self.weight_layouts[name], self.weight_small[name] = values_k, layout, small
         return name
 
     def function(self, name: str = "f") -> str:

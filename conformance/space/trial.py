@@ -21,6 +21,7 @@ from hypothesis import target
 from hypothesis.control import currently_in_test_context
 
 from conformance import tolerance
+from conformance.run import record
 from conformance.run.compare import Verdict, compare, conclude, require_gradient
 from conformance.run.failure import digits, failure_message
 from conformance.run.trial import Script
@@ -82,6 +83,7 @@ class SizedTrial(ArrayScript):
         ``status``: the item's Status (``Trial``)."""
         self.case, self.dtype, self.device, self.point, self.prop = case, dtype, device, point, prop
         self.status = status
+        record.trial(self)  # the drawn point a Status's condition reads
         self.exclude = np.array(sorted(exclude), dtype=np.int64)
         self.pw = pointwise_for(case)
         self.ns: dict = {"torch": torch, "F": torch.nn.functional, "np": np, **case.helpers}

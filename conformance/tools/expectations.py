@@ -9,7 +9,8 @@ backend]).
 
 Each line is the Status the kit's plugin decides for the item at collection (``conformance.tools.ledger``:
 a collection-only run of the shipped suite, every dtype, every mode on every entry, both torch.compile
-backends): its kind (``conformance.model.status``), whether it is strict (and ``sometimes``), its envelope,
+backends): its kind (``conformance.model.status``), where it shows (``when``: the condition over the drawn example
+that holds exactly where it shows; else at every draw), its envelope,
 symptom or widening factor, its ``since``/``until``, the reason (shortened in text and Markdown, whole in
 JSON) and where it is declared (catalogue module, line and field of the entry, with the shared declaration
 of ``catalogue/limits.py`` it uses; a conventions row; the per-version file's line; the device).  Filters
@@ -39,7 +40,7 @@ FORMATS = ("text", "markdown", "json")
 VIEWS = ("item", "declaration")
 BACKENDS = ("aot_eager", "inductor")  # the torch.compile backends the ledger collects
 REASON = 90  # characters of a reason in text and Markdown
-HEADER = ["kind", "entry", "property", "dtype", "backend", "strict", "bound", "versions", "declared", "reason"]
+HEADER = ["kind", "entry", "property", "dtype", "backend", "shows", "bound", "versions", "declared", "reason"]
 
 
 class UsageError(ValueError):
@@ -151,9 +152,10 @@ def short(text: str, width: int) -> str:
 
 
 def strictness(line) -> str:
+    """Where an expected failure shows (every one is strict): at every draw, or where its condition holds."""
     if line.kind not in EXPECTED_FAILURES:
         return "-"
-    return ("strict" if line.strict else "non-strict") + (", sometimes" if line.sometimes else "")
+    return f"when {line.condition}" if line.condition else "every draw"
 
 
 def bound(line) -> str:

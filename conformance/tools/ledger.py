@@ -43,7 +43,7 @@ class Line:
     dtype: str | None
     backend: str | None  # the torch.compile backend
     strict: bool
-    sometimes: bool
+    condition: str | None  # where a deviation that shows at some draws only shows (the others are strict)
     envelope: float | None
     symptom: tuple[str, ...]
     widen: float
@@ -143,7 +143,8 @@ def line_of(config, item, status, listed: dict) -> Line:
         if status.kind == "listed" else None
     reason = f"{own.reason} [{own.reference}]" if own else status.reason
     return Line(item.nodeid, status.kind, name, getattr(item, "originalname", item.name), dtype, backend,
-                status.strict, status.sometimes, status.envelope, status.symptoms, status.widen, status.since,
+                status.strict, None if status.when is None else status.when.name, status.envelope, status.symptoms,
+                status.widen, status.since,
                 status.until, reason, file, line, what)
 
 
