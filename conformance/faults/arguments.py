@@ -29,12 +29,10 @@ def _restored(g: torch.Tensor, x: torch.Tensor, dim, keepdim: bool) -> torch.Ten
     return g.expand(x.shape)
 
 
-def _sum(wrong):
-    """sum.dim_IntList's gradient, times 1 + 1e-3 where ``wrong(dim, keepdim)``."""
-    def rule(g, out, x, dim, keepdim, dtype):
-        factor = 1 + 1e-3 if wrong(dim, keepdim) else 1
-        return (_restored(g, x, dim, keepdim).to(x.dtype) * factor, None, None, None)
-    return rule
+def _logsumexp_keepdim(g, out, x, dim, keepdim):
+    """logsumexp's gradient g·exp(x - out), times 1 + 1e-3 for keepdim=True over a single dim."""
+    factor = 1 + 1e-3 if keepdim and len(dim) == 1 else 1
+    return (_restored(g, x, dim, keepdim) * (x - _restored(out, x, dim, keepdim)).exp() * factor, None, None)
 
 
 def _var(wrong_correction):
@@ -78,8 +76,8 @@ def _fault(name: str, what: str, op: str, rule, ops: tuple[str, ...]):
                    install=lambda: lib.replace({op: rule}, name), touches=lib.touched({op: rule})))
 
 
-_fault("sum.keepdim-one-dim", "sum's gradient 1e-3 too large for keepdim=True over a single dim", "sum.dim_IntList",
-       _sum(lambda dim, keepdim: keepdim and dim is not None and len(dim) == 1), ("sum*", "Tensor.sum"))
+_fault("logsumexp.keepdim-one-dim", "logsumexp's gradient 1e-3 too large for keepdim=True over a single dim",
+       "logsumexp", _logsumexp_keepdim, ("logsumexp*", "Tensor.logsumexp", "special.logsumexp"))
 _fault("var.correction-2", "var's gradient divides by n - 1 where correction=2 asks n - 2", "var.correction",
        _var(lambda c: 1 if c == 2 else c), ("var*",))
 _fault("cumsum.last-dim", "cumsum's gradient accumulated along the last dim, whatever dim the call names",
