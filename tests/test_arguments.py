@@ -155,3 +155,19 @@ def test_catalogue_specs_match_torch_at_sampled_signatures():
             got = bound.fn(*(torch.tensor(point[a.name]) for a in bound.args))
             exact = np.array([float(v) for v in oracle_for(bound).forward(point)])
             assert np.allclose(got.detach().reshape(-1).numpy(), exact, rtol=1e-12, atol=1e-12), bound
+
+
+def test_compile_property_compiles_each_drawn_signature_apart():
+    """A compiled function is reused across examples only within one signature: keepdim=True keeps its shape."""
+    from _cases import load_cases
+
+    from conformance.run.strategies import uniform_point
+    compiled = load_cases("test_compile.py")
+    case = get("sum")
+    shapes = []
+    for keepdim in (False, True):
+        bound = case.bind({"dim": None, "keepdim": keepdim})
+        t = Trial(bound, torch.float64, torch.device("cpu"), None, "compile",
+                  values=uniform_point(bound, torch.float64, 0))
+        shapes.append(tuple(t.get(compiled._compiled(t, "eager"))(t.get("x")).shape))
+    assert shapes == [(), (1, 1, 1)]
