@@ -8,11 +8,12 @@ test_accumulation's, with the same exact oracle and bounds.  The properties run 
 ``--compile-backend eager,aot_eager,inductor``; without it each (entry, dtype) is one skipped item
 (``compile-off``).
 
-Compilation is done once per (entry, dtype, backend, device) and reused by every Hypothesis example
-(input shapes are fixed per entry): the compiled function is the first example's ``f`` rebuilt over
-globals of its own (``torch``, ``F``, the catalogue helpers, and the current example's non-differentiable
-inputs, refreshed before each call), so no example sees another's tensors.  Hitting Dynamo's recompile
-limit is an error here, never a silent fallback to eager code.  The repro still reads
+Compilation is done once per (entry, dtype, backend, device), and per drawn signature of an entry that
+draws its arguments (its call and input shapes), and reused by every Hypothesis example: the compiled
+function is the first example's ``f`` rebuilt over globals of its own (``torch``, ``F``, the catalogue
+helpers, and the current example's non-differentiable inputs, refreshed before each call), so no example
+sees another's tensors.  Hitting Dynamo's recompile limit is an error here, never a silent fallback to
+eager code.  The repro still reads
 ``cf = torch.compile(f, backend=...)``.
 """
 import builtins
@@ -29,7 +30,7 @@ from conformance.run.trial import Trial
 from ._steps import accumulate, drawn
 
 RECOMPILE_LIMIT = 64  # one compile per key is expected; a helper's frame is shared by every key using it
-_COMPILED: dict[tuple, tuple] = {}  # (entry, dtype, backend, device) -> (compiled f, its globals)
+_COMPILED: dict[tuple, tuple] = {}  # (entry, call, shapes, dtype, backend, device) -> (compiled f, its globals)
 
 
 def _compile_config(request) -> contextlib.ExitStack:
@@ -54,7 +55,7 @@ def _compile_config(request) -> contextlib.ExitStack:
 def _compiled(t: Trial, backend: str) -> str:
     """Define ``f``, record ``cf = torch.compile(f, backend=...)`` and bind this key's one compiled function."""
     f = t.function()
-    key = (t.case.name, t.dtype, backend, str(t.device))
+    key = (t.case.name, t.case.call, tuple(a.shape for a in t.case.args), t.dtype, backend, str(t.device))
     if key not in _COMPILED:
         scope = {"__builtins__": builtins, "torch": torch, "F": torch.nn.functional, **t.case.helpers}
         stable = types.FunctionType(t.get(f).__code__, scope, f"compiled_{t.case.name.replace('.', '_')}")

@@ -13,6 +13,7 @@ import sympy as sp
 
 from conformance.catalogue import limits
 from conformance.exact import spec as s
+from conformance.model.arguments import Bool, Choice, Shapes
 from conformance.model.case import entry
 from conformance.model.domain import TIES, Kinks, Real
 from conformance.model.family import declare, untraced
@@ -168,6 +169,38 @@ def _windows(size, k, stride=None, pad=0, dil=1):
     return [[p for p in (o * stride - pad + j * dil for j in range(k)) if 0 <= p < size] for o in range(count)]
 
 
+def _avg_windows(size, k, stride, pad, ceil_mode, include_pad):
+    """(input indices, divisor) of each window of a 1-d average pool, as torch computes them: a ceil_mode window
+    must start inside the input or its left padding; the divisor counts the padding (``include_pad``) up to the
+    padded end only."""
+    span = size + 2 * pad - k
+    count = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (count - 1) * stride >= size + pad:
+        count -= 1
+    out = []
+    for o in range(count):
+        start = o * stride - pad
+        end = min(start + k, size + pad)
+        idx = [p for p in range(start, end) if 0 <= p < size]
+        out.append((idx, end - start if include_pad else len(idx)))
+    return out
+
+
+def _avg_pool1d(x, kernel_size, stride, padding, ceil_mode, count_include_pad):
+    wins = _avg_windows(x.shape[-1], kernel_size, stride, padding, ceil_mode, count_include_pad)
+    out = np.empty(x.shape[:2] + (len(wins),), dtype=object)
+    for n, c, o in np.ndindex(*out.shape):
+        idx, div = wins[o]
+        out[n, c, o] = s.add(*(x[n, c, i] for i in idx)) / div
+    return out
+
+
+def _pool_fits(values, shapes):
+    """torch's constraints on a pool's arguments: padding at most half the kernel, one window at least."""
+    k, pad = values["kernel_size"], values["padding"]
+    return pad <= k // 2 and shapes["x"][-1] + 2 * pad >= k
+
+
 def _adaptive(size, out):
     return [list(range(i * size // out, -(-(i + 1) * size // out))) for i in range(out)]
 
@@ -266,8 +299,11 @@ ENTRIES = [
           x=R.of(1, 2, 3, 3)),
     entry("nn.functional.fold", "F.fold(x, (3, 3), 2)", lambda x: _fold(x, (3, 3), 2), x=R.of(1, 4, 4)),
     # -- pooling ----------------------------------------------------------------------------------
-    entry("nn.functional.avg_pool1d", "F.avg_pool1d(x, 3, stride=2, padding=1)",
-          lambda x: _pool(x, [_windows(6, 3, 2, 1)], lambda v: s.add(*v) / 3), x=R.of(1, 2, 6)),
+    entry("nn.functional.avg_pool1d", "F.avg_pool1d(x, {kernel_size}, stride={stride}, padding={padding}, "
+          "ceil_mode={ceil_mode}, count_include_pad={count_include_pad})", _avg_pool1d, x=R.of(1, 2, 6),
+          arguments=dict(x=Shapes((1, 1, 5), (1, 1, 7)), kernel_size=Choice(3, 2, 4), stride=Choice(2, 1, 3),
+                         padding=Choice(1, 0, 2), ceil_mode=Bool(), count_include_pad=Bool(True)),
+          constraint=_pool_fits),
     entry("nn.functional.avg_pool2d", "F.avg_pool2d(x, 2)",
           lambda x: _pool(x, [_windows(4, 2)] * 2, lambda v: s.add(*v) / 4), x=R.of(1, 1, 4, 4)),
     entry("nn.functional.avg_pool2d_exclude_pad", "F.avg_pool2d(x, 2, stride=1, padding=1, count_include_pad=False)",

@@ -9,6 +9,7 @@ import sympy as sp
 
 from conformance.catalogue import conditions, limits
 from conformance.exact import spec as s
+from conformance.model.arguments import Choice
 from conformance.model.case import entry
 from conformance.model.domain import Kinks, Real
 from conformance.model.family import declare
@@ -62,6 +63,9 @@ def _huber(delta, reduction="mean"):
     delta = _q(delta)
     f = s.lift(lambda d: sp.Piecewise((d**2 / 2, sp.Abs(d) < delta), (delta * (sp.Abs(d) - delta / 2), True)))
     return lambda x, y: _reduce(f(x - y), reduction)
+
+
+REDUCTION = Choice("mean", "sum", "none")  # a loss's reduction, drawn
 
 
 def _off_threshold(t):
@@ -267,22 +271,26 @@ COSINE_EMBEDDING_FLOAT16 = (
 
 ENTRIES = [
     # regression
-    entry("nn.functional.mse_loss", "F.mse_loss(x, y)", lambda x, y: s.mean((x - y) ** 2), x=R.of(2, 3), y=R.of(2, 3)),
-    entry("nn.functional.mse_loss_sum", "F.mse_loss(x, y, reduction='sum')", lambda x, y: s.sum((x - y) ** 2),
-          x=R, y=R),
+    entry("nn.functional.mse_loss", "F.mse_loss(x, y, reduction={reduction})",
+          lambda x, y, reduction: _reduce((x - y) ** 2, reduction), x=R.of(2, 3), y=R.of(2, 3),
+          arguments=dict(reduction=REDUCTION)),
     entry("nn.functional.mse_loss_none", "F.mse_loss(x, y, reduction='none')", lambda x, y: (x - y) ** 2, x=R, y=R,
           family="elementwise"),
-    entry("nn.functional.l1_loss", "F.l1_loss(x, y)", lambda x, y: s.mean(s.abs(x - y)), x=R.of(2, 3),
-          y=R.of(2, 3), kinks=APART),
+    entry("nn.functional.l1_loss", "F.l1_loss(x, y, reduction={reduction})",
+          lambda x, y, reduction: _reduce(s.abs(x - y), reduction), x=R.of(2, 3), y=R.of(2, 3), kinks=APART,
+          arguments=dict(reduction=REDUCTION)),
     entry("nn.functional.l1_loss_none", "F.l1_loss(x, y, reduction='none')", lambda x, y: s.abs(x - y), x=R, y=R,
           kinks=APART, family="elementwise"),
     entry("nn.functional.smooth_l1_loss", "F.smooth_l1_loss(x, y)", _smooth_l1(1.0), x=R.of(2, 3), y=R.of(2, 3),
           kinks=_off_threshold(1.0)),
     entry("nn.functional.smooth_l1_loss_beta", "F.smooth_l1_loss(x, y, reduction='sum', beta=0.5)",
           _smooth_l1(0.5, "sum"), x=R, y=R, kinks=_off_threshold(0.5)),
-    entry("nn.functional.huber_loss", "F.huber_loss(x, y)", _huber(1.0), x=R.of(2, 3), y=R.of(2, 3),
-          kinks=_off_threshold(1.0), unsupported=limits.unsupported(forward_of_backward="huber_loss_backward",
-                                                                    forward_of_forward="huber_loss_backward")),
+    entry("nn.functional.huber_loss", "F.huber_loss(x, y, reduction={reduction}, delta={delta})",
+          lambda x, y, reduction, delta: _huber(delta, reduction)(x, y), x=R.of(2, 3), y=R.of(2, 3),
+          kinks=lambda reduction, delta: _off_threshold(delta),
+          arguments=dict(reduction=REDUCTION, delta=Choice(1.0, 0.5, 1.5)),
+          unsupported=limits.unsupported(forward_of_backward="huber_loss_backward",
+                                         forward_of_forward="huber_loss_backward")),
     entry("nn.functional.huber_loss_delta", "F.huber_loss(x, y, reduction='none', delta=1.5)", _huber(1.5, "none"),
           x=R, y=R, kinks=_off_threshold(1.5),
           unsupported=limits.unsupported(forward_of_backward="huber_loss_backward",

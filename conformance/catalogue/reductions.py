@@ -4,7 +4,9 @@ import numpy as np
 import sympy as sp
 
 from conformance.catalogue import limits
+from conformance.catalogue.dims import SIZE_ONE, enough, reduce_over, slices, spread
 from conformance.exact import spec as s
+from conformance.model.arguments import Bool, Choice, Dim, Dims, Shapes
 from conformance.model.case import REAL_AND_COMPLEX, entry
 from conformance.model.domain import TIES, Kinks, Real
 from conformance.model.family import declare, untraced
@@ -152,6 +154,12 @@ def _std(a, axis=None, correction=1, keepdims=False):
     return s.sqrt(_var(a, axis, correction, keepdims))
 
 
+def _ties_over(ranks):
+    """Kinks of a drawn reduction: no tie next to ``ranks`` within the slices its ``dim`` reads."""
+    return lambda dim, keepdim=False: Kinks(lambda x: _sorted_gaps(slices(np.asarray(x, dtype=np.float64), dim), -1,
+                                                                   ranks), margin=TIES)
+
+
 def _scan(fn):
     """Inclusive scan along a slice: out_i = fn(x_0, ..., x_i)."""
     return lambda xs: s.array([fn(*xs[: i + 1]) for i in range(len(xs))])
@@ -221,26 +229,28 @@ def _row_distances(x1, x2):
 
 
 ENTRIES = [
-    entry("sum", "torch.sum(x)", lambda x: s.sum(x), x=R.of(2, 3), dtypes=REAL_AND_COMPLEX),
-    entry("sum_dim", "torch.sum(x, dim=1)", lambda x: s.sum(x, axis=1), x=R.of(2, 3)),
-    entry("mean", "torch.mean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2), dtypes=REAL_AND_COMPLEX),
+    entry("sum", "torch.sum(x, dim={dim}, keepdim={keepdim})",
+          lambda x, dim, keepdim: s.sum(x, axis=dim, keepdims=keepdim), x=R.of(2, 3, 2), dtypes=REAL_AND_COMPLEX,
+          arguments=dict(x=SIZE_ONE, dim=Dims("x"), keepdim=Bool())),
+    entry("mean", "torch.mean(x, dim={dim}, keepdim={keepdim})",
+          lambda x, dim, keepdim: s.mean(x, axis=dim, keepdims=keepdim), x=R.of(3, 2), dtypes=REAL_AND_COMPLEX,
+          arguments=dict(x=Shapes((2, 3, 2), (2, 1, 3), (3,)), dim=Dims("x"), keepdim=Bool())),
     entry("prod", "torch.prod(x)", lambda x: s.prod(x), x=NONZERO.of(5), dtypes=REAL_AND_COMPLEX,
           unmodelled=limits.unmodelled("third_order", limits.PROD_THIRD_ORDER), normwise=True,
           deviations=limits.PROD_F16),
-    entry("logsumexp", "torch.logsumexp(x, dim=-1)", lambda x: s.logsumexp(x, axis=-1), x=R.of(2, 4)),
-    entry("softmax", "torch.softmax(x, dim=-1)", lambda x: s.softmax(x, axis=-1), x=R.of(2, 3)),
-    entry("log_softmax", "torch.log_softmax(x, dim=0)", lambda x: s.log_softmax(x, axis=0), x=R.of(3, 2)),
+    entry("logsumexp", "torch.logsumexp(x, dim={dim}, keepdim={keepdim})",
+          lambda x, dim, keepdim: s.logsumexp(x, axis=dim, keepdims=keepdim), x=R.of(2, 4),
+          arguments=dict(x=Shapes((2, 3, 2), (1, 3), (3,)), dim=Dims("x", none=False), keepdim=Bool())),
+    entry("softmax", "torch.softmax(x, dim={dim})", lambda x, dim: s.softmax(x, axis=dim), x=R.of(2, 3),
+          arguments=dict(x=Shapes((2, 3, 2), (3, 1), (1,)), dim=Dim("x", default=-1))),
+    entry("log_softmax", "torch.log_softmax(x, dim={dim})", lambda x, dim: s.log_softmax(x, axis=dim), x=R.of(3, 2),
+          arguments=dict(x=Shapes((2, 3, 2), (1, 3), (1,)), dim=Dim("x"))),
     entry("norm2", "torch.linalg.vector_norm(x)", lambda x: s.norm(x, 2), x=NONZERO.of(5)),
     entry("norm1", "torch.linalg.vector_norm(x, ord=1)", lambda x: s.norm(x, 1), x=NONZERO.of(5)),
     entry("norm3", "torch.linalg.vector_norm(x, ord=3, dim=1)", lambda x: s.norm(x, 3, axis=1), x=NONZERO.of(2, 3)),
 
     # sums and means
-    entry("sum_dims_keepdim", "torch.sum(x, dim=(0, 2), keepdim=True)",
-          lambda x: s.sum(x, axis=(0, 2), keepdims=True), x=R.of(2, 3, 2)),
     entry("Tensor.sum", "x.sum(-1)", lambda x: s.sum(x, axis=-1), x=R.of(3, 2)),
-    entry("mean_keepdim", "torch.mean(x, dim=-1, keepdim=True)", lambda x: s.mean(x, axis=-1, keepdims=True),
-          x=R.of(2, 3)),
-    entry("mean_dims", "torch.mean(x, dim=(0, 1))", lambda x: s.mean(x, axis=(0, 1)), x=R.of(2, 3, 2)),
     entry("Tensor.mean", "x.mean()", lambda x: s.mean(x), x=R.of(2, 3)),
     entry("nansum", "torch.nansum(x, dim=1)", lambda x: s.sum(x, axis=1), x=R.of(2, 3)),
     entry("nanmean", "torch.nanmean(x, dim=0)", lambda x: s.mean(x, axis=0), x=R.of(3, 2)),
@@ -263,9 +273,12 @@ ENTRIES = [
           deviations=limits.PROD_F16),
 
     # max/min (away from ties of the extreme)
-    entry("amax", "torch.amax(x, dim=1)", lambda x: _along(x, 1, _max), x=R.of(2, 3), kinks=_ties(1, [-1])),
-    entry("amin", "torch.amin(x, dim=(0, 1))", lambda x: _along(x, None, _min), x=R.of(2, 3),
-          kinks=_ties(None, [0])),
+    entry("amax", "torch.amax(x, dim={dim}, keepdim={keepdim})",
+          lambda x, dim, keepdim: reduce_over(x, dim, _max, keepdim), x=R.of(2, 3), kinks=_ties_over([-1]),
+          arguments=dict(x=Shapes((2, 3, 2), (1, 3)), dim=Dims("x", none=False), keepdim=Bool())),
+    entry("amin", "torch.amin(x, dim={dim}, keepdim={keepdim})",
+          lambda x, dim, keepdim: reduce_over(x, dim, _min, keepdim), x=R.of(2, 3), kinks=_ties_over([0]),
+          arguments=dict(x=Shapes((2, 3, 2), (1, 3)), dim=Dims("x", none=False), keepdim=Bool())),
     entry("Tensor.amax", "x.amax(0, keepdim=True)", lambda x: _along(x, 0, _max, keepdims=True), x=R.of(3, 2),
           kinks=_ties(0, [-1])),
     entry("max_no_dim", "torch.max(x)", lambda x: _along(x, None, _max), x=R.of(6), kinks=_ties(None, [-1])),
@@ -301,27 +314,29 @@ ENTRIES = [
           x=R.of(5, 2), kinks=_ties(0, _interpolated(0.875))),
 
     # logsumexp spellings
-    entry("logsumexp_dims_keepdim", "torch.logsumexp(x, dim=(0, 1), keepdim=True)",
-          lambda x: s.logsumexp(x, axis=(0, 1), keepdims=True), x=R.of(2, 3)),
     entry("special.logsumexp", "torch.special.logsumexp(x, 0)", lambda x: s.logsumexp(x, axis=0), x=R.of(3, 2)),
     entry("Tensor.logsumexp", "x.logsumexp(1)", lambda x: s.logsumexp(x, axis=1), x=R.of(2, 3)),
 
     # variance and standard deviation (std away from constant slices, where it is not differentiable)
     entry("std", "torch.std(x)", lambda x: _std(x), x=R.of(6), kinks=Kinks(lambda x: np.std(x))),
-    entry("std_correction0", "torch.std(x, dim=1, correction=0)", lambda x: _std(x, 1, 0), x=R.of(2, 3),
-          kinks=Kinks(lambda x: np.std(x, axis=1))),
+    entry("std_correction0", "torch.std(x, dim={dim}, correction={correction}, keepdim={keepdim})",
+          lambda x, dim, correction, keepdim: _std(x, dim, correction, keepdim), x=R.of(2, 3),
+          kinks=lambda dim, correction, keepdim: Kinks(lambda x: np.std(x, axis=dim)), constraint=spread,
+          arguments=dict(x=Shapes((2, 3, 2), (1, 3)), dim=Dims("x"), correction=Choice(0, 1, 2), keepdim=Bool())),
     entry("Tensor.std", "x.std(0, keepdim=True)", lambda x: _std(x, 0, 1, keepdims=True), x=R.of(3, 2),
           kinks=Kinks(lambda x: np.std(x, axis=0))),
     entry("var", "torch.var(x, dim=0)", lambda x: _var(x, 0), x=R.of(3, 2)),
-    entry("var_correction0", "torch.var(x, correction=0)", lambda x: _var(x, None, 0), x=R.of(6)),
+    entry("var_correction0", "torch.var(x, dim={dim}, correction={correction}, keepdim={keepdim})",
+          lambda x, dim, correction, keepdim: _var(x, dim, correction, keepdim), x=R.of(6), constraint=enough,
+          arguments=dict(x=Shapes((2, 3, 2), (2, 1)), dim=Dims("x"), correction=Choice(0, 1, 2), keepdim=Bool())),
     entry("var_unbiased_false", "torch.var(x, 1, unbiased=False)", lambda x: _var(x, 1, 0), x=R.of(2, 3)),
     entry("std_mean", "torch.std_mean(x, dim=1)", lambda x: (_std(x, 1), s.mean(x, axis=1)), x=R.of(2, 3),
           kinks=Kinks(lambda x: np.std(x, axis=1))),
     entry("var_mean", "torch.var_mean(x, correction=0)", lambda x: (_var(x, None, 0), s.mean(x)), x=R.of(6)),
 
     # scans
-    entry("cumsum", "torch.cumsum(x, dim=1)", lambda x: _along(x, 1, _scan(s.add)), x=R.of(2, 4),
-          dtypes=REAL_AND_COMPLEX),
+    entry("cumsum", "torch.cumsum(x, dim={dim})", lambda x, dim: _along(x, dim, _scan(s.add)), x=R.of(2, 4),
+          dtypes=REAL_AND_COMPLEX, arguments=dict(x=Shapes((2, 1, 3), (3,)), dim=Dim("x", default=1))),
     entry("Tensor.cumsum", "x.cumsum(0)", lambda x: _along(x, 0, _scan(s.add)), x=R.of(6)),
     entry("cumprod", "torch.cumprod(x, dim=0)", lambda x: _along(x, 0, _scan(s.product)), x=NONZERO.of(4, 2),
           widened=limits.widened("double_backward", limits.PROD_SECOND_ORDER, 4.51, 12)
@@ -340,7 +355,6 @@ ENTRIES = [
           deviations={**limits.LOGCUMSUMEXP_THIRD_ORDER, **limits.LOGCUMSUMEXP_F16}),
 
     # softmax spellings
-    entry("softmax_dim1", "torch.softmax(x, dim=1)", lambda x: s.softmax(x, axis=1), x=R.of(2, 3, 2)),
     entry("Tensor.softmax", "x.softmax(0)", lambda x: s.softmax(x, axis=0), x=R.of(3, 2)),
     entry("Tensor.log_softmax", "x.log_softmax(-1)", lambda x: s.log_softmax(x, axis=-1), x=R.of(2, 3)),
     entry("nn.functional.softmax", "F.softmax(x, dim=0)", lambda x: s.softmax(x, axis=0), x=R.of(3, 2)),

@@ -237,10 +237,11 @@ _CACHE: dict[tuple, object] = {}
 
 
 def session_cached(kind: type, case: Case, constants: dict[str, np.ndarray] | None = None):
-    """The session's one oracle of ``kind`` for a case (per value of its integer inputs, which fix the spec);
+    """The session's one oracle of ``kind`` for a case (per value of its integer inputs and per drawn signature of
+    its arguments, which fix the spec);
     keyed by the spec and the inputs' names too, since ``check_grads`` names cases after the user's function."""
     constants = constants or {}
-    key = (kind, case.name, case.spec, tuple((a.name, a.shape) for a in case.args),  # may run at drawn shapes
+    key = (kind, case.name, case.spec, case.bound, tuple((a.name, a.shape) for a in case.args),  # drawn shapes
            tuple((k, v.tobytes(), v.shape) for k, v in sorted(constants.items())))
     if key not in _CACHE:
         _CACHE[key] = kind(case, constants)

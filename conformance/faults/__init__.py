@@ -16,6 +16,7 @@ from conformance.faults import kernel  # noqa: F401 - registers the catalogue: k
 
 # isort: split
 from conformance.faults import (
+           arguments,  # noqa: F401 - wrong only at one argument value of a call, or along a size-1 dim
            autocast,  # noqa: F401 - ops in the wrong autocast list, a backward that breaks loss scaling
            compiled,  # noqa: F401 - a compiled backward without the version-counter check
            conventions,  # noqa: F401 - faults at the conventions table's departures and undefined points

@@ -11,6 +11,7 @@ import torch
 from torch.torch_version import TorchVersion
 
 from conformance.model import dtypes
+from conformance.model.arguments import Space, signature_text
 from conformance.model.contraction import Signature
 from conformance.model.domain import Index, Kinks, Real
 from conformance.model.error import CatalogueError
@@ -123,6 +124,9 @@ class Case:
     sequential: torch's backward adds an input element's contributions one after another (cdist's CPU
       kernel loops over the other operand's rows): at large sizes the tape charges such a sum of m terms
       m − 1 roundings instead of ⌈log₂ m⌉ (the tolerance policy; the same at the declared sizes).
+    arguments: the entry's declared call space (``conformance.model.arguments.Space``), None for a fixed
+      call; ``call``, ``spec``, ``args`` and ``kinks`` then hold the default signature, ``bound`` its values, and
+      ``bind`` gives every other signature (the trials draw one per example).
 
     where: the file:line of the ``entry(...)`` call declaring it (set by ``entry``).
 
@@ -149,6 +153,8 @@ class Case:
     contraction: str | None = field(default=None, compare=False, repr=False)
     sequential: bool = field(default=False, compare=False, repr=False)
     where: str | None = field(default=None, compare=False, repr=False)
+    arguments: Space | None = field(default=None, compare=False, repr=False)
+    bound: tuple = ()  # the drawn arguments of this signature, (name, value) pairs (an entry with ``arguments``)
     expectations: tuple[Expectation, ...] = field(default=(), init=False, compare=False, repr=False)
 
     def __post_init__(self):
@@ -251,6 +257,26 @@ class Case:
     def __repr__(self) -> str:
         return f"<case {self.name}: {self.call}>"
 
+    @property
+    def title(self) -> str:
+        """The entry's name, with the drawn arguments of a signature (``sum(dim=1, keepdim=True)``)."""
+        return f"{self.name}({signature_text(dict(self.bound))})" if self.arguments is not None else self.name
+
+    @functools.cached_property
+    def _signatures(self) -> dict:
+        return {}
+
+    def bind(self, values: dict, shapes: dict | None = None) -> Case:
+        """The entry at one signature of its argument space (``Space.fields``); the same Case for the same one."""
+        if self.arguments is None:
+            raise CatalogueError(f"catalogue entry {self.name!r} declares no arguments to bind")
+        shapes = {**{a.name: a.shape for a in self.args}, **(shapes or {})}
+        key = (tuple(values.items()), tuple(sorted(shapes.items())))
+        if key not in self._signatures:
+            fields = self.arguments.fields(self.name, values, shapes, self.kinks)
+            self._signatures[key] = replace(self, args=_shaped(self.args, shapes), **fields)
+        return self._signatures[key]
+
     def lacks(self, features) -> str | None:
         """Why torch cannot run this entry under a property requiring ``features`` (None: it can)."""
         for feature in features:
@@ -345,6 +371,10 @@ def expanded(features) -> tuple[str, ...]:
     return tuple(dict.fromkeys([*features, *(f for g in features for f in IMPLIES.get(g, ()))]))
 
 
+def _shaped(args: tuple[Arg, ...], shapes: dict) -> tuple[Arg, ...]:
+    return tuple(Arg(a.name, a.domain.of(*shapes[a.name]) if a.shape != shapes[a.name] else a.domain) for a in args)
+
+
 def missing(call: str, removed_since: str | None = None) -> str | None:
     """The first ``torch.*`` / ``F.*`` attribute or ``Tensor`` method in ``call`` absent from the installed torch
     (or the call itself, from the torch release that removed it)."""
@@ -371,14 +401,28 @@ def entry(name: str, call: str, spec: Callable, *, kinks: Kinks | None = None,
           unmodelled: dict[str, str] | None = None, widened: dict | None = None, normwise: bool | str = False,
           removed_since: str | None = None,
           until: str | None = None, family: str | None = None, contraction: str | None = None,
-          sequential: bool = False, **args: Real | Index) -> Case:
+          sequential: bool = False, arguments: dict | None = None, constraint: Callable | None = None,
+          **args: Real | Index) -> Case:
     """Declare one catalogue entry; keyword arguments name the inputs in call order.  The caller's file and line
-    are where its declarations are recorded (``Case.where``)."""
+    are where its declarations are recorded (``Case.where``).
+
+    ``arguments``: the call's argument space, name -> declaration (``conformance.model.arguments``); ``call`` is
+    then a template over those names and ``spec`` takes them as keywords; ``constraint(values, shapes)``: what a
+    signature must meet; ``kinks`` may then be a function of the arguments giving the Kinks."""
     caller = sys._getframe(1)
     for arg_name, dom in args.items():
         if not isinstance(dom, (Real, Index)):
             raise CatalogueError(f"catalogue entry {name!r}: input {arg_name!r} needs a Real or Index domain, "
                                  f"got {dom!r}")
-    return Case(name, call, spec, tuple(Arg(n, d) for n, d in args.items()), kinks, tuple(dtypes), helpers or {},
-                deviations or {}, unsupported or {}, unmodelled or {}, widened or {}, normwise, removed_since, until,
-                family, contraction, sequential, f"{caller.f_code.co_filename}:{caller.f_lineno}")
+    inputs, space, bound = tuple(Arg(n, d) for n, d in args.items()), None, ()
+    if arguments is not None:
+        space = Space.declare(name, call, spec, arguments, constraint, kinks, {a.name: a.shape for a in inputs})
+        values, shapes = space.default()
+        fields = space.fields(name, values, shapes, kinks)
+        call, spec, kinks, bound = (fields[k] for k in ("call", "spec", "kinks", "bound"))
+        inputs = _shaped(inputs, shapes)
+    elif constraint is not None:
+        raise CatalogueError(f"catalogue entry {name!r}: constraint= constrains arguments, and it declares none")
+    return Case(name, call, spec, inputs, kinks, tuple(dtypes), helpers or {}, deviations or {}, unsupported or {},
+                unmodelled or {}, widened or {}, normwise, removed_since, until, family, contraction, sequential,
+                f"{caller.f_code.co_filename}:{caller.f_lineno}", space, bound)

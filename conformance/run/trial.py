@@ -32,6 +32,7 @@ from conformance.run.failure import (
     tensor_source,
 )
 from conformance.run.ranges import LOW_PRECISION
+from conformance.run.signatures import drawable, signature
 from conformance.run.strategies import component
 from conformance.run.strategies import inputs as input_strategy
 from conformance.run.strategies import weights as weight_strategy
@@ -121,6 +122,8 @@ class Trial(Script):
         fixed-shape one (the tape oracle at large sizes); ``status``: the item's Status (what a failure may
         be, if not a plain pass; the kit's ``status`` fixture gives it; None: a plain pass expected)."""
         __tracebackhide__ = True
+        if values is None and oracle is None and drawable(case):  # one signature of its call space per example
+            case = data.draw(signature(case), label="arguments")
         self.case, self.dtype, self.device, self.prop = case, dtype, device, prop
         self.status = status
         self.label = f"{case.name}-{dtype_name(dtype)}"  # how the run's summary names this trial's item
@@ -313,7 +316,7 @@ class Trial(Script):
         """Raise the kit's one failure format; failures a documented deviation covers are xfailed."""
         __tracebackhide__ = True
         weights = [f"{n} = {_short(v)} (layout {self.weight_layouts[n]})" for n, v in self.weight_values.items()]
-        msg = failure_message(title=title, case=self.case.name, prop=self.prop, dtype=self.dtype,
+        msg = failure_message(title=title, case=self.case.title, prop=self.prop, dtype=self.dtype,
                               device=self.device, detail=list(detail), inputs=self.values, weights=weights)
         self.raise_failure(msg, expected_lines, numeric, relative=relative)
 
