@@ -152,3 +152,26 @@ def test_a_gradient_past_float16s_range_is_treated_alike_by_every_comparison(cpu
               compare(got, exact - 1.0, bound, torch.float16, low=np.ones(2))):
         assert (v.failed, v.total, v.outside) == (False, 1, 1)
     assert compare(got, exact, bound, torch.float32).failed  # within float32's range: compared
+
+
+def test_a_documented_accuracy_lets_each_term_carry_it_and_no_more():
+    """``Accuracy(reason, relative)``: each term the running-error bound E counts may carry torch's documented
+    relative error (the bound grows by relative x E); an error past it, a wrong sign, still fails."""
+    exact = np.array([1.6449340668482264, -2.0])
+    errors = np.abs(exact)  # E of one rounded evaluation per element
+    bound = tolerance.scale(torch.float64) * errors
+    off = exact * (1 + 5e-10)  # torch's trigamma: about 5e-10 relative
+    assert compare(off, exact, bound, torch.float64).failed
+    assert not compare(off, exact, bound, torch.float64, accuracy=1e-9).failed
+    assert compare(exact * (1 + 3e-9), exact, bound, torch.float64, accuracy=1e-9).failed
+    wrong = compare(-exact, exact, bound, torch.float64, accuracy=1e-9)
+    assert wrong.failed and wrong.relative > 1
+
+
+def test_an_accuracy_declaration_reaches_the_item_as_a_plain_check_with_its_accuracy():
+    from conformance.model.status import Accuracy
+    digamma = CATALOGUE["digamma"].status("float64", (), "test_vjp")
+    assert digamma.kind == "widened" and digamma.accuracy == 1e-9  # a strict check, no expected failure
+    assert CATALOGUE["digamma"].status("float32", (), "test_vjp") is None
+    with pytest.raises(ValueError, match="accuracy"):
+        Accuracy("a reason", relative=2.0)

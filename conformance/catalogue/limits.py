@@ -6,7 +6,7 @@ from dataclasses import replace
 from conformance.catalogue import conditions
 from conformance.model import properties
 from conformance.model.case import Contract, Widening
-from conformance.model.status import Always, Overflow, Status, Where
+from conformance.model.status import Accuracy, Always, Overflow, Status, Where
 
 NO_DOUBLE = "the derivative of its backward is not implemented in torch ({})"
 NO_FORWARD = "torch has no forward-AD formula for {} (under torch.func at least)"
@@ -56,20 +56,17 @@ FORWARD_OVER_REVERSE_LINALG = {"test_forward_over_reverse": Always(
     "torch.func.vjp(torch.linalg.solve, A, b)[1](v), (A, b), (uA, ub))[1] (the tangent for b is None)")}
 
 # An accuracy loss of torch that shows at some draws only, where no condition over the draw is known that holds
-# exactly there (measured: torch's trigamma is off 5e-11 to 4.9e-10 relative at every x of the domain, yet most
-# ci draws pass within the bound; matrix_exp's loss needs a weight past 128 but shows at only 40-100% of such draws,
-# 0 of 72 below it): the kit does not check those items rather than expect a failure that may not come.
-ACCURACY_UNSEPARATED = ("{} (shows at some draws only, and no condition over the draw is known that separates them: "
-                        "the kit does not check these items)")
+# exactly there (torch's trigamma is off 5e-11 to 4.9e-10 relative at every x of the domain, yet most ci draws
+# pass within the bound; matrix_exp's loss needs a weight past 128 but shows at only 40-100% of such draws): an
+# ``Accuracy`` (each term of an element's bound may carry torch's measured accuracy; a larger error still fails).
 
 # torch.polygamma(1, x) in float64 is off by up to 4.86e-10 relative over x in [0.1, 6] (40,000 points against
 # mpmath; benchmarks/envelopes.py measured 4.27e-10 in the double-backward properties)
-TRIGAMMA_SECOND_ORDER = dict.fromkeys(("double_backward:float64", "forward_over_forward:float64"), Status(
-    "unmodelled", ACCURACY_UNSEPARATED.format(
-        "lgamma's second derivative is torch's trigamma, accurate to only ~5e-10 relative in float64: "
-        "x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(torch.lgamma(x), "
-        "x, create_graph=True); torch.autograd.grad(g, x) gives 1.6449340676383375, exact pi**2/6 = "
-        "1.6449340668482264")))
+TRIGAMMA_SECOND_ORDER = dict.fromkeys(("double_backward:float64", "forward_over_forward:float64"), Accuracy(
+    "lgamma's second derivative is torch's trigamma, accurate to only ~5e-10 relative in float64: "
+    "x = torch.tensor(1.0, dtype=torch.float64, requires_grad=True); g, = torch.autograd.grad(torch.lgamma(x), "
+    "x, create_graph=True); torch.autograd.grad(g, x) gives 1.6449340676383375, exact pi**2/6 = "
+    "1.6449340668482264", relative=1e-9))
 
 CHOLESKY_INVERSE_FORWARD = {"forward_ad": (
     "cholesky_inverse's forward-mode derivative is wrong (backward mode and finite differences agree with "

@@ -17,9 +17,9 @@ from conformance.model.domain import Index, Kinks, Real
 from conformance.model.error import CatalogueError
 from conformance.model.expectation import Expectation, Facts, Selector, ordered, parse_keys
 from conformance.model.family import FAMILIES
-from conformance.model.status import Contract, Deviation, Status, Widening, deviation
+from conformance.model.status import Accuracy, Contract, Deviation, Status, Widening, deviation, widest
 
-__all__ = ["Arg", "Case", "Contract", "Deviation", "Widening", "entry"]
+__all__ = ["Arg", "Case", "Contract", "Accuracy", "Deviation", "Widening", "entry"]
 
 # Names the trials bind in their namespace (outputs, weights, bookkeeping, the loop variable of the
 # zeroing statements); inputs must not shadow them.
@@ -334,9 +334,9 @@ class Case:
         if dtype not in self.dtypes:
             return Status("dtype", f"{self.name} does not support {dtype}")
         matched = self.matching(dtype, features, prop)
-        widening = max((e.status for e in matched if e.field.startswith("widened[")), key=lambda w: w.widen,
-                       default=None)
-        known = [e.status for e in matched if e.field.startswith("deviations[")
+        widening = widest(e.status for e in matched if e.field.startswith("widened[")  # a documented accuracy too
+                          or (exact and e.field.startswith("deviations[") and e.kind == "widened"))
+        known = [e.status for e in matched if e.field.startswith("deviations[") and e.kind != "widened"
                  and (exact or e.envelope is None or e.kind == "contract")]
         if not known:
             return widening
@@ -347,9 +347,11 @@ class Case:
         if len(contracts) > 1:  # several features lack (forward AD and double backward): whichever raises first
             return replace(contracts[0], reason="; or: ".join(dict.fromkeys(c.reason for c in contracts)),
                            symptom=tuple(dict.fromkeys(t for c in contracts for t in c.symptoms)),
-                           widen=widening.widen if widening else 1.0)
+                           widen=widening.widen if widening else 1.0,
+                           accuracy=widening.accuracy if widening else 0.0)
         kind, symptom = ("contract", contracts[0].symptom) if contracts else ("deviation", known[0].symptom)
-        return replace(known[0], kind=kind, symptom=symptom, widen=widening.widen if widening else 1.0)
+        return replace(known[0], kind=kind, symptom=symptom, widen=widening.widen if widening else 1.0,
+                           accuracy=widening.accuracy if widening else 0.0)
 
     @property
     def arg_names(self) -> tuple[str, ...]:

@@ -58,6 +58,8 @@ class Status:
     strict: bool = False      # the deviation must reproduce: a pass fails (torch's own value is pinned)
     envelope: float | None = None  # numeric: the largest relative error beyond the bound it covers (measured)
     widen: float = 1.0        # the factor on the item's bounds (a measured widening of the kit's error model)
+    accuracy: float = 0.0     # torch's measured relative accuracy where worse than its dtype's: each term the
+                              # running-error bound E counts may carry it, so the bound grows by accuracy x E
     when: Condition | None = None  # where it shows: the draws meeting this condition; the others are strict
     symptom: str | tuple[str, ...] | None = None  # text the failure must show (an exception's message, torch's
                                                    # pinned value); a tuple: any one of them (several contracts)
@@ -77,8 +79,12 @@ class Status:
                              f"message): {self.reason[:80]!r}")
         if self.when is not None and not isinstance(self.when, Condition):
             raise TypeError(f"a {self.kind} status's condition must be a Condition, not {self.when!r}")
-        if self.kind == "widened" and self.widen == 1:
-            raise ValueError("a widened status needs its measured factor > 1: Widening(reason, factor)")
+        if not (isinstance(self.accuracy, (int, float)) and 0 <= self.accuracy < 1):
+            raise ValueError(f"a {self.kind} status's accuracy must be a relative error in [0, 1), not "
+                             f"{self.accuracy!r}")
+        if self.kind == "widened" and self.widen == 1 and not self.accuracy:
+            raise ValueError("a widened status needs its measured factor > 1 (Widening(reason, factor)) or torch's "
+                             "measured accuracy (Accuracy(reason, relative))")
 
     def __str__(self) -> str:
         return self.reason
@@ -206,12 +212,31 @@ def Widening(reason: str, factor: float) -> Status:  # noqa: N802 - reads as the
     return Status("widened", reason, widen=float(factor))
 
 
+def Accuracy(reason: str, relative: float) -> Status:  # noqa: N802 - reads as the declaration it is
+    """A documented accuracy loss of torch's (a function torch computes less accurately than its dtype allows, at
+    every input or at some): every term the element's running-error bound E counts may carry ``relative``, torch's
+    measured accuracy (with its command), so the bound grows by ``relative`` x E.  The items run as strict checks,
+    never as expected failures: an error past the documented accuracy (a wrong sign, a larger loss) fails; the
+    ledger lists the declaration with the items it covers.  For a loss that shows at some draws only and has no
+    condition over the draw that holds exactly there."""
+    return Status("widened", reason, accuracy=float(relative))
+
+
+def widest(statuses) -> Status | None:
+    """The widening of several that hold at once: the largest factor and the largest documented accuracy."""
+    statuses = [s for s in statuses if s is not None]
+    if not statuses:
+        return None
+    chosen = max(statuses, key=lambda s: (s.widen, s.accuracy))
+    return replace(chosen, widen=max(s.widen for s in statuses), accuracy=max(s.accuracy for s in statuses))
+
+
 def first(*statuses: Status | None) -> Status | None:
     """The first Status that holds for the installed torch (skips before expected failures, expected failures
     before a widening), carrying the largest widening that holds."""
     live = [s for s in statuses if s is not None and s.holds()]
     chosen = next((s for s in live if s.skips), next((s for s in live if s.kind != "widened"), None))
-    widen = max((s.widen for s in live), default=1.0)
-    if chosen is None:
-        return next((s for s in live if s.widen == widen), None)
-    return chosen if chosen.skips or chosen.widen == widen else replace(chosen, widen=widen)
+    widening = widest(live)
+    if chosen is None or chosen.skips or widening is None:
+        return widening if chosen is None else chosen
+    return replace(chosen, widen=widening.widen, accuracy=widening.accuracy)

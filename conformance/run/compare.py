@@ -61,6 +61,7 @@ class Verdict:
     relative: float = 0.0
     outside: int = 0
     widen: float = 1.0
+    accuracy: float = 0.0
     context: str = ""
     note: str = ""
     ratios: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -77,7 +78,8 @@ class Verdict:
                        total=self.total + other.total,
                        census=tuple(a + b for a, b in zip(self.census, other.census)),
                        relative=max(self.relative, other.relative), outside=self.outside + other.outside,
-                       widen=max(self.widen, other.widen), ratios=None)
+                       widen=max(self.widen, other.widen), accuracy=max(self.accuracy, other.accuracy),
+                       ratios=None)
 
     @property
     def where(self) -> str:
@@ -86,22 +88,25 @@ class Verdict:
 
 
 def compare(got, exact, bound, dtype: torch.dtype, *, name: str = "", src: str | None = None, widen: float = 1.0,
-            rounded: torch.dtype | None = None, low=None, skip=None, parts: bool = False,
+            accuracy: float = 0.0, rounded: torch.dtype | None = None, low=None, skip=None, parts: bool = False,
             locate=None) -> Verdict:
     """Compare torch's values ``got`` with ``exact``, element by element, within ``bound`` times ``widen``.
 
     ``got``: torch's values (float64); ``exact``: the exact values, float64 or an object array of mpmath numbers
     (then compared exactly); ``bound``: each element's allowed |got - exact| before the widening; ``dtype``: the
     dtype of the computation (its range rule, ``ranges.outside``, and its claimed sensitivity, for the census);
-    ``widen``: the item's Status's widening factor; ``rounded``: the dtype a cast's backward rounds the value to
-    (``tolerance.cast``, after the widening); ``low``: the low part of an exact value held as a float64 pair
-    (exact + low); ``skip``: a mask of elements not compared (outside a sample, a special lane); ``parts``: the
-    last axis holds a complex value's real and imaginary parts; ``locate``: the index of an element as reported
-    (a sampled element's place in the whole gradient).  An element whose got value is NaN or infinite where the
-    exact one is finite is infinitely far from it."""
+    ``widen``: the item's Status's widening factor; ``accuracy``: torch's documented relative accuracy (each term of
+    the bound may carry it: the bound grows by accuracy x E, after the widening: ``status.Accuracy``); ``rounded``:
+    the dtype a cast's backward rounds the value to (``tolerance.cast``, after the widening); ``low``: the low part
+    of an exact value held as a float64 pair (exact + low); ``skip``: a mask of elements not compared (outside a
+    sample, a special lane); ``parts``: the last axis holds a complex value's real and imaginary parts; ``locate``:
+    the index of an element as reported (a sampled element's place in the whole gradient).  An element whose got
+    value is NaN or infinite where the exact one is finite is infinitely far from it."""
     got, exact = np.asarray(got), np.asarray(exact)
     bound = np.asarray(np.asarray(bound) * widen)  # (numpy gives a 0-d array's arithmetic as a scalar)
     total = exact if low is None else np.asarray(exact + np.asarray(low))
+    if accuracy:  # torch's documented accuracy charged like its dtype's roundoff, on every term the bound counts
+        bound = np.asarray(bound * (1 + accuracy / tolerance.scale(dtype)))
     if rounded is not None:
         bound = np.asarray(tolerance.cast(bound, total, rounded))
     skip = np.zeros(exact.shape, dtype=bool) if skip is None else np.asarray(skip, dtype=bool)
@@ -118,7 +123,7 @@ def compare(got, exact, bound, dtype: torch.dtype, *, name: str = "", src: str |
     over = np.flatnonzero(flat > 1)
     verdict = Verdict(name=name, src=src if src is not None else f"{name}.grad", over=int(over.size),
                       total=int(checked.sum()), census=census, outside=int(outside.sum()),
-                      widen=widen, ratios=ratio)
+                      widen=widen, accuracy=accuracy, ratios=ratio)
     if not flat.size or not checked.any():
         return verdict
     at = flat.size - 1 - int(np.argmax(flat[::-1]))  # the last of the largest (a later element wins a tie)
@@ -203,6 +208,9 @@ def conclude(trial, verdict: Verdict, label: str, what: str = "vᵀJ", expected_
               f"error beyond the bound {verdict.relative:.3g}"]
     if verdict.widen != 1:
         detail.append(f"bounds widened {verdict.widen:g} x for this mode: {trial.status.reason[:160]}")
+    if verdict.accuracy:
+        detail.append(f"bounds raised by torch's documented accuracy, {verdict.accuracy:g} relative per term: "
+                      f"{trial.status.reason[:160]}")
     trial.fail(f"{verdict.src} deviates from the exact {what} by {w.ratio:.3g} x its bound", detail,
                expected_lines(verdict) if callable(expected_lines) else expected_lines, numeric=True,
                relative=verdict.relative)

@@ -64,6 +64,11 @@ class Script:
         """The factor on the trial's bounds: its Status's measured widening (1: the plain policy)."""
         return getattr(self.status, "widen", 1.0)
 
+    @property
+    def accuracy(self) -> float:
+        """torch's documented relative accuracy the trial's bounds allow for (0: its dtype's, the plain policy)."""
+        return getattr(self.status, "accuracy", 0.0)
+
     lines: list[str]
     ns: dict
 
@@ -334,7 +339,7 @@ class Trial(Script):
         part_dtype = compute or component(self.dtype)
         rounded = rounded or {}
         ranges.gradients_within_range(expected, part_dtype, self._data)
-        verdict = Verdict(widen=self.widening)
+        verdict = Verdict(widen=self.widening, accuracy=self.accuracy)
         for name, src in grads.items():
             got = self.eval(src)
             exact, errors = expected.grads[name], expected.errors[name]
@@ -345,7 +350,8 @@ class Trial(Script):
             values, exact, errors, parts = split_parts(values, exact, errors)
             bound = np.frompyfunc(lambda e: tolerance.bound(e, expected.terms, part_dtype), 1, 1)(errors)
             verdict = verdict.merge(compare(values, exact, np.asarray(bound, dtype=object), part_dtype, name=name,
-                                            src=src, widen=self.widening, rounded=rounded.get(name), parts=parts))
+                                            src=src, widen=self.widening, accuracy=self.accuracy,
+                                            rounded=rounded.get(name), parts=parts))
         conclude(self, verdict, self.label, what, lambda v: self._expected_lines(
             v.src, expected.grads[v.name], expected.errors[v.name], part_dtype, rounded.get(v.name)))
 
@@ -362,6 +368,7 @@ class Trial(Script):
                     "# > 1: deviation"]
         bound = np.vectorize(lambda e: float(u * e), otypes=[float])(np.asarray(errors, dtype=object))
         ex = np.vectorize(float, otypes=[float])(np.asarray(exact, dtype=object))
+        bound = bound * (1 + self.accuracy / scale(compute or component(self.dtype)))  # torch's documented accuracy
         if rounded is not None:  # the cast's rounding of the result (tiny terms aside, as above)
             bound = bound + unit_roundoff(rounded) * np.abs(ex)
         return [f"expected = {tensor_source(ex, torch.float64, self.device)}  # exact, rounded to float64",

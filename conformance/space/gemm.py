@@ -106,7 +106,8 @@ class GemmTrial(ArrayScript):
     def check(self) -> float:
         """Every sampled element of every ``.grad`` within its bound (``compare``); returns the worst ratio."""
         __tracebackhide__ = True
-        verdict, terms = Verdict(widen=self.widening), math.prod(self.point.sizes[c] for c in self.sig.output)
+        verdict = Verdict(widen=self.widening, accuracy=self.accuracy)
+        terms = math.prod(self.point.sizes[c] for c in self.sig.output)
         u, tiny = tolerance.scale(self.dtype), tolerance.tiny(self.dtype)
         for k, name in enumerate(self.names):
             if k == 1 and self.point.constant:
@@ -118,7 +119,8 @@ class GemmTrial(ArrayScript):
             got = grad.detach().to("cpu", torch.float64).numpy()[np.ix_(*picks)] if picks else (
                 grad.detach().to("cpu", torch.float64).numpy())
             bound = u * err + (terms + 1) * tiny + MARGIN * np.abs(exact[..., 0])
-            found = compare(got, exact[..., 0], bound, self.dtype, name=name, widen=self.widening, low=exact[..., 1],
+            found = compare(got, exact[..., 0], bound, self.dtype, name=name, widen=self.widening,
+                            accuracy=self.accuracy, low=exact[..., 1],
                             locate=lambda at, picks=picks: tuple(int(p[i]) for p, i in zip(picks, at)))
             verdict = verdict.merge(replace(found, context=f" (a sum of {count} products)", note=" sampled"))
         conclude(self, verdict, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}", expected_lines=lambda v: [

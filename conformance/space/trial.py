@@ -173,7 +173,7 @@ class SizedTrial(ArrayScript):
         """Every element of every ``.grad`` within its bound (``compare``: the item's widening and the range rule
         applied); returns the worst ratio (also Hypothesis's target)."""
         __tracebackhide__ = True
-        verdict = Verdict(widen=self.widening)
+        verdict = Verdict(widen=self.widening, accuracy=self.accuracy)
         for name, (g, e, margin, terms, axes) in self.expected_cache.items():
             grad = self.ns[name].grad
             require_gradient(self, f"{name}.grad", grad, g.shape, self.dtype)
@@ -181,7 +181,8 @@ class SizedTrial(ArrayScript):
             bound = tolerance.scale(self.dtype) * e + (terms + 1) * tolerance.tiny(self.dtype) + margin
             skip = np.isnan(g)  # outside the sample (see ``sample``): not checked
             skip.reshape(-1)[self.exclude] = True
-            found = compare(got, g, bound, self.dtype, name=name, widen=self.widening, skip=skip)
+            found = compare(got, g, bound, self.dtype, name=name, widen=self.widening, accuracy=self.accuracy,
+                            skip=skip)
             verdict = verdict.merge(self._confirm(found, got, terms, axes) if found.over else found)
         self._cross_check()
         conclude(self, verdict, f"{self.case.name}-{str(self.dtype).removeprefix('torch.')}", expected_lines=_lines)
@@ -203,7 +204,8 @@ class SizedTrial(ArrayScript):
             exact.append(ex)
             bound.append(tolerance.bound(error, terms, self.dtype))
         exactly = compare(np.array(values), np.array(exact, dtype=object), np.array(bound, dtype=object), self.dtype,
-                          name=found.name, widen=found.widen, locate=lambda at: idxs[at[0]])
+                          name=found.name, widen=found.widen, accuracy=found.accuracy,
+                          locate=lambda at: idxs[at[0]])
         if not exactly.over:
             raise ReferenceError_(f"{self.case.name}: the vectorized reference rejected {over.size} elements of "
                                   f"{found.name}.grad that the exact oracle accepts: the reference's margin is wrong")

@@ -162,6 +162,7 @@ def bound(line) -> str:
     parts = [f"envelope {line.envelope:.3g}"] if line.envelope is not None else []
     parts += [f"symptom {short(s, 40)!r}" for s in line.symptom]
     parts += [f"×{line.widen:g}"] if line.widen != 1 else []
+    parts += [f"accuracy {line.accuracy:g}"] if getattr(line, "accuracy", 0) else []
     return "; ".join(parts) or "-"
 
 

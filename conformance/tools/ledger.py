@@ -47,6 +47,7 @@ class Line:
     envelope: float | None
     symptom: tuple[str, ...]
     widen: float
+    accuracy: float  # torch's documented relative accuracy the bound allows for (``Accuracy``)
     since: str | None
     until: str | None
     reason: str
@@ -144,7 +145,7 @@ def line_of(config, item, status, listed: dict) -> Line:
     reason = f"{own.reason} [{own.reference}]" if own else status.reason
     return Line(item.nodeid, status.kind, name, getattr(item, "originalname", item.name), dtype, backend,
                 status.strict, None if status.when is None else status.when.name, status.envelope, status.symptoms,
-                status.widen, status.since,
+                status.widen, status.accuracy, status.since,
                 status.until, reason, file, line, what)
 
 
@@ -187,11 +188,12 @@ def expectations_of(item, status, case, dtype) -> list:
     backend = getattr(getattr(item, "callspec", None), "params", {}).get("compile_backend")
     prop = f"{prop}[{backend}]" if prop and backend else prop
     widened = [e for e in case.matching(dtype, requires, prop, "widened") if e.status.widen == status.widen]
+    accurate = [e for e in case.matching(dtype, requires, prop, "deviations") if e.kind == "widened"]
     if status.kind == "widened":
-        return widened
+        return widened + accurate
     reasons = status.reason.split("; or: ")  # several contracts, whichever raises first
     found = [e for e in case.matching(dtype, requires, prop, "deviations") if e.reason in reasons]
-    return found + (widened if status.widen > 1 else [])
+    return found + (widened if status.widen > 1 else []) + (accurate if status.accuracy else [])
 
 
 def _entry_field(item, status, case, dtype) -> str:
