@@ -179,10 +179,11 @@ from conformance.run.trial import Trial
 CASE = entry("conditioned_sin", "torch.sin(x)", lambda x: s.sin(x), x=Real(shape=(2,)))
 
 
-def run(*points):
+def run(status, *points):
     """Each point (x0, x1, shows): one trial, torch off the exact value where ``shows``."""
     for x0, x1, shows in points:
-        t = Trial(CASE, torch.float64, torch.device("cpu"), None, "vjp", values={"x": np.array([x0, x1])})
+        t = Trial(CASE, torch.float64, torch.device("cpu"), None, "vjp", values={"x": np.array([x0, x1])},
+                  status=status)
         with scaled_backward("sin", 1e-3 if shows else 0.0):
             y = t.forward()
             vs = t.weights(values=[np.ones(2)])
@@ -190,17 +191,17 @@ def run(*points):
         t.check(t.expected(vs))
 
 
-def test_shows_where_met():
-    run((-0.5, 1.0, False), (0.5, 1.0, True))
+def test_shows_where_met(status):
+    run(status, (-0.5, 1.0, False), (0.5, 1.0, True))
 
-def test_fails_before_it_shows():
-    run((-0.5, 1.0, True), (0.5, 1.0, True))
+def test_fails_before_it_shows(status):
+    run(status, (-0.5, 1.0, True), (0.5, 1.0, True))
 
-def test_met_never_shows():
-    run((-0.5, 1.0, False), (0.5, 1.0, False), (0.25, 1.0, False))
+def test_met_never_shows(status):
+    run(status, (-0.5, 1.0, False), (0.5, 1.0, False), (0.25, 1.0, False))
 
-def test_never_met():
-    run((-0.5, 1.0, False), (-0.25, 1.0, False))
+def test_never_met(status):
+    run(status, (-0.5, 1.0, False), (-0.25, 1.0, False))
 '''
 
 ITEM_CONFTEST = '''
