@@ -241,3 +241,23 @@ def test_every_expected_failure_is_strict_and_its_pass_says_what_to_record(pytes
     result = pytester.runpytest("-p", "conformance.plugin", "--conformance-deviations", "devs.txt")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*XPASS(strict)* no longer shows a known deviation*Record the release that fixed*"])
+
+
+def test_only_a_backward_that_finds_grad_none_hands_over_an_expanded_weight():
+    """The engine gives a leaf the incoming gradient itself only when its ``.grad`` is None: an expanded weight of
+    a later backward (added in place) does not alias the leaves' gradients, and the condition says so."""
+    from types import SimpleNamespace
+    small = {"gy0_0": (2, 2, 3), "gy1_0": (2, 1, 3)}
+    draw = SimpleNamespace(weight_small=small, weight_layouts={"gy0_0": "contiguous", "gy1_0": "expanded"},
+                           weight_values={k: np.ones((2, 2, 3)) for k in small},
+                           lines=["out.backward(gradient=gy0_0, retain_graph=True)", "out.backward(gradient=gy1_0)"])
+    assert not conditions.EXPANDED_ALONG_STACK(draw)
+    draw.lines.insert(1, "for p in params: p.grad = None")  # zeroed to None: the next backward hands it over
+    draw.lines.append("out.backward(gradient=gy0_0)")
+    assert conditions.EXPANDED_ALONG_STACK(draw)
+    first = SimpleNamespace(weight_small={"gy0_0": (2, 1, 3)}, weight_layouts={"gy0_0": "expanded", "gy1_0": "x"},
+                            weight_values={"gy0_0": np.ones((2, 2, 3))},
+                            lines=["out.backward(gradient=gy0_0, retain_graph=True)"])
+    assert not conditions.EXPANDED_ALONG_STACK(first)  # no backward follows it
+    first.lines.append("out.backward(gradient=gy1_0)")
+    assert conditions.EXPANDED_ALONG_STACK(first)

@@ -106,13 +106,30 @@ def non_contiguous(name: str, *inputs: str) -> Condition:
 
 
 def weight_expanded(name: str, dim: int) -> Condition:
-    """A drawn weight other than the last (a backward another follows) is a broadcast view (stride 0) along
-    dimension ``dim`` of its output."""
+    """The weight of a backward that finds ``.grad`` None (the first, or the first after zeroing to None), which
+    the engine hands to the leaves as their ``.grad``, is a broadcast view (stride 0) along dimension ``dim`` of
+    its output, and another backward follows it (read off the trial's script)."""
+    fresh_after = (".grad = None", "zero_grad()", "set_to_none=True")
+
     def holds(draw) -> bool:
         small = getattr(draw, "weight_small", None) or {}
-        drawn = list((getattr(draw, "weight_layouts", None) or {}).items())[:-1]
-        return any(lay == "expanded" and small.get(k) is not None and small[k][dim] == 1
-                   and np.shape(getattr(draw, "weight_values", {})[k])[dim] > 1 for k, lay in drawn)
+        layouts = getattr(draw, "weight_layouts", None) or {}
+        values = getattr(draw, "weight_values", None) or {}
+
+        def expanded(k) -> bool:
+            return (layouts.get(k) == "expanded" and small.get(k) is not None and small[k][dim] == 1
+                    and np.shape(values[k])[dim] > 1)
+        fresh, handed = True, False
+        for line in getattr(draw, "lines", ()):
+            if ".backward(" in line:
+                if handed:
+                    return True
+                named = [k for k in layouts if f"gradient={k}" in line or f"gradient=[{k}" in line]
+                handed = fresh and any(expanded(k) for k in named)
+                fresh = False
+            elif any(t in line for t in fresh_after):
+                fresh, handed = True, False
+        return False
     return Condition(name, holds)
 
 
