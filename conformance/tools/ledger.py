@@ -7,7 +7,7 @@ guard) and both torch.compile backends, so every declared expectation has its it
 of that session only, wraps the kit's ``pytest_collection_modifyitems``: when the plugin has decided and
 stashed each item's Status (``STATUS``), it turns each into a ``Line`` and finds its declaration (a catalogue
 entry's ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``dtypes=``/``removed_since=``, with the
-shared declaration of ``conformance/catalogue/limits.py`` it uses; a conventions row; a line of a per-version
+shared declaration of ``conformance/catalogue/limits`` it uses; a conventions row; a line of a per-version
 file; the device): the Expectations (``conformance.model.expectation``) that ``Case.status`` matched, with the
 file and line each was declared at.
 
@@ -228,7 +228,7 @@ def _declared(e):
 
 @functools.lru_cache(maxsize=None)
 def _shared() -> dict[int, str]:
-    """id of each declaration ``conformance/catalogue/limits.py`` holds (a Status, a reason, a dict's value) ->
+    """id of each declaration ``conformance/catalogue/limits`` holds (a Status, a reason, a dict's value) ->
     its name there."""
     from conformance.catalogue import limits
     out: dict[int, str] = {}
