@@ -12,9 +12,12 @@ from __future__ import annotations
 import fnmatch
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 from conformance.model.expectation import Expectation
 from conformance.model.status import KINDS
+
+_KIT = Path(__file__).resolve().parents[2]  # the folder holding the conformance package
 
 HEADER = ["kind", "entry", "property/feature", "dtype", "device", "backend", "torch", "items", "declared", "reason"]
 
@@ -42,9 +45,14 @@ def in_force(ledger_config) -> list[Expectation]:
             + [e for row in TABLE for e in row.expectations] + [line.expectation() for line in lines])
 
 
+def relative(path) -> str:
+    """A path under the kit's folder as ``conformance/...``; another one as given."""
+    path = Path(path).resolve()
+    return path.relative_to(_KIT).as_posix() if path.is_relative_to(_KIT) else str(path)
+
+
 def count(expectations, facts) -> list[Declared]:
     """Each expectation with the number of ``facts`` (the collected items) its selector covers, on any release."""
-    from conformance.tools.ledger import relative
     by_subject, ids = defaultdict(list), set()
     for f in facts:
         by_subject[f.entry].append(f)

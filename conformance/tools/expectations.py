@@ -13,7 +13,7 @@ backends): its kind (``conformance.model.status``), where it shows (``when``: th
 that holds exactly where it shows; else at every draw), its envelope,
 symptom or widening factor, its ``since``/``until``, the reason (shortened in text and Markdown, whole in
 JSON) and where it is declared (catalogue module, line and field of the entry, with the shared declaration
-of ``catalogue/limits.py`` it uses; a conventions row; the per-version file's line; the device).  Filters
+of ``catalogue/limits`` it uses; a conventions row; the per-version file's line; the device).  Filters
 are repeatable or comma-separated; an unknown value is a one-line usage error (exit 2).
 
 ``--by declaration`` lists each declared Expectation instead (``conformance.tools.declarations``): its typed

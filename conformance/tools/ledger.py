@@ -7,7 +7,7 @@ guard) and both torch.compile backends, so every declared expectation has its it
 of that session only, wraps the kit's ``pytest_collection_modifyitems``: when the plugin has decided and
 stashed each item's Status (``STATUS``), it turns each into a ``Line`` and finds its declaration (a catalogue
 entry's ``deviations=``/``unsupported=``/``unmodelled=``/``widened=``/``dtypes=``/``removed_since=``, with the
-shared declaration of ``conformance/catalogue/limits.py`` it uses; a conventions row; a line of a per-version
+shared declaration of ``conformance/catalogue/limits`` it uses; a conventions row; a line of a per-version
 file; the device): the Expectations (``conformance.model.expectation``) that ``Case.status`` matched, with the
 file and line each was declared at.
 
@@ -30,7 +30,6 @@ import pytest
 COMPILE_BACKENDS = "aot_eager,inductor"
 EVALUATED = ("until, since and removed_since evaluated for torch {version}, with its per-version file; "
              "absent calls and the device's dtypes are read from the installed torch ({installed})")
-_KIT = Path(__file__).resolve().parents[2]  # the folder holding the conformance package
 
 
 @dataclass(frozen=True)
@@ -71,12 +70,6 @@ class Ledger:
     lines: list[Line] = field(default_factory=list)
     properties: dict[str, set[str]] = field(default_factory=dict)  # entry or row -> every property collected for it
     declared: list = field(default_factory=list)  # each Expectation in force and the items it covers (declarations)
-
-
-def relative(path) -> str:
-    """A path under the kit's folder as ``conformance/...``; another one as given."""
-    path = Path(path).resolve()
-    return path.relative_to(_KIT).as_posix() if path.is_relative_to(_KIT) else str(path)
 
 
 @contextlib.contextmanager
@@ -171,6 +164,7 @@ def _where(where: str | None) -> tuple[str | None, int | None]:
     """An Expectation's ``file:line`` as (the file relative to the kit, the line)."""
     if not where:
         return None, None
+    from conformance.tools.declarations import relative
     path, _, number = where.rpartition(":")
     return relative(path), int(number)
 
@@ -228,7 +222,7 @@ def _declared(e):
 
 @functools.lru_cache(maxsize=None)
 def _shared() -> dict[int, str]:
-    """id of each declaration ``conformance/catalogue/limits.py`` holds (a Status, a reason, a dict's value) ->
+    """id of each declaration ``conformance/catalogue/limits`` holds (a Status, a reason, a dict's value) ->
     its name there."""
     from conformance.catalogue import limits
     out: dict[int, str] = {}
@@ -253,7 +247,7 @@ def collect(torch: str | None = None, pytest_args: list[str] = ()) -> Ledger:
 
     from conformance.plugin import deviations
     from conformance.suite import suite_args
-    from conformance.tools.declarations import count, in_force
+    from conformance.tools.declarations import count, in_force, relative
     release = torch or installed_release()
     version = None if release == installed_release() else f"{release}.0"
     args = suite_args(["--collect-only", "-qq", "--hypothesis-profile", "nightly", "--hypothesis-seed=0",
