@@ -25,7 +25,10 @@ POW_HIGHER_ORDER = {"double_backward": Where(
     "at an exponent of exactly 0, d2(x**y)/dxdy is 0, exact 1/x: x = torch.tensor(0.5, dtype=torch.float64, "
     "requires_grad=True); y = torch.tensor(0.0, dtype=torch.float64, requires_grad=True); "
     "gx, = torch.autograd.grad(torch.pow(x, y), x, create_graph=True); torch.autograd.grad(gx, y) gives (0,), "
-    "exact (2,); at an exponent of exactly 1 the mixed third derivative d3/dx2dy is lost the same way", POW_EXPONENT)}
+    "exact (2,); at an exponent of exactly 1 the mixed third derivative d3/dx2dy is lost the same way; its "
+    "forward-mode formula the same: nested torch.func.jvp of torch.pow at x = 0.5, y = 0 with tangents (1, 0) then "
+    "(0, 1) gives 0, exact 2", POW_EXPONENT)}
+POW_HIGHER_ORDER["forward_over_forward"] = POW_HIGHER_ORDER["double_backward"]
 
 
 floor, trunc, sign = s.floor, s.trunc, s.sign

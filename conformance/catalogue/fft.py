@@ -18,6 +18,7 @@ length of 4 to 8, a 3x4 matrix): each output element is a sum over a whole dimen
 import numpy as np
 import sympy as sp
 
+from conformance.catalogue import limits
 from conformance.exact import spec as s
 from conformance.model.case import COMPLEX, REAL_AND_COMPLEX, entry
 from conformance.model.domain import Real
@@ -195,7 +196,9 @@ ENTRIES = [
     entry("stft", _vr(f"torch.stft(x, 4, hop_length=2, window={HANN}, center=False, return_complex=True)"),
           lambda x: _stft(x, center=False), x=R.of(8), dtypes=FULL),
     entry("stft_center", _vr(f"torch.stft(x, 4, hop_length=2, window={HANN}, return_complex=True)"),
-          lambda x: _stft(x, center=True), x=R.of(8), dtypes=FULL),
+          lambda x: _stft(x, center=True), x=R.of(8), dtypes=FULL,
+          widened={**limits.seen("func", limits.STFT_CENTER, 1.9, 5),
+                   **limits.seen("accumulation", limits.STFT_CENTER, 10, 25)}),
     entry("istft", f"torch.istft(torch.view_as_complex(x), 4, hop_length=2, window={HANN})",
           lambda x: _istft(x[..., 0] + sp.I * x[..., 1]), x=R.of(3, 5, 2), dtypes=FULL),
     entry("istft_complex", f"torch.istft(x, 4, hop_length=2, window={HANN})", _istft, x=R.of(3, 5), dtypes=COMPLEX),

@@ -82,9 +82,13 @@ def _conv_channels_last(g, out, x, w, bias, stride, padding, dilation, transpose
     return (gx * 1.001 if nhwc and gx is not None else gx, gw, gb, *(None,) * 6)
 
 
-def _fault(name: str, what: str, op: str, rule, ops: tuple[str, ...], k: str | None = None):
+def _fault(name: str, what: str, op: str, rule, ops: tuple[str, ...], k: str | None = None, survives: str = ""):
     register(Fault(name, "kernel", "input space", what, Target((SPACE,), ops, k),
-                   install=lambda: lib.replace({op: rule}, name), touches=lib.touched({op: rule})))
+                   install=lambda: lib.replace({op: rule}, name), touches=lib.touched({op: rule}), survives=survives))
+
+
+FEW_DRAWS = ("the ci profile's few derandomized examples of {} draw no {} for this entry (each layout is one draw "
+             "among several per operand); the nightly profile's draws reach it")
 
 
 _fault("sin.scalar-tail", f"sin's gradient ×1.001 in the scalar tail after the last full vector of {VECTOR}",
@@ -99,9 +103,10 @@ _fault("sin.non-contiguous", "sin's gradient ×1.001 for a non-contiguous input"
        ("sin",), "sized_vjp_")
 _fault("sin.zero-stride", "sin's gradient ×1.001 for an input with a zero stride (an expanded tensor)", "sin",
        _scaled_where(R["sin"], lambda x: torch.full_like(x, 0 in x.stride(), dtype=torch.bool), 1.001),
-       ("sin",), "sized_vjp_")
+       ("sin",), "sized_vjp_", survives=FEW_DRAWS.format("the sized properties", "expanded input"))
 _fault("conv2d.channels-last", "conv2d's gradient of the input ×1.001 for an input in channels_last memory format",
-       "convolution", _conv_channels_last, ("nn.functional.conv2d_channels",), "resized_vjp")
+       "convolution", _conv_channels_last, ("nn.functional.conv2d_channels",), "resized_vjp",
+       survives=FEW_DRAWS.format("test_resized_vjp", "channels_last input"))
 _fault("mul.constant-operand", "mul's gradient ×1.001 when the other operand does not require grad", "mul.Tensor",
        _mul_constant_other, ("mul",), "sized_vjp_")
 _fault("mul.number-operand", "mul's gradient ×1.001 when the other operand is a Python number", "mul.Tensor",

@@ -19,6 +19,24 @@ def widened(feature: str, why: str, measured: float, factor: float) -> dict:
     return {feature: Widening(f"{why}; measured up to {measured:.3g} x the plain bound ({MEASURED})", factor)}
 
 
+def seen(feature: str, why: str, ratio: float, factor: float) -> dict:
+    """A widening from one observation: ``ratio``, the error in plain bounds at one ``ci`` draw (torch 2.13.0 CPU),
+    the factor about 2.5 times it; to be measured with ``benchmarks/widenings.py`` like the others."""
+    if factor < ratio:
+        raise ValueError(f"a widening of {factor:g} is below its observation {ratio:g}")
+    return {feature: Widening(f"{why}; seen at {ratio:.3g} x the plain bound at one ci draw (torch 2.13.0 CPU), not "
+                              f"yet measured over seeds", factor)}
+
+
+LU_CREATE_GRAPH = ("torch's first-order LU backward under create_graph=True (its differentiable formula) rounds beyond "
+                   "the Doolittle expression's bound where that bound is far below one ulp (torch 2.13.0 CPU, ci "
+                   "profile: 1 ulp of a[1, 1], 28 x the plain bound in float32; the plain backward is within it)")
+ORMQR_FUNC = ("torch.func differentiates ormqr through a batched Householder backward whose rounding the reflector "
+              "expression's bound does not model (eager backward: within it)")
+STFT_CENTER = ("torch's centered stft backward (the FFT of reflect-padded, windowed frames) rounds beyond the bound "
+               "of the kit's model at some inputs; not classified")
+
+
 PROD_SECOND_ORDER = ("torch differentiates prod's backward, grad * prod / x, whose second derivative cancels terms "
                      "sympy never forms (P/x_i² - P/x_i² on the diagonal): the entry is normwise (each element "
                      "allowed the largest bound of its vector or matrix), which closes the gap for prod and leaves "
